@@ -1,0 +1,162 @@
+//! The command line: the only place that prints or picks an exit code.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use clap::{Args, Parser, Subcommand};
+use ferry::compose::LoadOptions;
+use ferry::error::Severity;
+use ferry::translate::TranslateOptions;
+use ferry::Error;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Exit codes, as documented in the README.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_CONVERSION: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Convert Docker Compose projects into kustomize-ready Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Convert a compose project into Kubernetes manifests (a kustomize directory, or one
+    /// YAML stream with --stdout).
+    Convert(ConvertArgs),
+}
+
+/// Which compose project to read; shared by every command that reads one.
+#[derive(Debug, Args)]
+struct ProjectArgs {
+    /// Compose file to read (repeat to merge several, later files override earlier ones).
+    /// Default: compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml in the
+    /// current directory.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Project name (default: top-level `name:` in the compose file, else the project
+    /// directory's name). Used in the `app.kubernetes.io/part-of` label.
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    project_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ConvertArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Directory to write the manifests and kustomization.yaml into (created if missing).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "k8s",
+        conflicts_with = "stdout"
+    )]
+    output: PathBuf,
+
+    /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
+    #[arg(long)]
+    stdout: bool,
+}
+
+fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
+    let working_dir = std::env::current_dir()
+        .map_err(|e| Error::io(".", "cannot read the current directory", e))?;
+    Ok(LoadOptions {
+        files: p.files.clone(),
+        project_name: p.project_name.clone(),
+        working_dir,
+        environment: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    })
+}
+
+fn print_error(e: &Error) {
+    let mut err = std::io::stderr().lock();
+    match e {
+        Error::Many(list) => {
+            for e in list {
+                let _ = writeln!(err, "error: {e}");
+            }
+        }
+        e => {
+            let _ = writeln!(err, "error: {e}");
+        }
+    }
+}
+
+fn exit_code(e: &Error) -> i32 {
+    if e.is_usage() {
+        EXIT_USAGE
+    } else {
+        EXIT_CONVERSION
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn convert(args: &ConvertArgs) -> Result<(), Error> {
+    let load = load_options(&args.project)?;
+    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    let mut err = std::io::stderr().lock();
+    for d in &conv.report.entries {
+        let _ = writeln!(err, "{d}");
+    }
+    let not_converted = conv.report.count(Severity::NotConverted);
+    let warnings = conv.report.count(Severity::Warning);
+    let tail = format!(
+        "{} not converted, {}",
+        plural(not_converted, "key", "keys"),
+        plural(warnings, "warning", "warnings")
+    );
+    if args.stdout {
+        let mut out = std::io::stdout().lock();
+        out.write_all(conv.tree.to_stream().as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io("<stdout>", "cannot write", e))?;
+        let _ = writeln!(
+            err,
+            "ferry: {} printed; {tail}",
+            plural(conv.objects, "object", "objects")
+        );
+    } else {
+        let summary = ferry::output::write_tree(&conv.tree, &args.output)?;
+        let _ = writeln!(
+            err,
+            "ferry: {} in {} ({} changed, {} unchanged); {tail}",
+            plural(conv.objects, "object", "objects"),
+            args.output.display(),
+            summary.written.len(),
+            summary.unchanged.len()
+        );
+    }
+    Ok(())
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let result = match &cli.command {
+        Command::Convert(args) => convert(args),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            print_error(&e);
+            exit_code(&e)
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Load: compose files (+ `.env`) to one canonical [`Project`].
+
+pub mod dotenv;
+pub mod interpolate;
+pub mod model;
+pub mod parse;
+pub mod ports;
+pub mod units;
+pub mod volumes;
+
+pub use model::*;
+
+use crate::error::{Error, Location, Report, Result};
+use crate::yaml::{self, Node, Value};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The file names docker compose looks for, in its order of preference.
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The largest compose, `.env` or env file ferry reads.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How to find and read a project.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Compose files (`-f`); empty means look for the default names in `working_dir`.
+    pub files: Vec<PathBuf>,
+    /// `-p`.
+    pub project_name: Option<String>,
+    /// Where relative `-f` paths and the default file search start.
+    pub working_dir: PathBuf,
+    /// The process environment (passed in, so the library never reads it behind the caller's back).
+    pub environment: IndexMap<String, String>,
+}
+
+/// Read a whole file as UTF-8, within the size limit, with a message that says which file.
+pub fn read_text(path: &Path, shown: &str) -> Result<String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::io(path, format!("cannot read {shown}"), e))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::invalid(
+            &Location::file(Arc::from(shown)),
+            format!(
+                "the file is {} bytes; ferry reads files of at most {MAX_FILE_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(path, format!("cannot read {shown}"), e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = upto.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Error::invalid(
+            &Location::new(Arc::from(shown), line as u32, col as u32),
+            "the file is not valid UTF-8 text",
+        )
+    })
+}
+
+/// Turn a directory name into a project name as docker compose does: lower case, only
+/// `a-z`, `0-9`, `-` and `_`, starting with a letter or digit.
+pub fn normalize_project_name(s: &str) -> String {
+    let lower: String = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
+        .collect();
+    lower.trim_start_matches(['-', '_']).to_string()
+}
+
+fn valid_project_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn discover(dir: &Path) -> Result<PathBuf> {
+    for name in DEFAULT_FILES {
+        let p = dir.join(name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(Error::Usage(format!(
+        "no compose file in {} (looked for {}); name one with -f",
+        dir.display(),
+        DEFAULT_FILES.join(", ")
+    )))
+}
+
+/// Shown name of a file: relative to the working directory when inside it.
+fn shown_name(path: &Path, working_dir: &Path) -> String {
+    path.strip_prefix(working_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Interpolate every scalar value (never keys) of the tree in place.
+fn interpolate_tree(
+    node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Error>,
+    unset: &mut IndexMap<String, Location>,
+) {
+    match &mut node.value {
+        Value::Scalar(s) => {
+            if s.text.contains('$') {
+                match interpolate::interpolate(&s.text, lookup) {
+                    Ok(out) => {
+                        for name in out.unset {
+                            unset.entry(name).or_insert_with(|| node.loc.clone());
+                        }
+                        s.text = out.value;
+                    }
+                    Err(e) => errors.push(Error::invalid(&node.loc, e.message)),
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| interpolate_tree(n, lookup, errors, unset)),
+        Value::Map(m) => m
+            .values_mut()
+            .for_each(|e| interpolate_tree(&mut e.value, lookup, errors, unset)),
+    }
+}
+
+/// Merge `over` into `base`: mappings merge key by key, anything else is replaced.
+fn merge_into(base: &mut Node, over: Node) {
+    match (&mut base.value, over.value) {
+        (Value::Map(b), Value::Map(o)) => {
+            for (k, e) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge_into(&mut existing.value, e.value),
+                    None => {
+                        b.insert(k, e);
+                    }
+                }
+            }
+        }
+        (_, v) => {
+            base.value = v;
+            base.loc = over.loc;
+        }
+    }
+}
+
+/// Load a project: find and read its files, apply `.env` and interpolation, merge, and read the
+/// result into the canonical model. Warnings go into the returned [`Report`].
+pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
+    let mut report = Report::default();
+    let files: Vec<PathBuf> = if opts.files.is_empty() {
+        vec![discover(&opts.working_dir)?]
+    } else {
+        opts.files
+            .iter()
+            .map(|f| opts.working_dir.join(f))
+            .collect()
+    };
+    let first = &files[0];
+    if !first.is_file() {
+        return Err(Error::Usage(format!(
+            "compose file {} not found",
+            shown_name(first, &opts.working_dir)
+        )));
+    }
+    let dir = first
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| opts.working_dir.clone());
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| Error::io(&dir, "cannot open the project directory", e))?;
+
+    // Variables: the process environment wins over the project's .env file.
+    let mut vars: IndexMap<String, String> = IndexMap::new();
+    let dotenv_path = dir.join(".env");
+    if dotenv_path.is_file() {
+        let shown = shown_name(&dotenv_path, &opts.working_dir);
+        let text = read_text(&dotenv_path, &shown)?;
+        let env = &opts.environment;
+        let entries = dotenv::parse(&text, &|k: &str| env.get(k).cloned()).map_err(|e| {
+            Error::invalid(
+                &Location::new(Arc::from(shown.as_str()), e.line as u32, e.column as u32),
+                e.message,
+            )
+        })?;
+        for e in entries {
+            vars.insert(e.key, e.value);
+        }
+    }
+    for (k, v) in &opts.environment {
+        vars.insert(k.clone(), v.clone());
+    }
+    let lookup = |k: &str| vars.get(k).cloned();
+
+    let mut merged: Option<Node> = None;
+    let mut shown_files = Vec::new();
+    let mut errors = Vec::new();
+    let mut unset = IndexMap::new();
+    for path in &files {
+        let shown = shown_name(path, &opts.working_dir);
+        let file: Arc<str> = Arc::from(shown.as_str());
+        let text = read_text(path, &shown)?;
+        let Some(mut doc) = yaml::parse_document(&text, file.clone(), &yaml::Limits::default())?
+        else {
+            return Err(Error::invalid(
+                &Location::file(file),
+                "the file is empty; a compose file needs `services:`",
+            ));
+        };
+        if doc.as_map().is_none() {
+            return Err(Error::invalid(
+                &doc.loc,
+                format!(
+                    "a compose file must be a mapping with `services:` at the top, found {}",
+                    doc.kind_name()
+                ),
+            ));
+        }
+        interpolate_tree(&mut doc, &lookup, &mut errors, &mut unset);
+        shown_files.push(Arc::from(
+            path.canonicalize()
+                .ok()
+                .and_then(|p| p.strip_prefix(&dir).ok().map(|p| p.display().to_string()))
+                .unwrap_or(shown)
+                .as_str(),
+        ));
+        match &mut merged {
+            None => merged = Some(doc),
+            Some(base) => merge_into(base, doc),
+        }
+    }
+    for (name, loc) in unset {
+        report.warn(
+            Some(&loc),
+            format!("${{{name}}}"),
+            format!("the variable `{name}` is not set; using an empty string"),
+        );
+    }
+    if let Some(e) = Error::from_many(std::mem::take(&mut errors)) {
+        return Err(e);
+    }
+    let Some(doc) = merged else {
+        return Err(Error::Usage("no compose file given".into()));
+    };
+    let top = doc.as_map().cloned().unwrap_or_default();
+
+    let mut reader = parse::Reader {
+        errors: Vec::new(),
+        report: &mut report,
+    };
+    let name = if let Some(n) = &opts.project_name {
+        if !valid_project_name(n) {
+            return Err(Error::Usage(format!(
+                "project name `{n}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"
+            )));
+        }
+        n.clone()
+    } else if let Some(e) = top.get("name") {
+        match reader.string(&e.value, "name") {
+            Some(n) if valid_project_name(&n) => n,
+            Some(n) => {
+                return Err(Error::invalid(
+                    &e.value.loc,
+                    format!("name: `{n}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"),
+                ))
+            }
+            None => String::new(),
+        }
+    } else {
+        normalize_project_name(
+            &dir.file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    };
+    if name.is_empty() && reader.errors.is_empty() {
+        return Err(Error::Usage(format!(
+            "cannot make a project name from the directory {}; give one with -p NAME",
+            dir.display()
+        )));
+    }
+
+    let mut project = Project {
+        name,
+        dir: dir.clone(),
+        files: shown_files,
+        services: IndexMap::new(),
+        volumes: IndexMap::new(),
+        unconverted: Vec::new(),
+    };
+
+    let svc_ctx = parse::ServiceContext { lookup: &lookup };
+    for (key, entry) in &top {
+        match key.as_str() {
+            "name" => {}
+            "version" => reader.report.warn(
+                Some(&entry.key_loc),
+                "version",
+                "the `version` key is obsolete and ignored (as docker compose does)",
+            ),
+            "services" => {
+                if entry.value.is_null() {
+                    continue;
+                }
+                if let Some(m) = reader.map(&entry.value, "services") {
+                    for (sname, sentry) in m {
+                        if let Some(svc) = parse::read_service(
+                            &mut reader,
+                            sname,
+                            &sentry.key_loc,
+                            &sentry.value,
+                            &svc_ctx,
+                        ) {
+                            project.services.insert(sname.clone(), svc);
+                        }
+                    }
+                }
+            }
+            "volumes" => {
+                if entry.value.is_null() {
+                    continue;
+                }
+                if let Some(m) = reader.map(&entry.value, "volumes") {
+                    for (vname, ventry) in m {
+                        let def =
+                            parse::read_volume(&mut reader, vname, &ventry.key_loc, &ventry.value);
+                        project.volumes.insert(vname.clone(), def);
+                    }
+                }
+            }
+            k if k.starts_with("x-") => {}
+            k if parse::TOP_LEVEL_KEYS.contains(&k) => project
+                .unconverted
+                .push((k.to_string(), entry.key_loc.clone())),
+            k => {
+                let msg = match parse::did_you_mean(k, parse::TOP_LEVEL_KEYS) {
+                    Some(s) => format!("unknown top-level key `{k}`; did you mean `{s}`?"),
+                    None => format!(
+                        "unknown top-level key `{k}`; it is not part of the Compose Specification"
+                    ),
+                };
+                reader.report.warn(Some(&entry.key_loc), k, msg);
+            }
+        }
+    }
+    if project.services.is_empty() && reader.errors.is_empty() {
+        let loc = top
+            .get("services")
+            .map_or_else(|| doc.loc.clone(), |e| e.key_loc.clone());
+        reader
+            .errors
+            .push(Error::invalid(&loc, "the project defines no services"));
+    }
+    check_references(&project, &mut reader.errors);
+    for svc in project.services.values_mut() {
+        read_env_files(&dir, &opts.working_dir, svc, &lookup, &mut reader.errors);
+    }
+    if let Some(e) = Error::from_many(reader.errors) {
+        return Err(e);
+    }
+    Ok((project, report))
+}
+
+/// Cross-checks docker compose makes once the model is read.
+fn check_references(project: &Project, errors: &mut Vec<Error>) {
+    for svc in project.services.values() {
+        if svc.image.is_none() && svc.build.is_none() {
+            errors.push(Error::invalid(
+                &svc.loc,
+                format!("services.{}: has neither `image` nor `build`; docker compose cannot run it either", svc.name),
+            ));
+        }
+        for m in &svc.volumes {
+            if m.kind != MountKind::Volume {
+                continue;
+            }
+            if let Some(src) = &m.source {
+                if !project.volumes.contains_key(src) {
+                    errors.push(Error::invalid(
+                        &m.loc,
+                        format!(
+                            "services.{}.volumes: refers to the volume `{src}`, which is not declared under the top-level `volumes:`",
+                            svc.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Read each service's `env_file`s (inside the project directory only).
+fn read_env_files(
+    dir: &Path,
+    working_dir: &Path,
+    svc: &mut Service,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Error>,
+) {
+    for ef in &mut svc.env_files {
+        let at = &ef.path.loc;
+        let path = match crate::paths::resolve_inside(dir, dir, &ef.path.value) {
+            Ok(p) => p,
+            Err(crate::paths::PathProblem::Missing) if !ef.required => continue,
+            Err(problem) => {
+                errors.push(Error::invalid(
+                    at,
+                    format!(
+                        "services.{}.env_file: `{}` {problem}",
+                        svc.name, ef.path.value
+                    ),
+                ));
+                continue;
+            }
+        };
+        let shown = shown_name(&path, working_dir);
+        let text = match read_text(&path, &shown) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let parsed = if ef.raw {
+            dotenv::parse_raw(&text)
+        } else {
+            dotenv::parse(&text, lookup)
+        };
+        match parsed {
+            Ok(entries) => ef.entries = entries.into_iter().map(|e| (e.key, e.value)).collect(),
+            Err(e) => errors.push(Error::invalid(
+                &Location::new(Arc::from(shown.as_str()), e.line as u32, e.column as u32),
+                e.message,
+            )),
+        }
+    }
+}

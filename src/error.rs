@@ -1,0 +1,198 @@
+//! Errors and warnings. Every problem that comes from a user's file carries a [`Location`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A place in an input file: the path as the user named it (or relative to the project
+/// directory), and a 1-based line and column. Line 0 means "the file as a whole".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Location {
+    pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
+        Location { file, line, column }
+    }
+
+    /// The file as a whole, with no line.
+    pub fn file(file: Arc<str>) -> Self {
+        Location {
+            file,
+            line: 0,
+            column: 0,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
+/// Everything that can stop a conversion.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Something in a user's file is wrong: where, and what was expected.
+    #[error("{location}: {message}")]
+    Invalid { location: Location, message: String },
+    /// A file could not be read or written.
+    #[error("{}: {message}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem that is not tied to a place in a file (no compose file found, bad flag value).
+    #[error("{0}")]
+    Usage(String),
+    /// A template failed to render or rendered something that is not a valid object.
+    #[error("template {template}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Template {
+        template: String,
+        line: Option<usize>,
+        message: String,
+    },
+    /// Several independent problems, reported together.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<Error>),
+}
+
+impl Error {
+    pub fn invalid(location: &Location, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            location: location.clone(),
+            message: message.into(),
+        }
+    }
+
+    pub fn io(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            path: path.into(),
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// Collapse a list of errors: one stays itself, several become [`Error::Many`].
+    pub fn from_many(mut errors: Vec<Error>) -> Option<Error> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(Error::Many(errors)),
+        }
+    }
+
+    /// True when the error is about how ferry was called rather than about the input.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How serious a report entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// A compose key that did not become anything in Kubernetes.
+    NotConverted,
+    /// Converted, but something needs the user's attention.
+    Warning,
+}
+
+/// One entry of the conversion report: a compose key or value and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    #[serde(serialize_with = "ser_location")]
+    pub location: Option<Location>,
+    /// Dotted path of the key, e.g. `services.web.ulimits`.
+    pub key: String,
+    pub message: String,
+}
+
+fn ser_location<S: serde::Serializer>(loc: &Option<Location>, s: S) -> Result<S::Ok, S::Error> {
+    match loc {
+        Some(l) => s.serialize_str(&l.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.severity {
+            Severity::NotConverted => "not converted",
+            Severity::Warning => "warning",
+        };
+        match &self.location {
+            Some(l) => write!(f, "{l}: {what}: {}: {}", self.key, self.message),
+            None => write!(f, "{what}: {}: {}", self.key, self.message),
+        }
+    }
+}
+
+/// The conversion report: warnings and unconverted keys, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub entries: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn warn(
+        &mut self,
+        location: Option<&Location>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::Warning, location, key, message);
+    }
+
+    pub fn not_converted(
+        &mut self,
+        location: Option<&Location>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::NotConverted, location, key, message);
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        location: Option<&Location>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.entries.push(Diagnostic {
+            severity,
+            location: location.cloned(),
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn extend(&mut self, other: Report) {
+        self.entries.extend(other.entries);
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.entries
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}

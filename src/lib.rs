@@ -1,0 +1,43 @@
+//! ferry: Docker Compose projects to kustomize-ready Kubernetes manifests.
+//!
+//! The flow is load ([`compose`]) → translate ([`translate`]) → render ([`render`]) → write
+//! ([`output`]). The library never prints; the binary (`src/main.rs`, `src/cli.rs`) does.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod compose;
+pub mod error;
+pub mod names;
+pub mod output;
+pub mod paths;
+pub mod render;
+pub mod translate;
+pub mod yaml;
+
+pub use error::{Error, Report, Result};
+
+/// A finished conversion: the rendered tree and the report of everything not converted.
+#[derive(Debug)]
+pub struct Conversion {
+    pub project: compose::Project,
+    pub tree: render::Tree,
+    pub report: Report,
+    /// How many Kubernetes objects the tree holds.
+    pub objects: usize,
+}
+
+/// Load, translate and render a project. Nothing is written.
+pub fn convert(
+    load: &compose::LoadOptions,
+    opts: &translate::TranslateOptions,
+) -> Result<Conversion> {
+    let (project, mut report) = compose::load(load)?;
+    let translation = translate::translate(&project, opts)?;
+    report.extend(translation.report);
+    let tree = render::render(&project, &translation.objects)?;
+    Ok(Conversion {
+        objects: translation.objects.len(),
+        project,
+        tree,
+        report,
+    })
+}

@@ -1,0 +1,126 @@
+//! The one function that turns compose names into Kubernetes names, used for every object and
+//! every reference so that they always agree.
+
+/// The longest DNS label Kubernetes accepts.
+pub const MAX_LABEL: usize = 63;
+
+/// A compose name as an RFC 1035 label (lower case `a-z`, `0-9`, `-`; starts with a letter,
+/// ends with a letter or digit; at most 63 characters). Such a name is valid for every kind,
+/// Services included. `bookstack_db` becomes `bookstack-db`.
+pub fn dns_label(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = out.trim_matches('-');
+    out = if trimmed.is_empty() {
+        "x".to_string()
+    } else {
+        trimmed.to_string()
+    };
+    if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out.insert_str(0, "n-");
+    }
+    truncate(&out, name, MAX_LABEL)
+}
+
+/// `base` cut to `max` characters, with a short hash of the original name so that two long
+/// names cut to the same prefix stay different.
+fn truncate(label: &str, original: &str, max: usize) -> String {
+    if label.len() <= max {
+        return label.to_string();
+    }
+    let hash = format!("{:08x}", fnv1a(original) as u32);
+    let keep = max - hash.len() - 1;
+    let head = label[..keep].trim_end_matches('-');
+    format!("{head}-{hash}")
+}
+
+/// A derived name (`<base>-<suffix>`) that is still a valid label.
+pub fn derived(base: &str, suffix: &str) -> String {
+    let joined = format!("{base}-{suffix}");
+    let label = dns_label(&joined);
+    truncate(&label, &joined, MAX_LABEL)
+}
+
+/// A label value (at most 63 characters of `[A-Za-z0-9._-]`, starting and ending alphanumeric).
+pub fn label_value(s: &str) -> String {
+    dns_label(s)
+}
+
+/// FNV-1a, 64 bits: a stable hash (std's hasher is seeded and may change between releases).
+pub fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_rfc1035(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 63
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && !s.ends_with('-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }
+
+    #[test]
+    fn underscore_becomes_dash() {
+        assert_eq!(dns_label("bookstack_db"), "bookstack-db");
+    }
+
+    #[test]
+    fn upper_case_and_dots() {
+        assert_eq!(dns_label("My.Web"), "my-web");
+    }
+
+    #[test]
+    fn leading_digit_gets_prefix() {
+        assert_eq!(dns_label("1db"), "n-1db");
+    }
+
+    #[test]
+    fn long_names_are_cut_with_hash() {
+        let a = dns_label(&"a".repeat(100));
+        let b = dns_label(&format!("{}b", "a".repeat(99)));
+        assert!(a.len() <= 63 && is_rfc1035(&a), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn every_output_is_valid() {
+        for s in [
+            "",
+            "-",
+            "_x_",
+            "ÄÖÜ",
+            "a--b",
+            "9",
+            "x".repeat(70).as_str(),
+            "web.1",
+            "--a--",
+        ] {
+            assert!(is_rfc1035(&dns_label(s)), "{s:?} -> {}", dns_label(s));
+        }
+    }
+
+    #[test]
+    fn derived_names_stay_valid() {
+        let n = derived(&"w".repeat(62), "env");
+        assert!(is_rfc1035(&n), "{n}");
+    }
+}
