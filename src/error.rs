@@ -189,6 +189,18 @@ impl Report {
         self.entries.extend(other.entries);
     }
 
+    /// Order entries by file, line and column (entries without a location last); stable, so
+    /// entries at one place keep the order they were found in.
+    pub fn sort(&mut self) {
+        self.entries
+            .sort_by(|a, b| match (&a.location, &b.location) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
         self.entries
             .iter()

@@ -33,6 +33,7 @@ pub fn convert(
     let (project, mut report) = compose::load(load)?;
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
+    report.sort();
     let tree = render::render(&project, &translation.objects)?;
     Ok(Conversion {
         objects: translation.objects.len(),

@@ -97,7 +97,7 @@ pub fn bytes_quantity(b: u64) -> String {
         ("Ki", 1 << 10),
     ];
     for (suffix, size) in UNITS {
-        if b >= size && b % size == 0 {
+        if b >= size && b.is_multiple_of(size) {
             return format!("{}{}", b / size, suffix);
         }
     }
@@ -110,7 +110,7 @@ pub fn cpus_quantity(s: &str) -> Result<Option<String>, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a number of CPUs such as `0.5` or `2`"))?;
-    if !v.is_finite() || v < 0.0 || v > 1e6 {
+    if !v.is_finite() || !(0.0..=1e6).contains(&v) {
         return Err(format!(
             "`{s}` is not a number of CPUs such as `0.5` or `2`"
         ));
@@ -118,7 +118,7 @@ pub fn cpus_quantity(s: &str) -> Result<Option<String>, String> {
     let milli = (v * 1000.0).round() as u64;
     Ok(match milli {
         0 => None,
-        m if m % 1000 == 0 => Some((m / 1000).to_string()),
+        m if m.is_multiple_of(1000) => Some((m / 1000).to_string()),
         m => Some(format!("{m}m")),
     })
 }

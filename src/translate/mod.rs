@@ -64,10 +64,16 @@ pub(crate) fn metadata(project: &Project, name: &str, service: Option<&str>) -> 
 /// Report keys a service has that this version does not convert.
 fn report_skipped(svc: &Service, report: &mut Report) {
     for s in &svc.skipped {
+        let why = match s.key.as_str() {
+            "depends_on" => {
+                "not needed on Kubernetes: pods start in any order, and a pod whose dependency is not up yet fails and is restarted until it answers"
+            }
+            _ => "not converted yet",
+        };
         report.not_converted(
             Some(&s.loc),
             format!("services.{}.{}", svc.name, s.key),
-            "not converted yet",
+            why,
         );
     }
 }

@@ -21,7 +21,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_nodes: 1_000_000,
-            max_depth: 256,
+            max_depth: 200,
         }
     }
 }
@@ -444,9 +444,18 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused() {
+        // Flow style: the scanner's own limit answers first.
         let src = "[".repeat(1000) + &"]".repeat(1000);
         let e = parse(&src).unwrap_err().to_string();
-        assert!(e.contains("nesting deeper than"), "{e}");
+        assert!(e.contains("recursion limit"), "{e}");
+        // Block style: ours.
+        let mut src = String::new();
+        for i in 0..300 {
+            src.push_str(&" ".repeat(i));
+            src.push_str("a:\n");
+        }
+        let e = parse(&src).unwrap_err().to_string();
+        assert!(e.contains("nesting deeper than 200"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! The binary: exit codes, messages with locations, nothing written on error.
+
+use crate::support::{ferry, read_tree, root};
+use std::path::Path;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = ferry().current_dir(dir).args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// A project directory holding `compose.yaml` with `text`.
+fn project(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    dir
+}
+
+/// Convert must fail with exit 1, print `expected` on stderr, and write nothing.
+fn fails_with(text: &str, expected: &str) {
+    let dir = project(text);
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains(expected),
+        "expected {expected:?} in:\n{}",
+        r.stderr
+    );
+    assert!(
+        !dir.path().join("k8s").exists(),
+        "an output directory was created on error"
+    );
+}
+
+#[test]
+fn converts_into_k8s_by_default_and_exits_0() {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n");
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let files: Vec<String> = read_tree(&dir.path().join("k8s"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "kustomization.yaml",
+            "web-deployment.yaml",
+            "web-service.yaml"
+        ]
+    );
+    assert!(
+        r.stderr
+            .contains("ferry: 2 objects in k8s (3 changed, 0 unchanged)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn second_run_changes_nothing() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
+    let r = run_in(dir.path(), &["convert"]);
+    assert!(
+        r.stderr.contains("(0 changed, 2 unchanged)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn stdout_prints_one_stream_and_writes_nothing() {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n");
+    let r = run_in(dir.path(), &["convert", "--stdout"]);
+    assert_eq!(r.code, 0);
+    assert!(!dir.path().join("k8s").exists());
+    // Service before Deployment (apply order), no kustomization in the stream.
+    let kinds: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("kind:"))
+        .collect();
+    assert_eq!(kinds, ["kind: Service", "kind: Deployment"]);
+    assert_eq!(r.stdout.matches("---\n").count(), 2);
+    assert!(crate::support::k8s_schema::validate_yaml(&r.stdout).is_empty());
+}
+
+#[test]
+fn stdout_and_output_conflict_is_usage_error() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--stdout", "-o", "x"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn unknown_flag_is_usage_error() {
+    let r = run_in(&root(), &["convert", "--no-such-flag"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn missing_compose_file_is_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no compose file in"), "{}", r.stderr);
+    assert!(r
+        .stderr
+        .contains("compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml"));
+}
+
+#[test]
+fn discovers_docker_compose_yml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  a:\n    image: x\n",
+    )
+    .unwrap();
+    assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
+    assert!(dir.path().join("k8s/a-deployment.yaml").is_file());
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let r = run_in(&root(), &["convert", "--help"]);
+    assert_eq!(r.code, 0);
+    for flag in ["--file", "--project-name", "--output", "--stdout"] {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.contains(flag))
+            .unwrap_or_else(|| panic!("{flag} missing"));
+        assert!(
+            line.trim().len() > flag.len() + 8 || r.stdout.contains(flag),
+            "{flag} has no help"
+        );
+    }
+}
+
+#[test]
+fn version_flag() {
+    let r = run_in(&root(), &["--version"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with("ferry "));
+}
+
+#[test]
+fn malformed_yaml_points_at_line_and_column() {
+    fails_with(
+        "services:\n  web:\n    image: [nginx\n",
+        "compose.yaml:4:1: invalid YAML",
+    );
+}
+
+#[test]
+fn duplicate_key_is_error_with_both_places() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    image: b\n",
+        "compose.yaml:4:5: duplicate key `image` (first defined at line 3, column 5)",
+    );
+}
+
+#[test]
+fn ports_as_number_is_type_error() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    ports: 80\n",
+        "compose.yaml:4:12: services.web.ports: expected a list, found `80`",
+    );
+}
+
+#[test]
+fn replicas_as_word_is_type_error() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    deploy:\n      replicas: two\n",
+        "compose.yaml:5:17: services.web.deploy.replicas: expected a whole number (0 or more), found `two`",
+    );
+}
+
+#[test]
+fn invalid_port_string_is_error() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    ports:\n      - \"80:eighty\"\n",
+        "compose.yaml:5:9: services.web.ports[0]: `80:eighty` is not a port mapping",
+    );
+}
+
+#[test]
+fn missing_env_file_is_error() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    env_file: missing.env\n",
+        "compose.yaml:4:15: services.web.env_file: `missing.env` does not exist",
+    );
+}
+
+#[test]
+fn env_file_outside_project_is_refused() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    env_file: ../../../../etc/passwd\n",
+        "outside the project directory",
+    );
+}
+
+#[test]
+fn several_errors_are_all_reported() {
+    let dir = project(
+        "services:\n  a:\n    image: x\n    ports: 80\n  b:\n    image: y\n    scale: many\n",
+    );
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("compose.yaml:4:12"), "{}", r.stderr);
+    assert!(r.stderr.contains("compose.yaml:7:12"), "{}", r.stderr);
+}
+
+#[test]
+fn service_without_image_or_build_is_error() {
+    fails_with(
+        "services:\n  web:\n    ports: ['80']\n",
+        "compose.yaml:2:3: services.web: has neither `image` nor `build`",
+    );
+}
+
+#[test]
+fn undeclared_volume_is_error() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    volumes: ['data:/data']\n",
+        "compose.yaml:4:15: services.web.volumes: refers to the volume `data`",
+    );
+}
+
+#[test]
+fn names_colliding_after_sanitising_is_error_naming_both() {
+    fails_with(
+        "services:\n  my_db:\n    image: a\n  my-db:\n    image: b\n",
+        "services `my-db` and `my_db` (at compose.yaml:2:3) both become `my-db` in Kubernetes",
+    );
+}
+
+#[test]
+fn required_variable_missing_is_error_naming_it() {
+    fails_with(
+        "services:\n  web:\n    image: \"nginx:${TAG:?set TAG to the release}\"\n",
+        "compose.yaml:3:12: required variable TAG is missing a value: set TAG to the release",
+    );
+}
+
+#[test]
+fn unknown_service_key_warns_with_suggestion() {
+    let dir = project("services:\n  web:\n    image: a\n    enviroment:\n      A: b\n");
+    let r = run_in(dir.path(), &["convert", "--stdout"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`; did you mean `environment`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn empty_file_is_error() {
+    fails_with("", "compose.yaml: the file is empty");
+}
+
+#[test]
+fn list_at_top_is_error() {
+    fails_with(
+        "- a\n- b\n",
+        "compose.yaml:1:1: a compose file must be a mapping",
+    );
+}
+
+#[test]
+fn error_leaves_existing_output_untouched() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
+    let before = read_tree(&dir.path().join("k8s"));
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ports: 80\n  db:\n    image: x\n",
+    )
+    .unwrap();
+    assert_eq!(run_in(dir.path(), &["convert"]).code, 1);
+    assert_eq!(read_tree(&dir.path().join("k8s")), before);
+}
+
+#[test]
+fn project_name_flag_and_top_level_name() {
+    let dir = project("name: shop\nservices:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--stdout"]);
+    assert!(r.stdout.contains("app.kubernetes.io/part-of: shop"));
+    let r = run_in(dir.path(), &["convert", "--stdout", "-p", "other"]);
+    assert!(r.stdout.contains("app.kubernetes.io/part-of: other"));
+    let r = run_in(dir.path(), &["convert", "--stdout", "-p", "Bad Name"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn project_name_from_directory_is_normalised() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("My_Project.v2");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["convert", "--stdout"]);
+    assert!(
+        r.stdout.contains("app.kubernetes.io/part-of: my-projectv2"),
+        "{}",
+        r.stdout
+    );
+}

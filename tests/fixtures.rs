@@ -1,0 +1,93 @@
+//! Every `fixtures/<case>/` project: the whole rendered tree and the report are snapshot-tested,
+//! and every rendered object is validated strictly against the Kubernetes API schema.
+
+use crate::support::{k8s_schema::validate_yaml, root};
+use ferry::compose::LoadOptions;
+use ferry::translate::TranslateOptions;
+
+/// Convert a fixture as a user in its directory would, with a fixed, empty environment.
+fn convert(case: &str) -> ferry::Conversion {
+    let dir = root().join("fixtures").join(case);
+    let opts = LoadOptions {
+        working_dir: dir,
+        ..LoadOptions::default()
+    };
+    ferry::convert(&opts, &TranslateOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"))
+}
+
+/// The tree and the report as one text to snapshot.
+fn snapshot_text(conv: &ferry::Conversion) -> String {
+    let mut out = String::new();
+    for (path, bytes) in &conv.tree.files {
+        out.push_str(&format!("=== {path}\n"));
+        out.push_str(std::str::from_utf8(bytes).unwrap());
+    }
+    out.push_str("=== report\n");
+    for d in &conv.report.entries {
+        out.push_str(&format!("{d}\n"));
+    }
+    out
+}
+
+fn check(case: &str) {
+    let conv = convert(case);
+    for (path, bytes) in &conv.tree.files {
+        let problems = validate_yaml(std::str::from_utf8(bytes).unwrap());
+        assert!(
+            problems.is_empty(),
+            "{case}/{path} is not valid Kubernetes:\n{}",
+            problems.join("\n")
+        );
+    }
+    let problems = validate_yaml(&conv.tree.to_stream());
+    assert!(
+        problems.is_empty(),
+        "{case} --stdout stream:\n{}",
+        problems.join("\n")
+    );
+    insta::assert_snapshot!(case, snapshot_text(&conv));
+}
+
+macro_rules! fixtures {
+    ($($name:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check($dir);
+            }
+        )*
+
+        /// Every folder under fixtures/ has a test above.
+        #[test]
+        fn every_fixture_is_tested() {
+            let listed = [$($dir),*];
+            let mut missing = Vec::new();
+            for entry in std::fs::read_dir(root().join("fixtures")).unwrap() {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                if !listed.contains(&name.as_str()) {
+                    missing.push(name);
+                }
+            }
+            assert!(missing.is_empty(), "fixtures without a test: {missing:?}");
+        }
+    };
+}
+
+fixtures! {
+    anchors_merge => "anchors-merge",
+    build_no_image => "build-no-image",
+    command_entrypoint => "command-entrypoint",
+    environment => "environment",
+    healthcheck => "healthcheck",
+    interpolation => "interpolation",
+    names => "names",
+    nginx_api_mysql => "nginx-api-mysql",
+    pod_settings => "pod-settings",
+    ports => "ports",
+    replicas_resources => "replicas-resources",
+    restart_jobs => "restart-jobs",
+    unconverted_keys => "unconverted-keys",
+    volumes => "volumes",
+    wordpress_mysql => "wordpress-mysql",
+    yaml_quoting => "yaml-quoting",
+}

@@ -1,0 +1,7 @@
+//! Integration tests, compiled as one binary.
+
+mod support;
+
+mod cli;
+mod determinism;
+mod fixtures;
