@@ -1,0 +1,443 @@
+//! Output: compare a [`Tree`] with an output directory ([`plan`]), show the difference
+//! ([`diff`]), and write it there safely ([`write`]).
+//!
+//! The rules, in one place:
+//! - Everything is decided in memory first. [`plan`] only reads; [`write`] refuses to start when
+//!   the plan has a conflict, so an error leaves the directory as it was.
+//! - Each file is written to a temporary file beside it and renamed into place; files whose bytes
+//!   are already right are not touched. All temporary files are written before the first rename.
+//! - A file that does not start with [`HEADER_PREFIX`] is the user's: ferry never overwrites or
+//!   removes it. Only the output directory itself is read: subdirectories (`overlays/`) are
+//!   never looked at.
+//! - A generated file that is no longer produced is *stale*: removed only with `prune`, and only
+//!   when it still starts with the header.
+//! - A symbolic link is never followed: not to compare, not to write (the rename replaces the
+//!   link itself), not to remove.
+
+pub mod diff;
+mod redact;
+
+use crate::error::{Error, Result};
+use crate::render::{Tree, HEADER_PREFIX};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What `convert` would do to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// Generated, and not on disk yet.
+    Added,
+    /// Generated, and on disk with other bytes (or as a symbolic link).
+    Changed,
+    /// Generated, and on disk with exactly these bytes.
+    Unchanged,
+    /// On disk with ferry's header, but no longer generated (stale).
+    Removed,
+}
+
+/// What is on disk at one path of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDisk {
+    Missing,
+    /// A regular file that starts with ferry's header.
+    Generated,
+    /// A regular file without ferry's header: the user's.
+    HandWritten,
+    /// A symbolic link (never followed; `convert` replaces the link, not its target).
+    Symlink,
+}
+
+/// One file of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the output directory, `/`-separated.
+    pub path: String,
+    pub status: Status,
+    pub on_disk: OnDisk,
+    /// The bytes on disk (`None` when missing or a symbolic link).
+    pub old: Option<Vec<u8>>,
+    /// The bytes ferry would write (`None` for a stale file).
+    pub new: Option<Vec<u8>>,
+}
+
+impl Entry {
+    /// A file at a generated path that ferry did not write: `convert` refuses to overwrite it.
+    pub fn is_conflict(&self) -> bool {
+        self.on_disk == OnDisk::HandWritten && self.new.is_some()
+    }
+}
+
+/// The output directory compared with a tree: every generated path, and every stale file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub dir: PathBuf,
+    /// Sorted by path.
+    pub entries: Vec<Entry>,
+}
+
+impl Plan {
+    /// Entries that are not [`Status::Unchanged`].
+    pub fn changes(&self) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.status != Status::Unchanged)
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.entries.iter().filter(|e| e.status == status).count()
+    }
+
+    /// True when `convert --prune` would change nothing.
+    pub fn is_up_to_date(&self) -> bool {
+        self.changes().next().is_none()
+    }
+
+    /// Files at generated paths that ferry did not write (see [`Entry::is_conflict`]).
+    pub fn conflicts(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.is_conflict())
+    }
+}
+
+/// True when `bytes` is a file ferry generated: it starts with [`HEADER_PREFIX`].
+pub fn has_header(bytes: &[u8]) -> bool {
+    bytes.starts_with(HEADER_PREFIX.as_bytes())
+}
+
+/// Temporary files are named `.ferry-XXXXXX.tmp`; they are never taken for stale files.
+const TEMP_PREFIX: &str = ".ferry-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Read one path without following a symbolic link.
+fn read_on_disk(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((OnDisk::Missing, None)),
+        Err(e) => return Err(Error::io(path, "cannot read", e)),
+    };
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Ok((OnDisk::Symlink, None));
+    }
+    if !kind.is_file() {
+        return Err(Error::io(
+            path,
+            "ferry writes a file here, but this is a directory or another special file",
+            std::io::Error::other("move it away, or choose another output directory"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let on_disk = if has_header(&bytes) {
+        OnDisk::Generated
+    } else {
+        OnDisk::HandWritten
+    };
+    Ok((on_disk, Some(bytes)))
+}
+
+/// Compare `tree` with what is in `dir` (which need not exist). Reads only.
+pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
+    let mut entries = Vec::new();
+    for (rel, bytes) in &tree.files {
+        let (on_disk, old) = read_on_disk(&dir.join(rel))?;
+        let status = match (&old, on_disk) {
+            (_, OnDisk::Missing) => Status::Added,
+            (Some(old), _) if old == bytes => Status::Unchanged,
+            _ => Status::Changed,
+        };
+        entries.push(Entry {
+            path: rel.clone(),
+            status,
+            on_disk,
+            old,
+            new: Some(bytes.clone()),
+        });
+    }
+    let listing = match std::fs::read_dir(dir) {
+        Ok(l) => Some(l),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(dir, "cannot read the output directory", e)),
+    };
+    for item in listing.into_iter().flatten() {
+        let item = item.map_err(|e| Error::io(dir, "cannot read the output directory", e))?;
+        // DirEntry::file_type does not follow symbolic links.
+        let is_file = item
+            .file_type()
+            .map_err(|e| Error::io(item.path(), "cannot read", e))?
+            .is_file();
+        let Ok(name) = item.file_name().into_string() else {
+            continue;
+        };
+        if !is_file
+            || tree.files.contains_key(&name)
+            || is_temp_name(&name)
+            || !(name.ends_with(".yaml") || name.ends_with(".yml"))
+        {
+            continue;
+        }
+        let path = item.path();
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
+        if has_header(&bytes) {
+            entries.push(Entry {
+                path: name,
+                status: Status::Removed,
+                on_disk: OnDisk::Generated,
+                old: Some(bytes),
+                new: None,
+            });
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        entries,
+    })
+}
+
+/// How [`write`] treats stale files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Remove stale generated files (those that still carry ferry's header).
+    pub prune: bool,
+}
+
+/// What a write changed. Paths are relative to the output directory.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteSummary {
+    pub written: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Stale files removed (with `prune`).
+    pub removed: Vec<String>,
+    /// Stale files left in place (without `prune`).
+    pub stale: Vec<String>,
+}
+
+fn conflict_error(dir: &Path, e: &Entry) -> Error {
+    Error::io(
+        dir.join(&e.path),
+        format!(
+            "exists but was not generated by ferry (it does not start with `{HEADER_PREFIX}`), \
+             so ferry will not overwrite it"
+        ),
+        std::io::Error::other(
+            "move it out of the output directory, or delete it to let ferry write it",
+        ),
+    )
+}
+
+/// Carry out `plan`: write every added or changed file, then (with `prune`) remove stale ones.
+///
+/// Refuses, before touching anything, when a generated path holds a file ferry did not write.
+/// All new contents go to temporary files first; only when every one is written are they renamed
+/// into place, so a failure while writing (disk full, permissions) changes nothing. A rename that
+/// fails part-way leaves the files renamed before it complete and new, the rest as they were.
+pub fn write(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
+    let dir = &plan.dir;
+    if let Some(err) = Error::from_many(plan.conflicts().map(|e| conflict_error(dir, e)).collect())
+    {
+        return Err(err);
+    }
+    let created_dir = !dir.exists();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create the output directory", e))?;
+    let result = write_files(plan, opts);
+    if result.is_err() && created_dir {
+        // Only succeeds when nothing was left in it.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
+    let dir = &plan.dir;
+    let mut summary = WriteSummary::default();
+    let mut staged = Vec::new();
+    for entry in &plan.entries {
+        let (Some(bytes), Status::Added | Status::Changed) = (&entry.new, entry.status) else {
+            continue;
+        };
+        let path = dir.join(&entry.path);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create", e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+        // A new file gets the usual 0666 less the umask (tempfile's default is 0600).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut tmp = builder.tempfile_in(parent).map_err(|e| {
+            Error::io(
+                parent,
+                "cannot create a temporary file in the output directory",
+                e,
+            )
+        })?;
+        // A replaced file keeps its mode.
+        let keep = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => Some(m.permissions()),
+            _ => None,
+        };
+        keep.map_or(Ok(()), |p| tmp.as_file().set_permissions(p))
+            .and_then(|()| tmp.write_all(bytes))
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
+        staged.push((tmp, path, entry.path.clone()));
+    }
+    for (tmp, path, rel) in staged {
+        // rename(2) replaces a symbolic link itself, never the file it points to.
+        tmp.persist(&path)
+            .map_err(|e| Error::io(&path, "cannot write", e.error))?;
+        summary.written.push(rel);
+    }
+    for entry in &plan.entries {
+        match entry.status {
+            Status::Unchanged => summary.unchanged.push(entry.path.clone()),
+            Status::Removed if opts.prune => {
+                let path = dir.join(&entry.path);
+                // Look again right before removing: only a regular file with the header goes.
+                if let Ok((OnDisk::Generated, _)) = read_on_disk(&path) {
+                    std::fs::remove_file(&path)
+                        .map_err(|e| Error::io(&path, "cannot remove", e))?;
+                    summary.removed.push(entry.path.clone());
+                }
+            }
+            Status::Removed => summary.stale.push(entry.path.clone()),
+            Status::Added | Status::Changed => {}
+        }
+    }
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(summary)
+}
+
+/// Write every file of the tree into `dir` (created if missing), without pruning: [`plan`] then
+/// [`write`].
+pub fn write_tree(tree: &Tree, dir: &Path) -> Result<WriteSummary> {
+    write(&plan(tree, dir)?, &WriteOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        Tree {
+            files: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+                .collect(),
+            apply_order: Vec::new(),
+        }
+    }
+
+    const A: &str = "# Generated by ferry from c.yaml.\nkind: A\n";
+    const B: &str = "# Generated by ferry from c.yaml.\nkind: B\n";
+
+    #[test]
+    fn plan_of_missing_directory_adds_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = plan(&tree(&[("a.yaml", A)]), &dir.path().join("k8s")).unwrap();
+        assert_eq!(p.entries.len(), 1);
+        assert_eq!(p.entries[0].status, Status::Added);
+        assert!(!p.is_up_to_date());
+    }
+
+    #[test]
+    fn stale_only_with_header_and_yaml_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.yaml"), B).unwrap();
+        std::fs::write(d.join("mine.yaml"), "kind: Mine\n").unwrap();
+        std::fs::write(d.join("notes.txt"), B).unwrap();
+        std::fs::write(d.join(".ferry-abc.tmp"), B).unwrap();
+        std::fs::create_dir(d.join("overlays")).unwrap();
+        std::fs::write(d.join("overlays/x.yaml"), B).unwrap();
+        let p = plan(&tree(&[("a.yaml", A)]), d).unwrap();
+        let got: Vec<(&str, Status)> = p
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.status))
+            .collect();
+        assert_eq!(
+            got,
+            [("a.yaml", Status::Added), ("old.yaml", Status::Removed)]
+        );
+    }
+
+    #[test]
+    fn write_refuses_to_overwrite_a_hand_written_file_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("b.yaml"), "kind: Mine\n").unwrap();
+        let p = plan(&tree(&[("a.yaml", A), ("b.yaml", B)]), d).unwrap();
+        assert_eq!(p.conflicts().count(), 1);
+        let e = write(&p, &WriteOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("not generated by ferry"), "{e}");
+        assert!(!d.join("a.yaml").exists());
+        assert_eq!(
+            std::fs::read_to_string(d.join("b.yaml")).unwrap(),
+            "kind: Mine\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("k8s");
+        std::fs::create_dir(&d).unwrap();
+        let target = dir.path().join("target.yaml");
+        std::fs::write(&target, "precious\n").unwrap();
+        std::os::unix::fs::symlink(&target, d.join("a.yaml")).unwrap();
+        // A stale-looking symlink is never removed either.
+        std::os::unix::fs::symlink(&target, d.join("old.yaml")).unwrap();
+        let p = plan(&tree(&[("a.yaml", A)]), &d).unwrap();
+        assert_eq!(p.entries.len(), 1);
+        assert_eq!(p.entries[0].on_disk, OnDisk::Symlink);
+        assert_eq!(p.entries[0].status, Status::Changed);
+        write(&p, &WriteOptions { prune: true }).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+        assert!(!std::fs::symlink_metadata(d.join("a.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(d.join("a.yaml")).unwrap(), A);
+        assert!(std::fs::symlink_metadata(d.join("old.yaml")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_get_the_usual_mode_and_replaced_files_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("b.yaml"), A).unwrap();
+        std::fs::set_permissions(d.join("b.yaml"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::write(d.join("plain"), "").unwrap(); // created as 0666 less the umask
+        write_tree(&tree(&[("a.yaml", A), ("b.yaml", B)]), d).unwrap();
+        let mode = |p: &str| std::fs::metadata(d.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("a.yaml"), mode("plain"));
+        assert_eq!(mode("b.yaml"), 0o640);
+    }
+
+    #[test]
+    fn prune_removes_only_stale_files_with_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.yaml"), B).unwrap();
+        std::fs::write(d.join("mine.yaml"), "kind: Mine\n").unwrap();
+        let t = tree(&[("a.yaml", A)]);
+        let s = write(&plan(&t, d).unwrap(), &WriteOptions::default()).unwrap();
+        assert_eq!(s.stale, ["old.yaml"]);
+        assert!(d.join("old.yaml").exists());
+        let s = write(&plan(&t, d).unwrap(), &WriteOptions { prune: true }).unwrap();
+        assert_eq!(s.removed, ["old.yaml"]);
+        assert_eq!(s.unchanged, ["a.yaml"]);
+        assert!(!d.join("old.yaml").exists());
+        assert!(d.join("mine.yaml").exists());
+        assert!(plan(&t, d).unwrap().is_up_to_date());
+    }
+}
