@@ -1,25 +1,50 @@
 //! The command line: the only place that prints or picks an exit code.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use ferry::compose::LoadOptions;
 use ferry::error::Severity;
+use ferry::output::diff::ColorChoice;
+use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::translate::TranslateOptions;
 use ferry::Error;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 /// Exit codes, as documented in the README.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_CONVERSION: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+/// `diff` and `convert --check`: the output directory is stale.
+pub const EXIT_DIFFERS: i32 = 1;
+/// `diff` and `convert --check`: the project could not be converted or the directory read, so
+/// nothing was compared (kept apart from [`EXIT_DIFFERS`] so CI can tell "stale" from "broken").
+pub const EXIT_CHECK_ERROR: i32 = 3;
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success; for `diff` and `convert --check`: the output directory is up to date
+  1  `convert`: the project could not be converted or written (nothing was written);
+     `diff` and `convert --check`: something would change
+  2  usage error (unknown flag, no compose file found, invalid -p)
+  3  `diff` and `convert --check`: the project could not be converted (nothing was compared)";
 
 /// Convert Docker Compose projects into kustomize-ready Kubernetes manifests.
 #[derive(Debug, Parser)]
-#[command(name = "ferry", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "ferry",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    after_long_help = EXIT_CODES_HELP
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    #[command(flatten)]
+    global: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +52,47 @@ enum Command {
     /// Convert a compose project into Kubernetes manifests (a kustomize directory, or one
     /// YAML stream with --stdout).
     Convert(ConvertArgs),
+    /// Show, as a unified diff, what `ferry convert` would change in the output directory
+    /// (exit 0: nothing; exit 1: something would change).
+    Diff(DiffArgs),
+    /// Print a shell completion script to stdout.
+    Completions(CompletionsArgs),
+    /// Print ferry's manual page (roff) to stdout; read it with `ferry man | man -l -`.
+    Man(ManArgs),
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Print only errors: no report, no summary, no diff (the exit code tells the result).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Also list each file written, unchanged or removed; with `diff` and `--check`, also print
+    /// the conversion report.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    /// When to colour diffs: auto colours them on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto, global = true)]
+    color: Color,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How `diff` and `convert --check` show a difference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A unified diff on stdout.
+    #[default]
+    Text,
+    /// One JSON object on stdout: files added, changed and removed, with line counts.
+    Json,
 }
 
 /// Which compose project to read; shared by every command that reads one.
@@ -62,6 +128,59 @@ struct ConvertArgs {
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
     #[arg(long)]
     stdout: bool,
+
+    /// Write nothing: show what would change (as `ferry diff` does) and exit 1 when the output
+    /// directory is stale, 0 when it is up to date. For CI.
+    #[arg(long, conflicts_with = "stdout")]
+    check: bool,
+
+    /// Remove generated files that are no longer produced; only files that start with ferry's
+    /// header are removed. Without --prune they are listed as stale and left in place.
+    #[arg(long, conflicts_with = "stdout")]
+    prune: bool,
+
+    /// With --check: show the difference as a unified diff (text) or as JSON.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t,
+        requires = "check"
+    )]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Directory to compare with: the one `ferry convert -o DIR` writes.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "k8s"
+    )]
+    output: PathBuf,
+
+    /// Show the difference as a unified diff (text) or as JSON.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// Print the page of one command (`convert`, `diff`, …) instead of ferry's own page.
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
 }
 
 fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
@@ -103,42 +222,254 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn convert(args: &ConvertArgs) -> Result<(), Error> {
-    let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+/// The global options, as the commands need them.
+struct Ui {
+    quiet: bool,
+    verbose: bool,
+    /// Colour diffs on stdout.
+    color: bool,
+}
+
+impl Ui {
+    fn new(g: &GlobalArgs) -> Self {
+        let choice = match g.color {
+            Color::Auto => ColorChoice::Auto,
+            Color::Always => ColorChoice::Always,
+            Color::Never => ColorChoice::Never,
+        };
+        Ui {
+            quiet: g.quiet,
+            verbose: g.verbose,
+            color: choice.enabled(
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`ferry diff | head`) is not an error.
+fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("<stdout>", "cannot write", e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn print_report(conv: &ferry::Conversion) {
     let mut err = std::io::stderr().lock();
     for d in &conv.report.entries {
         let _ = writeln!(err, "{d}");
     }
-    let not_converted = conv.report.count(Severity::NotConverted);
-    let warnings = conv.report.count(Severity::Warning);
-    let tail = format!(
+}
+
+/// "N keys not converted, M warnings".
+fn report_tail(conv: &ferry::Conversion) -> String {
+    format!(
         "{} not converted, {}",
-        plural(not_converted, "key", "keys"),
-        plural(warnings, "warning", "warnings")
-    );
+        plural(conv.report.count(Severity::NotConverted), "key", "keys"),
+        plural(conv.report.count(Severity::Warning), "warning", "warnings")
+    )
+}
+
+fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
+    let load = load_options(&args.project)?;
+    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    if args.check {
+        return check(&conv, &args.output, args.format, ui);
+    }
+    if !ui.quiet {
+        print_report(&conv);
+    }
+    let tail = report_tail(&conv);
+    let mut err = std::io::stderr().lock();
     if args.stdout {
-        let mut out = std::io::stdout().lock();
-        out.write_all(conv.tree.to_stream().as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| Error::io("<stdout>", "cannot write", e))?;
+        print_stdout(&conv.tree.to_stream())?;
+        if !ui.quiet {
+            let _ = writeln!(
+                err,
+                "ferry: {} printed; {tail}",
+                plural(conv.objects, "object", "objects")
+            );
+        }
+        return Ok(EXIT_OK);
+    }
+    let dir = &args.output;
+    let plan = ferry::output::plan(&conv.tree, dir)?;
+    let summary = ferry::output::write(&plan, &WriteOptions { prune: args.prune })?;
+    if ui.verbose {
+        for e in &plan.entries {
+            let path = dir.join(&e.path);
+            let what = match e.status {
+                Status::Added => "wrote (new)",
+                Status::Changed if e.on_disk == OnDisk::Symlink => {
+                    "wrote (replaced a symbolic link; its target is untouched)"
+                }
+                Status::Changed => "wrote",
+                Status::Unchanged => "unchanged",
+                Status::Removed if args.prune => "removed (stale)",
+                Status::Removed => continue,
+            };
+            let _ = writeln!(err, "ferry: {} {what}", path.display());
+        }
+    }
+    if !ui.quiet {
+        for rel in &summary.stale {
+            let _ = writeln!(
+                err,
+                "ferry: {}: stale: generated by ferry but no longer produced; \
+                 run `ferry convert --prune` to remove it",
+                dir.join(rel).display()
+            );
+        }
+        let removed = if summary.removed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} removed", summary.removed.len())
+        };
         let _ = writeln!(
             err,
-            "ferry: {} printed; {tail}",
-            plural(conv.objects, "object", "objects")
-        );
-    } else {
-        let summary = ferry::output::write_tree(&conv.tree, &args.output)?;
-        let _ = writeln!(
-            err,
-            "ferry: {} in {} ({} changed, {} unchanged); {tail}",
+            "ferry: {} in {} ({} changed, {} unchanged{removed}); {tail}",
             plural(conv.objects, "object", "objects"),
-            args.output.display(),
+            dir.display(),
             summary.written.len(),
             summary.unchanged.len()
         );
     }
-    Ok(())
+    Ok(EXIT_OK)
+}
+
+fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
+    let load = load_options(&args.project)?;
+    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    check(&conv, &args.output, args.format, ui)
+}
+
+/// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
+fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
+    let plan = ferry::output::plan(&conv.tree, dir)?;
+    if ui.verbose {
+        print_report(conv);
+    }
+    if !ui.quiet {
+        match format {
+            Format::Text => print_stdout(&ferry::output::diff::unified(&plan, ui.color))?,
+            Format::Json => print_stdout(&ferry::output::diff::json(&plan))?,
+        }
+        let mut err = std::io::stderr().lock();
+        for line in check_summary(&plan) {
+            let _ = writeln!(err, "{line}");
+        }
+    }
+    Ok(if plan.is_up_to_date() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERS
+    })
+}
+
+/// How many file names a summary line lists before "and N more".
+const SUMMARY_NAMES: usize = 5;
+
+/// The stderr lines of `diff` and `convert --check`: one summary, then one line per file that
+/// needs the user rather than `ferry convert`.
+fn check_summary(plan: &Plan) -> Vec<String> {
+    let dir = plan.dir.display();
+    let files = plan.count(Status::Unchanged);
+    if plan.is_up_to_date() {
+        return vec![format!(
+            "ferry: {dir} is up to date ({})",
+            plural(files, "file", "files")
+        )];
+    }
+    let changes: Vec<_> = plan.changes().collect();
+    let mut counts = Vec::new();
+    for (status, word) in [
+        (Status::Added, "added"),
+        (Status::Changed, "changed"),
+        (Status::Removed, "removed"),
+    ] {
+        let n = plan.count(status);
+        if n > 0 {
+            counts.push(format!("{n} {word}"));
+        }
+    }
+    let names: Vec<&str> = changes
+        .iter()
+        .take(SUMMARY_NAMES)
+        .map(|e| e.path.as_str())
+        .collect();
+    let more = changes.len().saturating_sub(SUMMARY_NAMES);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let command = if plan.count(Status::Removed) > 0 {
+        "ferry convert --prune"
+    } else {
+        "ferry convert"
+    };
+    let mut lines = vec![format!(
+        "ferry: {} in {dir} would change ({}): {}{more}; run `{command}` to update {}",
+        plural(changes.len(), "file", "files"),
+        counts.join(", "),
+        names.join(", "),
+        if changes.len() == 1 { "it" } else { "them" }
+    )];
+    for e in &changes {
+        let path = plan.dir.join(&e.path);
+        if e.is_conflict() {
+            lines.push(format!(
+                "ferry: {}: not generated by ferry (no header), so `ferry convert` will not \
+                 overwrite it; move it out of the output directory first",
+                path.display()
+            ));
+        } else if e.on_disk == OnDisk::Symlink {
+            lines.push(format!(
+                "ferry: {}: a symbolic link; `ferry convert` replaces the link with a regular \
+                 file and leaves its target alone",
+                path.display()
+            ));
+        }
+    }
+    lines
+}
+
+/// `ferry man [COMMAND]`.
+fn man(args: &ManArgs) -> Result<i32, Error> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match &args.command {
+        None => cmd,
+        Some(name) => cmd.find_subcommand(name).cloned().ok_or_else(|| {
+            let names: Vec<String> = Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            Error::Usage(format!(
+                "ferry has no command `{name}`; pages exist for: {}",
+                names.join(", ")
+            ))
+        })?,
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("ferry {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut out)
+        .map_err(|e| Error::io("<stdout>", "cannot render the manual page", e))?;
+    print_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
+}
+
+fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "ferry", &mut out);
+    print_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
 }
 
 pub fn run() -> i32 {
@@ -149,14 +480,93 @@ pub fn run() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    let ui = Ui::new(&cli.global);
+    let checking = match &cli.command {
+        Command::Convert(args) => args.check,
+        Command::Diff(_) => true,
+        Command::Completions(_) | Command::Man(_) => false,
+    };
     let result = match &cli.command {
-        Command::Convert(args) => convert(args),
+        Command::Convert(args) => convert(args, &ui),
+        Command::Diff(args) => diff(args, &ui),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => man(args),
     };
     match result {
-        Ok(()) => EXIT_OK,
+        Ok(code) => code,
         Err(e) => {
             print_error(&e);
-            exit_code(&e)
+            match exit_code(&e) {
+                EXIT_CONVERSION if checking => EXIT_CHECK_ERROR,
+                code => code,
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every command and every flag or argument, built-in ones aside, has help text.
+    #[test]
+    fn every_flag_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && !path.is_empty() {
+                missing.push(here.clone());
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg
+                    .get_help()
+                    .is_none_or(|h| h.to_string().trim().len() < 10)
+                {
+                    missing.push(format!("{here} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &here, missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+    }
+
+    #[test]
+    fn check_summary_lists_files_and_the_command_to_run() {
+        let entry = |path: &str, status| ferry::output::Entry {
+            path: path.into(),
+            status,
+            on_disk: OnDisk::Generated,
+            old: None,
+            new: None,
+        };
+        let plan = Plan {
+            dir: PathBuf::from("k8s"),
+            entries: vec![
+                entry("a.yaml", Status::Added),
+                entry("b.yaml", Status::Unchanged),
+                entry("c.yaml", Status::Removed),
+            ],
+        };
+        assert_eq!(
+            check_summary(&plan),
+            [
+                "ferry: 2 files in k8s would change (1 added, 1 removed): a.yaml, c.yaml; \
+              run `ferry convert --prune` to update them"
+            ]
+        );
     }
 }
