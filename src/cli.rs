@@ -63,6 +63,7 @@ enum Command {
 
 /// Options every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// Print only errors: no report, no summary, no diff (the exit code tells the result).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
