@@ -136,7 +136,8 @@ struct ConvertArgs {
     check: bool,
 
     /// Remove generated files that are no longer produced; only files that start with ferry's
-    /// header are removed. Without --prune they are listed as stale and left in place.
+    /// header are removed. Without --prune they are listed as stale and left in place. (With
+    /// --check, stale files always count as changes.)
     #[arg(long, conflicts_with = "stdout")]
     prune: bool,
 
@@ -304,17 +305,18 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     if ui.verbose {
         for e in &plan.entries {
             let path = dir.join(&e.path);
-            let what = match e.status {
-                Status::Added => "wrote (new)",
-                Status::Changed if e.on_disk == OnDisk::Symlink => {
-                    "wrote (replaced a symbolic link; its target is untouched)"
-                }
-                Status::Changed => "wrote",
-                Status::Unchanged => "unchanged",
-                Status::Removed if args.prune => "removed (stale)",
+            let (what, note) = match e.status {
+                Status::Added => ("wrote", " (new)"),
+                Status::Changed if e.on_disk == OnDisk::Symlink => (
+                    "wrote",
+                    " (replaced a symbolic link; its target is untouched)",
+                ),
+                Status::Changed => ("wrote", ""),
+                Status::Unchanged => ("unchanged", ""),
+                Status::Removed if args.prune => ("removed", " (stale)"),
                 Status::Removed => continue,
             };
-            let _ = writeln!(err, "ferry: {} {what}", path.display());
+            let _ = writeln!(err, "ferry: {what} {}{note}", path.display());
         }
     }
     if !ui.quiet {

@@ -494,12 +494,12 @@ fn quiet_prints_only_errors_and_verbose_lists_files() {
     let r = run(dir.path(), &["convert", "--verbose"]);
     assert_eq!(r.code, 0);
     assert!(
-        r.stderr.contains("ferry: k8s/web-deployment.yaml wrote\n"),
+        r.stderr.contains("ferry: wrote k8s/web-deployment.yaml\n"),
         "{}",
         r.stderr
     );
     assert!(
-        r.stderr.contains("ferry: k8s/web-service.yaml unchanged\n"),
+        r.stderr.contains("ferry: unchanged k8s/web-service.yaml\n"),
         "{}",
         r.stderr
     );
