@@ -42,6 +42,21 @@ struct ProjectArgs {
     /// directory's name). Used in the `app.kubernetes.io/part-of` label.
     #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     project_name: Option<String>,
+
+    /// Activate a profile: services with `profiles:` run only when one of theirs is active
+    /// (repeatable; `*` activates all). Default: COMPOSE_PROFILES.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+
+    /// Read variables from this file instead of the project's .env (repeatable; later files
+    /// win; the process environment wins over all of them).
+    #[arg(long = "env-file", value_name = "PATH")]
+    env_files: Vec<PathBuf>,
+
+    /// The project directory: where .env is read and relative paths start (default: the
+    /// directory of the first compose file).
+    #[arg(long = "project-directory", value_name = "DIR")]
+    project_directory: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -67,9 +82,26 @@ struct ConvertArgs {
 fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
     let working_dir = std::env::current_dir()
         .map_err(|e| Error::io(".", "cannot read the current directory", e))?;
+    let stdin = if p.files.iter().any(|f| f.as_os_str() == "-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            Error::io(
+                "<stdin>",
+                "cannot read the compose file from standard input",
+                e,
+            )
+        })?;
+        Some(text)
+    } else {
+        None
+    };
     Ok(LoadOptions {
         files: p.files.clone(),
+        stdin,
         project_name: p.project_name.clone(),
+        project_directory: p.project_directory.clone(),
+        env_files: p.env_files.clone(),
+        profiles: p.profiles.clone(),
         working_dir,
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
