@@ -405,12 +405,14 @@ impl Ctx<'_> {
                 });
                 (service, f)
             }
-            Value::Seq(_) => return Err(Error::invalid(
-                &ext.value.loc,
-                format!(
+            Value::Seq(_) => {
+                return Err(Error::invalid(
+                    &ext.value.loc,
+                    format!(
                     "services.{name}.extends: expected a service name or a mapping with `service`"
                 ),
-            )),
+                ))
+            }
         };
         let base = match base_file {
             None => {
