@@ -27,6 +27,15 @@ enum Command {
     /// Convert a compose project into Kubernetes manifests (a kustomize directory, or one
     /// YAML stream with --stdout).
     Convert(ConvertArgs),
+    /// Print the resolved compose project (files merged, variables interpolated, extends,
+    /// include and profiles applied) in the canonical form of `docker compose config`.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
 }
 
 /// Which compose project to read; shared by every command that reads one.
@@ -173,6 +182,25 @@ fn convert(args: &ConvertArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn config(args: &ConfigArgs) -> Result<(), Error> {
+    let load = load_options(&args.project)?;
+    let (loaded, project, report) = ferry::compose::load_all(&load)?;
+    let mut err = std::io::stderr().lock();
+    for d in report
+        .entries
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+    {
+        let _ = writeln!(err, "{d}");
+    }
+    let text =
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", "cannot write", e))
+}
+
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -183,6 +211,7 @@ pub fn run() -> i32 {
     };
     let result = match &cli.command {
         Command::Convert(args) => convert(args),
+        Command::Config(args) => config(args),
     };
     match result {
         Ok(()) => EXIT_OK,

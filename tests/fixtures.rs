@@ -15,6 +15,48 @@ fn convert(case: &str) -> ferry::Conversion {
     ferry::convert(&opts, &TranslateOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
+/// `ferry config` for the fixture, with the machine's project path replaced by `<project>`.
+fn config_text(case: &str) -> String {
+    let dir = root().join("fixtures").join(case);
+    let opts = LoadOptions {
+        working_dir: dir.clone(),
+        ..LoadOptions::default()
+    };
+    let (loaded, project, _) = ferry::compose::load_all(&opts).unwrap();
+    let text =
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
+    text.replace(&project.dir.display().to_string(), "<project>")
+}
+
+/// `ferry config` output, loaded again, gives the same output (the canonical form is a fixed
+/// point). The printed file is written into the fixture directory (as a temporary file) so that
+/// its project directory, `.env` and relative files are the same.
+fn config_round_trips(case: &str) {
+    let dir = root().join("fixtures").join(case);
+    let load = |files: Vec<std::path::PathBuf>| {
+        let opts = LoadOptions {
+            working_dir: dir.clone(),
+            files,
+            ..LoadOptions::default()
+        };
+        let (loaded, project, _) =
+            ferry::compose::load_all(&opts).unwrap_or_else(|e| panic!("{case}: {e}"));
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project))
+    };
+    let first = load(Vec::new());
+    let tmp = tempfile::Builder::new()
+        .prefix(".roundtrip-")
+        .suffix(".yaml")
+        .tempfile_in(&dir)
+        .unwrap();
+    std::fs::write(tmp.path(), &first).unwrap();
+    let second = load(vec![tmp.path().to_path_buf()]);
+    assert_eq!(
+        second, first,
+        "{case}: ferry config output does not load back to itself"
+    );
+}
+
 /// The tree and the report as one text to snapshot.
 fn snapshot_text(conv: &ferry::Conversion) -> String {
     let mut out = String::new();
@@ -45,7 +87,13 @@ fn check(case: &str) {
         "{case} --stdout stream:\n{}",
         problems.join("\n")
     );
-    insta::assert_snapshot!(case, snapshot_text(&conv));
+    config_round_trips(case);
+    let text = format!(
+        "{}=== ferry config\n{}",
+        snapshot_text(&conv),
+        config_text(case)
+    );
+    insta::assert_snapshot!(case, text);
 }
 
 macro_rules! fixtures {
@@ -76,6 +124,11 @@ macro_rules! fixtures {
 fixtures! {
     anchors_merge => "anchors-merge",
     build_no_image => "build-no-image",
+    dotenv_forms => "dotenv-forms",
+    extends_files => "extends-files",
+    include => "include",
+    merge_override => "merge-override",
+    profiles => "profiles",
     command_entrypoint => "command-entrypoint",
     environment => "environment",
     healthcheck => "healthcheck",

@@ -514,8 +514,14 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
     Ok(())
 }
 
+/// `path` (relative to a directory `rel` below the project directory) made relative to the
+/// project directory; `None` for absolute paths, home paths and when `rel` is the project itself.
 fn rebase(path: &str, rel: &Path) -> Option<String> {
-    if rel.as_os_str().is_empty() || !path.starts_with('.') {
+    if rel.as_os_str().is_empty()
+        || path.starts_with('/')
+        || path.starts_with('~')
+        || path.is_empty()
+    {
         return None;
     }
     Some(normalize(&rel.join(path)).display().to_string()).map(|p| {
@@ -569,7 +575,12 @@ fn rebase_service(svc: &mut Node, rel: &Path) {
         for it in items {
             match &mut it.value {
                 Value::Scalar(s) => {
-                    if let Some((src, rest)) = s.text.split_once(':') {
+                    // Short syntax: only a source that looks like a path is a bind mount.
+                    if let Some((src, rest)) = s
+                        .text
+                        .split_once(':')
+                        .filter(|(src, _)| src.starts_with('.'))
+                    {
                         if let Some(p) = rebase(src, rel) {
                             s.text = format!("{p}:{rest}");
                         }
@@ -614,7 +625,7 @@ fn rebase_paths(doc: &mut Node, rel: &Path) {
 
 /// Services with `profiles:` run only when one of their profiles is active (`*` activates all);
 /// an active service that depends on an inactive one is an error.
-fn apply_profiles(doc: &mut Node, active: &[String]) -> Result<()> {
+fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Result<()> {
     let Some(services) = doc
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
@@ -678,6 +689,24 @@ fn apply_profiles(doc: &mut Node, active: &[String]) -> Result<()> {
     }
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
+    }
+    for (name, e) in services.iter().filter(|(_, e)| !enabled(&e.value)) {
+        let profiles: Vec<String> = e
+            .value
+            .get("profiles")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.as_scalar().map(|s| s.text.clone()))
+            .collect();
+        report.warn(
+            Some(&e.key_loc),
+            format!("services.{name}"),
+            format!(
+                "not converted: none of its profiles ({}) is active; activate one with --profile or COMPOSE_PROFILES",
+                profiles.join(", ")
+            ),
+        );
     }
     services.retain(|_, e| enabled(&e.value));
     Ok(())
@@ -832,7 +861,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             })
             .unwrap_or_default()
     };
-    apply_profiles(&mut doc, &profiles)?;
+    apply_profiles(&mut doc, &profiles, ctx.report)?;
     let name = opts.project_name.clone().or_else(|| {
         vars.get("COMPOSE_PROJECT_NAME")
             .filter(|v| !v.is_empty())
@@ -846,4 +875,372 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         name,
         profiles,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A temporary project with these files.
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn opts(dir: &Path) -> LoadOptions {
+        LoadOptions {
+            working_dir: dir.to_path_buf(),
+            ..LoadOptions::default()
+        }
+    }
+
+    fn load(o: &LoadOptions) -> Result<Loaded> {
+        load_tree(o, &mut Report::default())
+    }
+
+    fn services(o: &LoadOptions) -> serde_json::Value {
+        load(o).unwrap().doc.get("services").unwrap().to_json()
+    }
+
+    fn err(o: &LoadOptions) -> String {
+        load(o).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn override_file_is_merged_when_discovered() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("compose.override.yaml", "services:\n  web:\n    image: b\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn override_file_is_not_read_with_explicit_f() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("compose.override.yaml", "services:\n  web:\n    image: b\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.files = vec!["compose.yaml".into()];
+        assert_eq!(services(&o)["web"]["image"], "a");
+    }
+
+    #[test]
+    fn several_f_files_merge_in_order() {
+        let d = project(&[
+            (
+                "a.yaml",
+                "services:\n  web:\n    image: a\n    environment: [X=1]\n",
+            ),
+            ("b.yaml", "services:\n  web:\n    environment: [Y=2]\n"),
+            ("c.yaml", "services:\n  web:\n    image: c\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.files = vec!["a.yaml".into(), "b.yaml".into(), "c.yaml".into()];
+        let s = services(&o);
+        assert_eq!(s["web"]["image"], "c");
+        assert_eq!(s["web"]["environment"], json!(["X=1", "Y=2"]));
+    }
+
+    #[test]
+    fn discovery_looks_in_parent_directories() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("sub/dir/x", ""),
+        ]);
+        let l = load(&opts(&d.path().join("sub/dir"))).unwrap();
+        assert_eq!(l.dir, d.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn compose_file_variable_names_the_files() {
+        let d = project(&[
+            ("one.yaml", "services:\n  web:\n    image: a\n"),
+            ("two.yaml", "services:\n  web:\n    image: b\n"),
+            (
+                ".env",
+                "COMPOSE_FILE=one.yaml;two.yaml\nCOMPOSE_PATH_SEPARATOR=;\n",
+            ),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn process_environment_wins_over_dotenv() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG}\"\n",
+            ),
+            (".env", "TAG=dotenv\n"),
+        ]);
+        let mut o = opts(d.path());
+        assert_eq!(services(&o)["web"]["image"], "x:dotenv");
+        o.environment.insert("TAG".into(), "process".into());
+        assert_eq!(services(&o)["web"]["image"], "x:process");
+    }
+
+    #[test]
+    fn env_file_flag_replaces_dotenv_and_later_wins() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG}-${OTHER:-none}\"\n",
+            ),
+            (".env", "TAG=dotenv\nOTHER=dotenv\n"),
+            ("a.env", "TAG=a\n"),
+            ("b.env", "TAG=b\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.env_files = vec!["a.env".into(), "b.env".into()];
+        assert_eq!(services(&o)["web"]["image"], "x:b-none");
+    }
+
+    #[test]
+    fn compose_disable_env_file_skips_dotenv() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG:-default}\"\n",
+            ),
+            (".env", "TAG=dotenv\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.environment
+            .insert("COMPOSE_DISABLE_ENV_FILE".into(), "1".into());
+        assert_eq!(services(&o)["web"]["image"], "x:default");
+    }
+
+    #[test]
+    fn compose_project_name_variable() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            (".env", "COMPOSE_PROJECT_NAME=fromenv\n"),
+        ]);
+        assert_eq!(
+            load(&opts(d.path())).unwrap().name.as_deref(),
+            Some("fromenv")
+        );
+        let mut o = opts(d.path());
+        o.project_name = Some("flag".into());
+        assert_eq!(load(&o).unwrap().name.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn stdin_file() {
+        let d = project(&[]);
+        let mut o = opts(d.path());
+        o.files = vec!["-".into()];
+        o.stdin = Some("services:\n  web:\n    image: fromstdin\n".into());
+        assert_eq!(services(&o)["web"]["image"], "fromstdin");
+    }
+
+    #[test]
+    fn documents_of_one_file_merge_in_order() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n---\nservices:\n  web:\n    image: b\n",
+        )]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn extends_in_same_file() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  base:\n    image: a\n    environment: [A=1]\n  web:\n    extends: base\n    environment: [B=2]\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["image"], "a");
+        assert_eq!(s["web"]["environment"], json!(["A=1", "B=2"]));
+        assert!(s["web"].get("extends").is_none());
+    }
+
+    #[test]
+    fn extends_chain_is_recursive() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: a\n    user: '1'\n  b:\n    extends: a\n    image: b\n  c:\n    extends: {service: b}\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["c"], json!({"image": "b", "user": "1"}));
+    }
+
+    #[test]
+    fn extends_other_file_rebases_relative_paths_and_keeps_locations() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    extends:\n      file: common/base.yaml\n      service: app\n"),
+            ("common/base.yaml", "services:\n  app:\n    image: base\n    env_file: ./app.env\n    volumes: ['./conf:/conf']\n"),
+            ("common/app.env", "A=1\n"),
+        ]);
+        let l = load(&opts(d.path())).unwrap();
+        let web = l.doc.get("services").unwrap().get("web").unwrap();
+        assert_eq!(
+            web.get("env_file").unwrap().to_json(),
+            json!("./common/app.env")
+        );
+        assert_eq!(
+            web.get("volumes").unwrap().to_json(),
+            json!(["./common/conf:/conf"])
+        );
+        assert_eq!(
+            web.get("image").unwrap().loc.to_string(),
+            "common/base.yaml:3:12"
+        );
+    }
+
+    #[test]
+    fn extends_cycle_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(e.contains("a cycle"), "{e}");
+    }
+
+    #[test]
+    fn extends_missing_service_is_error_with_location() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: x\n    extends: nope\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.starts_with("compose.yaml:4:14: services.a.extends: service `nope` not found"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn extends_reset_removes_inherited_value() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: x\n    ports: ['80']\n  b:\n    extends: a\n    ports: !reset []\n",
+        )]);
+        assert_eq!(services(&opts(d.path()))["b"], json!({"image": "x"}));
+    }
+
+    #[test]
+    fn include_adds_services_with_their_own_env() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: a\n",
+            ),
+            (
+                "sub/compose.yaml",
+                "services:\n  db:\n    image: \"db:${DB_TAG}\"\n    env_file: db.env\n",
+            ),
+            ("sub/.env", "DB_TAG=16\n"),
+            ("sub/db.env", "X=1\n"),
+        ]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["db"]["image"], "db:16");
+        assert_eq!(s["db"]["env_file"], "./sub/db.env");
+        assert_eq!(s["web"]["image"], "a");
+    }
+
+    #[test]
+    fn include_long_syntax_with_env_file() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include:\n  - path: sub/compose.yaml\n    env_file: sub/other.env\nservices:\n  web:\n    image: a\n",
+            ),
+            ("sub/compose.yaml", "services:\n  db:\n    image: \"db:${DB_TAG}\"\n"),
+            ("sub/other.env", "DB_TAG=15\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["db"]["image"], "db:15");
+    }
+
+    #[test]
+    fn include_name_conflict_is_error() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include: [sub/compose.yaml]\nservices:\n  db:\n    image: a\n",
+            ),
+            ("sub/compose.yaml", "services:\n  db:\n    image: b\n"),
+        ]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.contains("services.db is defined here and also by the included file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn include_outside_project_is_refused() {
+        let d = project(&[
+            (
+                "p/compose.yaml",
+                "include: [../other.yaml]\nservices:\n  a:\n    image: x\n",
+            ),
+            ("other.yaml", "services: {}\n"),
+        ]);
+        let e = err(&opts(&d.path().join("p")));
+        assert!(e.contains("outside the project directory"), "{e}");
+    }
+
+    #[test]
+    fn profiles_select_services() {
+        let src =
+            "services:\n  web:\n    image: a\n  debug:\n    image: b\n    profiles: [debug]\n";
+        let d = project(&[("compose.yaml", src)]);
+        let mut o = opts(d.path());
+        assert!(services(&o).get("debug").is_none());
+        o.profiles = vec!["debug".into()];
+        assert!(services(&o).get("debug").is_some());
+        o.profiles = vec!["*".into()];
+        assert!(services(&o).get("debug").is_some());
+        o.profiles = Vec::new();
+        o.environment
+            .insert("COMPOSE_PROFILES".into(), "other,debug".into());
+        assert!(services(&o).get("debug").is_some());
+    }
+
+    #[test]
+    fn active_service_depending_on_inactive_one_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on: [debug]\n  debug:\n    image: b\n    profiles: [debug]\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.starts_with("compose.yaml:4:18: services.web.depends_on: `debug`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn optional_dependency_on_inactive_service_is_fine() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on:\n      debug:\n        condition: service_started\n        required: false\n  debug:\n    image: b\n    profiles: [debug]\n",
+        )]);
+        assert!(load(&opts(d.path())).is_ok());
+    }
+
+    #[test]
+    fn unset_variable_is_warned_once() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: \"${X}a${X}\"\n    user: $X\n",
+        )]);
+        let mut report = Report::default();
+        load_tree(&opts(d.path()), &mut report).unwrap();
+        assert_eq!(report.entries.len(), 1);
+        assert_eq!(
+            report.entries[0].location.as_ref().unwrap().to_string(),
+            "compose.yaml:3:12"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Load: compose files (+ `.env`) to one canonical [`Project`].
 
+pub mod config;
 pub mod dotenv;
 pub mod interpolate;
 pub mod load;
@@ -107,8 +108,24 @@ fn shown_name(path: &Path, working_dir: &Path) -> String {
 /// Load a project: find and read its files, apply `.env` and interpolation, merge, and read the
 /// result into the canonical model. Warnings go into the returned [`Report`].
 pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
+    let (_, project, report) = load_all(opts)?;
+    Ok((project, report))
+}
+
+/// Like [`load`], and also return the merged tree (for `ferry config`).
+pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     let mut report = Report::default();
     let loaded = load::load_tree(opts, &mut report)?;
+    let project = build_project(&loaded, opts, &mut report)?;
+    Ok((loaded, project, report))
+}
+
+/// Read the merged tree into the canonical model.
+fn build_project(
+    loaded: &load::Loaded,
+    opts: &LoadOptions,
+    report: &mut Report,
+) -> Result<Project> {
     let load::Loaded {
         doc,
         dir,
@@ -117,12 +134,13 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
         name: name_override,
         ..
     } = loaded;
+    let dir = dir.clone();
     let lookup = |k: &str| vars.get(k).cloned();
     let top = doc.as_map().cloned().unwrap_or_default();
 
     let mut reader = parse::Reader {
         errors: Vec::new(),
-        report: &mut report,
+        report,
     };
     let name = if let Some(n) = &name_override {
         if !valid_project_name(n) {
@@ -159,7 +177,7 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
     let mut project = Project {
         name,
         dir: dir.clone(),
-        files: shown_files,
+        files: shown_files.clone(),
         services: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
@@ -234,7 +252,7 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
     if let Some(e) = Error::from_many(reader.errors) {
         return Err(e);
     }
-    Ok((project, report))
+    Ok(project)
 }
 
 /// Cross-checks docker compose makes once the model is read.

@@ -469,6 +469,8 @@ pub fn read_service(
             k if k.starts_with("x-") => {
                 svc.extensions.insert(k.to_string(), v.clone());
             }
+            // Applied by the loader: the service is here because a profile of it is active.
+            "profiles" => {}
             k if SERVICE_KEYS.contains(&k) => svc.skipped.push(Skipped {
                 key: k.to_string(),
                 loc: entry.key_loc.clone(),
