@@ -8,6 +8,7 @@ pub mod merge;
 pub mod model;
 pub mod parse;
 pub mod ports;
+pub mod schema;
 pub mod units;
 pub mod volumes;
 
@@ -246,6 +247,12 @@ fn build_project(
             .push(Error::invalid(&loc, "the project defines no services"));
     }
     check_references(&project, &mut reader.errors);
+    if reader.errors.is_empty() {
+        // The readers give the friendlier message for the keys they read; the schema checks
+        // everything else.
+        let schema_errors = schema::validate(doc, reader.report);
+        reader.errors.extend(schema_errors);
+    }
     for svc in project.services.values_mut() {
         read_env_files(&dir, &opts.working_dir, svc, &lookup, &mut reader.errors);
     }
