@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use ferry::compose::LoadOptions;
 use ferry::error::Severity;
+use ferry::render::RenderOptions;
 use ferry::translate::TranslateOptions;
 use ferry::Error;
 use std::io::Write;
@@ -30,6 +31,24 @@ enum Command {
     /// Print the resolved compose project (files merged, variables interpolated, extends,
     /// include and profiles applied) in the canonical form of `docker compose config`.
     Config(ConfigArgs),
+    /// Work with the templates ferry renders through.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplatesCommand {
+    /// List the built-in templates and what each renders.
+    List,
+    /// Write the built-in templates into DIR as a starting point for --templates.
+    Export {
+        /// Directory to write into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite templates already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +105,33 @@ struct ConvertArgs {
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
     #[arg(long)]
     stdout: bool,
+
+    #[command(flatten)]
+    render: RenderArgs,
+}
+
+/// How the output is rendered; shared by every command that renders.
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// Render with the templates in DIR: a file named like a built-in template replaces it;
+    /// DIR/service/*.yaml are rendered once per compose service, DIR/project/*.yaml once
+    /// (see `ferry templates list`).
+    #[arg(long = "templates", value_name = "DIR")]
+    templates: Option<PathBuf>,
+
+    /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
+    /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
+    #[arg(long = "overlay", value_name = "NAME")]
+    overlays: Vec<String>,
+}
+
+impl RenderArgs {
+    fn options(&self) -> RenderOptions {
+        RenderOptions {
+            templates_dir: self.templates.clone(),
+            overlays: self.overlays.clone(),
+        }
+    }
 }
 
 fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
@@ -146,7 +192,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn convert(args: &ConvertArgs) -> Result<(), Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    let conv = ferry::convert(&load, &TranslateOptions::default(), &args.render.options())?;
     let mut err = std::io::stderr().lock();
     for d in &conv.report.entries {
         let _ = writeln!(err, "{d}");
@@ -201,6 +247,31 @@ fn config(args: &ConfigArgs) -> Result<(), Error> {
         .map_err(|e| Error::io("<stdout>", "cannot write", e))
 }
 
+fn templates(cmd: &TemplatesCommand) -> Result<(), Error> {
+    use ferry::render::templates::{export, BUILTINS};
+    match cmd {
+        TemplatesCommand::List => {
+            let mut out = std::io::stdout().lock();
+            let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
+            for b in BUILTINS {
+                let _ = writeln!(out, "{:width$}  {}", b.name, b.renders);
+            }
+            Ok(())
+        }
+        TemplatesCommand::Export { dir, force } => {
+            let written = export(dir, *force)?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "ferry: wrote {} templates to {}; use them with --templates {}",
+                written.len(),
+                dir.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+    }
+}
+
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -212,6 +283,7 @@ pub fn run() -> i32 {
     let result = match &cli.command {
         Command::Convert(args) => convert(args),
         Command::Config(args) => config(args),
+        Command::Templates(cmd) => templates(cmd),
     };
     match result {
         Ok(()) => EXIT_OK,

@@ -3,16 +3,36 @@
 
 use crate::support::{k8s_schema::validate_yaml, root};
 use ferry::compose::LoadOptions;
+use ferry::render::RenderOptions;
 use ferry::translate::TranslateOptions;
+
+/// Render options a fixture asks for in its `ferry-args` file (`--overlay NAME`,
+/// `--templates DIR`, one flag and value per line), as on the command line.
+fn render_options(dir: &std::path::Path) -> RenderOptions {
+    let mut opts = RenderOptions::default();
+    let Ok(text) = std::fs::read_to_string(dir.join("ferry-args")) else {
+        return opts;
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match line.split_once(' ') {
+            Some(("--overlay", v)) => opts.overlays.push(v.trim().to_string()),
+            Some(("--templates", v)) => opts.templates_dir = Some(dir.join(v.trim())),
+            _ => panic!("{}: unknown line {line:?}", dir.display()),
+        }
+    }
+    opts
+}
 
 /// Convert a fixture as a user in its directory would, with a fixed, empty environment.
 fn convert(case: &str) -> ferry::Conversion {
     let dir = root().join("fixtures").join(case);
+    let render = render_options(&dir);
     let opts = LoadOptions {
         working_dir: dir,
         ..LoadOptions::default()
     };
-    ferry::convert(&opts, &TranslateOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"))
+    ferry::convert(&opts, &TranslateOptions::default(), &render)
+        .unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
 /// `ferry config` for the fixture, with the machine's project path replaced by `<project>`.
