@@ -6,6 +6,7 @@ use ferry::compose::LoadOptions;
 use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
+use ferry::render::RenderOptions;
 use ferry::translate::TranslateOptions;
 use ferry::Error;
 use std::io::{IsTerminal, Write};
@@ -59,6 +60,33 @@ enum Command {
     Completions(CompletionsArgs),
     /// Print ferry's manual page (roff) to stdout; read it with `ferry man | man -l -`.
     Man(ManArgs),
+    /// Print the resolved compose project (files merged, variables interpolated, extends,
+    /// include and profiles applied) in the canonical form of `docker compose config`.
+    Config(ConfigArgs),
+    /// Work with the templates ferry renders through.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplatesCommand {
+    /// List the built-in templates and what each renders.
+    List,
+    /// Write the built-in templates into DIR as a starting point for --templates.
+    Export {
+        /// Directory to write into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite templates already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
 }
 
 /// Options every command takes.
@@ -109,6 +137,21 @@ struct ProjectArgs {
     /// directory's name). Used in the `app.kubernetes.io/part-of` label.
     #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     project_name: Option<String>,
+
+    /// Activate a profile: services with `profiles:` run only when one of theirs is active
+    /// (repeatable; `*` activates all). Default: COMPOSE_PROFILES.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+
+    /// Read variables from this file instead of the project's .env (repeatable; later files
+    /// win; the process environment wins over all of them).
+    #[arg(long = "env-file", value_name = "PATH")]
+    env_files: Vec<PathBuf>,
+
+    /// The project directory: where .env is read and relative paths start (default: the
+    /// directory of the first compose file).
+    #[arg(long = "project-directory", value_name = "DIR")]
+    project_directory: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +193,33 @@ struct ConvertArgs {
         requires = "check"
     )]
     format: Format,
+
+    #[command(flatten)]
+    render: RenderArgs,
+}
+
+/// How the output is rendered; shared by every command that renders.
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// Render with the templates in DIR: a file named like a built-in template replaces it;
+    /// DIR/service/*.yaml are rendered once per compose service, DIR/project/*.yaml once
+    /// (see `ferry templates list`).
+    #[arg(long = "templates", value_name = "DIR")]
+    templates: Option<PathBuf>,
+
+    /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
+    /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
+    #[arg(long = "overlay", value_name = "NAME")]
+    overlays: Vec<String>,
+}
+
+impl RenderArgs {
+    fn options(&self) -> RenderOptions {
+        RenderOptions {
+            templates_dir: self.templates.clone(),
+            overlays: self.overlays.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +239,9 @@ struct DiffArgs {
     /// Show the difference as a unified diff (text) or as JSON.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
     format: Format,
+
+    #[command(flatten)]
+    render: RenderArgs,
 }
 
 #[derive(Debug, Args)]
@@ -188,9 +261,26 @@ struct ManArgs {
 fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
     let working_dir = std::env::current_dir()
         .map_err(|e| Error::io(".", "cannot read the current directory", e))?;
+    let stdin = if p.files.iter().any(|f| f.as_os_str() == "-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            Error::io(
+                "<stdin>",
+                "cannot read the compose file from standard input",
+                e,
+            )
+        })?;
+        Some(text)
+    } else {
+        None
+    };
     Ok(LoadOptions {
         files: p.files.clone(),
+        stdin,
         project_name: p.project_name.clone(),
+        project_directory: p.project_directory.clone(),
+        env_files: p.env_files.clone(),
+        profiles: p.profiles.clone(),
         working_dir,
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -279,7 +369,7 @@ fn report_tail(conv: &ferry::Conversion) -> String {
 
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    let conv = ferry::convert(&load, &TranslateOptions::default(), &args.render.options())?;
     if args.check {
         return check(&conv, &args.output, args.format, ui);
     }
@@ -347,7 +437,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    let conv = ferry::convert(&load, &TranslateOptions::default(), &args.render.options())?;
     check(&conv, &args.output, args.format, ui)
 }
 
@@ -475,6 +565,50 @@ fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+fn config(args: &ConfigArgs) -> Result<(), Error> {
+    let load = load_options(&args.project)?;
+    let (loaded, project, report) = ferry::compose::load_all(&load)?;
+    let mut err = std::io::stderr().lock();
+    for d in report
+        .entries
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+    {
+        let _ = writeln!(err, "{d}");
+    }
+    let text =
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", "cannot write", e))
+}
+
+fn templates(cmd: &TemplatesCommand) -> Result<(), Error> {
+    use ferry::render::templates::{export, BUILTINS};
+    match cmd {
+        TemplatesCommand::List => {
+            let mut out = std::io::stdout().lock();
+            let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
+            for b in BUILTINS {
+                let _ = writeln!(out, "{:width$}  {}", b.name, b.renders);
+            }
+            Ok(())
+        }
+        TemplatesCommand::Export { dir, force } => {
+            let written = export(dir, *force)?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "ferry: wrote {} templates to {}; use them with --templates {}",
+                written.len(),
+                dir.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+    }
+}
+
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -487,13 +621,17 @@ pub fn run() -> i32 {
     let checking = match &cli.command {
         Command::Convert(args) => args.check,
         Command::Diff(_) => true,
-        Command::Completions(_) | Command::Man(_) => false,
+        Command::Completions(_) | Command::Man(_) | Command::Config(_) | Command::Templates(_) => {
+            false
+        }
     };
     let result = match &cli.command {
         Command::Convert(args) => convert(args, &ui),
         Command::Diff(args) => diff(args, &ui),
         Command::Completions(args) => completions(args),
         Command::Man(args) => man(args),
+        Command::Config(args) => config(args).map(|()| EXIT_OK),
+        Command::Templates(cmd) => templates(cmd).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

@@ -29,12 +29,20 @@ pub struct Conversion {
 pub fn convert(
     load: &compose::LoadOptions,
     opts: &translate::TranslateOptions,
+    render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
-    let (project, mut report) = compose::load(load)?;
+    let (loaded, project, mut report) = compose::load_all(load)?;
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
+    let canonical = compose::config::canonical(&loaded, &project);
+    let tree = render::render(
+        &project,
+        &translation.objects,
+        &canonical,
+        render_opts,
+        &mut report,
+    )?;
     report.sort();
-    let tree = render::render(&project, &translation.objects)?;
     Ok(Conversion {
         objects: translation.objects.len(),
         project,

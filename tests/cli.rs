@@ -322,3 +322,89 @@ fn project_name_from_directory_is_normalised() {
         r.stdout
     );
 }
+
+#[test]
+fn config_prints_canonical_project() {
+    let dir = project(
+        "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    environment: [A=1]\n",
+    );
+    let r = run_in(dir.path(), &["config", "-p", "demo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = "name: demo\nnetworks:\n  default:\n    name: demo_default\nservices:\n  web:\n    environment:\n      A: \"1\"\n    image: nginx\n    networks:\n      default: null\n    ports:\n      - mode: ingress\n        protocol: tcp\n        published: \"8080\"\n        target: 80\n";
+    assert_eq!(r.stdout, expected);
+}
+
+#[test]
+fn config_reads_stdin_with_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ferry()
+        .current_dir(dir.path())
+        .args(["config", "-f", "-", "-p", "x"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"services:\n  a:\n    image: from-stdin\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("image: from-stdin"));
+}
+
+#[test]
+fn profile_and_env_file_flags() {
+    let dir = project("services:\n  web:\n    image: \"nginx:${TAG}\"\n  dbg:\n    image: x\n    profiles: [debug]\n");
+    std::fs::write(dir.path().join("vars.env"), "TAG=1.27\n").unwrap();
+    let r = run_in(
+        dir.path(),
+        &[
+            "convert",
+            "--stdout",
+            "--env-file",
+            "vars.env",
+            "--profile",
+            "debug",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("image: nginx:1.27"));
+    assert!(r.stdout.contains("name: dbg"));
+    let r = run_in(
+        dir.path(),
+        &["convert", "--stdout", "--env-file", "vars.env"],
+    );
+    assert!(!r.stdout.contains("name: dbg"));
+    assert!(
+        r.stderr
+            .contains("services.dbg: not converted: none of its profiles (debug) is active"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn missing_env_file_flag_is_usage_error() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--env-file", "nope.env"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("env file nope.env not found"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn schema_error_in_unconverted_key_is_located() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    cap_add: NET_ADMIN\n",
+        "compose.yaml:4:14: services.web.cap_add: expected a list, found `NET_ADMIN`",
+    );
+}

@@ -3,16 +3,78 @@
 
 use crate::support::{k8s_schema::validate_yaml, root};
 use ferry::compose::LoadOptions;
+use ferry::render::RenderOptions;
 use ferry::translate::TranslateOptions;
+
+/// Render options a fixture asks for in its `ferry-args` file (`--overlay NAME`,
+/// `--templates DIR`, one flag and value per line), as on the command line.
+fn render_options(dir: &std::path::Path) -> RenderOptions {
+    let mut opts = RenderOptions::default();
+    let Ok(text) = std::fs::read_to_string(dir.join("ferry-args")) else {
+        return opts;
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match line.split_once(' ') {
+            Some(("--overlay", v)) => opts.overlays.push(v.trim().to_string()),
+            Some(("--templates", v)) => opts.templates_dir = Some(dir.join(v.trim())),
+            _ => panic!("{}: unknown line {line:?}", dir.display()),
+        }
+    }
+    opts
+}
 
 /// Convert a fixture as a user in its directory would, with a fixed, empty environment.
 fn convert(case: &str) -> ferry::Conversion {
     let dir = root().join("fixtures").join(case);
+    let render = render_options(&dir);
     let opts = LoadOptions {
         working_dir: dir,
         ..LoadOptions::default()
     };
-    ferry::convert(&opts, &TranslateOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"))
+    ferry::convert(&opts, &TranslateOptions::default(), &render)
+        .unwrap_or_else(|e| panic!("{case}: {e}"))
+}
+
+/// `ferry config` for the fixture, with the machine's project path replaced by `<project>`.
+fn config_text(case: &str) -> String {
+    let dir = root().join("fixtures").join(case);
+    let opts = LoadOptions {
+        working_dir: dir.clone(),
+        ..LoadOptions::default()
+    };
+    let (loaded, project, _) = ferry::compose::load_all(&opts).unwrap();
+    let text =
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
+    text.replace(&project.dir.display().to_string(), "<project>")
+}
+
+/// `ferry config` output, loaded again, gives the same output (the canonical form is a fixed
+/// point). The printed file is written into the fixture directory (as a temporary file) so that
+/// its project directory, `.env` and relative files are the same.
+fn config_round_trips(case: &str) {
+    let dir = root().join("fixtures").join(case);
+    let load = |files: Vec<std::path::PathBuf>| {
+        let opts = LoadOptions {
+            working_dir: dir.clone(),
+            files,
+            ..LoadOptions::default()
+        };
+        let (loaded, project, _) =
+            ferry::compose::load_all(&opts).unwrap_or_else(|e| panic!("{case}: {e}"));
+        ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project))
+    };
+    let first = load(Vec::new());
+    let tmp = tempfile::Builder::new()
+        .prefix(".roundtrip-")
+        .suffix(".yaml")
+        .tempfile_in(&dir)
+        .unwrap();
+    std::fs::write(tmp.path(), &first).unwrap();
+    let second = load(vec![tmp.path().to_path_buf()]);
+    assert_eq!(
+        second, first,
+        "{case}: ferry config output does not load back to itself"
+    );
 }
 
 /// The tree and the report as one text to snapshot.
@@ -45,7 +107,13 @@ fn check(case: &str) {
         "{case} --stdout stream:\n{}",
         problems.join("\n")
     );
-    insta::assert_snapshot!(case, snapshot_text(&conv));
+    config_round_trips(case);
+    let text = format!(
+        "{}=== ferry config\n{}",
+        snapshot_text(&conv),
+        config_text(case)
+    );
+    insta::assert_snapshot!(case, text);
 }
 
 macro_rules! fixtures {
@@ -76,6 +144,11 @@ macro_rules! fixtures {
 fixtures! {
     anchors_merge => "anchors-merge",
     build_no_image => "build-no-image",
+    dotenv_forms => "dotenv-forms",
+    extends_files => "extends-files",
+    include => "include",
+    merge_override => "merge-override",
+    profiles => "profiles",
     command_entrypoint => "command-entrypoint",
     environment => "environment",
     healthcheck => "healthcheck",

@@ -1,17 +1,20 @@
 //! Load: compose files (+ `.env`) to one canonical [`Project`].
 
+pub mod config;
 pub mod dotenv;
 pub mod interpolate;
+pub mod load;
+pub mod merge;
 pub mod model;
 pub mod parse;
 pub mod ports;
+pub mod schema;
 pub mod units;
 pub mod volumes;
 
 pub use model::*;
 
 use crate::error::{Error, Location, Report, Result};
-use crate::yaml::{self, Node, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,14 +30,23 @@ pub const DEFAULT_FILES: &[&str] = &[
 /// The largest compose, `.env` or env file ferry reads.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// How to find and read a project.
+/// How to find and read a project (the flags docker compose takes for the same purpose).
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// Compose files (`-f`); empty means look for the default names in `working_dir`.
+    /// Compose files (`-f`); `-` reads `stdin`. Empty: `COMPOSE_FILE`, else the default names in
+    /// `working_dir` or its parents, with the override file.
     pub files: Vec<PathBuf>,
+    /// The content of standard input, for a file named `-`.
+    pub stdin: Option<String>,
     /// `-p`.
     pub project_name: Option<String>,
-    /// Where relative `-f` paths and the default file search start.
+    /// `--project-directory`: where `.env` is read and relative paths start.
+    pub project_directory: Option<PathBuf>,
+    /// `--env-file` (repeatable, later wins); replaces the project's `.env`.
+    pub env_files: Vec<PathBuf>,
+    /// `--profile` (repeatable); empty: `COMPOSE_PROFILES`.
+    pub profiles: Vec<String>,
+    /// Where relative paths on the command line start.
     pub working_dir: PathBuf,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
@@ -86,20 +98,6 @@ fn valid_project_name(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn discover(dir: &Path) -> Result<PathBuf> {
-    for name in DEFAULT_FILES {
-        let p = dir.join(name);
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    Err(Error::Usage(format!(
-        "no compose file in {} (looked for {}); name one with -f",
-        dir.display(),
-        DEFAULT_FILES.join(", ")
-    )))
-}
-
 /// Shown name of a file: relative to the working directory when inside it.
 fn shown_name(path: &Path, working_dir: &Path) -> String {
     path.strip_prefix(working_dir)
@@ -108,162 +106,44 @@ fn shown_name(path: &Path, working_dir: &Path) -> String {
         .to_string()
 }
 
-/// Interpolate every scalar value (never keys) of the tree in place.
-fn interpolate_tree(
-    node: &mut Node,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    errors: &mut Vec<Error>,
-    unset: &mut IndexMap<String, Location>,
-) {
-    match &mut node.value {
-        Value::Scalar(s) => {
-            if s.text.contains('$') {
-                match interpolate::interpolate(&s.text, lookup) {
-                    Ok(out) => {
-                        for name in out.unset {
-                            unset.entry(name).or_insert_with(|| node.loc.clone());
-                        }
-                        s.text = out.value;
-                    }
-                    Err(e) => errors.push(Error::invalid(&node.loc, e.message)),
-                }
-            }
-        }
-        Value::Seq(items) => items
-            .iter_mut()
-            .for_each(|n| interpolate_tree(n, lookup, errors, unset)),
-        Value::Map(m) => m
-            .values_mut()
-            .for_each(|e| interpolate_tree(&mut e.value, lookup, errors, unset)),
-    }
-}
-
-/// Merge `over` into `base`: mappings merge key by key, anything else is replaced.
-fn merge_into(base: &mut Node, over: Node) {
-    match (&mut base.value, over.value) {
-        (Value::Map(b), Value::Map(o)) => {
-            for (k, e) in o {
-                match b.get_mut(&k) {
-                    Some(existing) => merge_into(&mut existing.value, e.value),
-                    None => {
-                        b.insert(k, e);
-                    }
-                }
-            }
-        }
-        (_, v) => {
-            base.value = v;
-            base.loc = over.loc;
-        }
-    }
-}
-
 /// Load a project: find and read its files, apply `.env` and interpolation, merge, and read the
 /// result into the canonical model. Warnings go into the returned [`Report`].
 pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
+    let (_, project, report) = load_all(opts)?;
+    Ok((project, report))
+}
+
+/// Like [`load`], and also return the merged tree (for `ferry config`).
+pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     let mut report = Report::default();
-    let files: Vec<PathBuf> = if opts.files.is_empty() {
-        vec![discover(&opts.working_dir)?]
-    } else {
-        opts.files
-            .iter()
-            .map(|f| opts.working_dir.join(f))
-            .collect()
-    };
-    let first = &files[0];
-    if !first.is_file() {
-        return Err(Error::Usage(format!(
-            "compose file {} not found",
-            shown_name(first, &opts.working_dir)
-        )));
-    }
-    let dir = first
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| opts.working_dir.clone());
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| Error::io(&dir, "cannot open the project directory", e))?;
+    let loaded = load::load_tree(opts, &mut report)?;
+    let project = build_project(&loaded, opts, &mut report)?;
+    Ok((loaded, project, report))
+}
 
-    // Variables: the process environment wins over the project's .env file.
-    let mut vars: IndexMap<String, String> = IndexMap::new();
-    let dotenv_path = dir.join(".env");
-    if dotenv_path.is_file() {
-        let shown = shown_name(&dotenv_path, &opts.working_dir);
-        let text = read_text(&dotenv_path, &shown)?;
-        let env = &opts.environment;
-        let entries = dotenv::parse(&text, &|k: &str| env.get(k).cloned()).map_err(|e| {
-            Error::invalid(
-                &Location::new(Arc::from(shown.as_str()), e.line as u32, e.column as u32),
-                e.message,
-            )
-        })?;
-        for e in entries {
-            vars.insert(e.key, e.value);
-        }
-    }
-    for (k, v) in &opts.environment {
-        vars.insert(k.clone(), v.clone());
-    }
+/// Read the merged tree into the canonical model.
+fn build_project(
+    loaded: &load::Loaded,
+    opts: &LoadOptions,
+    report: &mut Report,
+) -> Result<Project> {
+    let load::Loaded {
+        doc,
+        dir,
+        vars,
+        files: shown_files,
+        name: name_override,
+        ..
+    } = loaded;
+    let dir = dir.clone();
     let lookup = |k: &str| vars.get(k).cloned();
-
-    let mut merged: Option<Node> = None;
-    let mut shown_files = Vec::new();
-    let mut errors = Vec::new();
-    let mut unset = IndexMap::new();
-    for path in &files {
-        let shown = shown_name(path, &opts.working_dir);
-        let file: Arc<str> = Arc::from(shown.as_str());
-        let text = read_text(path, &shown)?;
-        let Some(mut doc) = yaml::parse_document(&text, file.clone(), &yaml::Limits::default())?
-        else {
-            return Err(Error::invalid(
-                &Location::file(file),
-                "the file is empty; a compose file needs `services:`",
-            ));
-        };
-        if doc.as_map().is_none() {
-            return Err(Error::invalid(
-                &doc.loc,
-                format!(
-                    "a compose file must be a mapping with `services:` at the top, found {}",
-                    doc.kind_name()
-                ),
-            ));
-        }
-        interpolate_tree(&mut doc, &lookup, &mut errors, &mut unset);
-        shown_files.push(Arc::from(
-            path.canonicalize()
-                .ok()
-                .and_then(|p| p.strip_prefix(&dir).ok().map(|p| p.display().to_string()))
-                .unwrap_or(shown)
-                .as_str(),
-        ));
-        match &mut merged {
-            None => merged = Some(doc),
-            Some(base) => merge_into(base, doc),
-        }
-    }
-    for (name, loc) in unset {
-        report.warn(
-            Some(&loc),
-            format!("${{{name}}}"),
-            format!("the variable `{name}` is not set; using an empty string"),
-        );
-    }
-    if let Some(e) = Error::from_many(std::mem::take(&mut errors)) {
-        return Err(e);
-    }
-    let Some(doc) = merged else {
-        return Err(Error::Usage("no compose file given".into()));
-    };
     let top = doc.as_map().cloned().unwrap_or_default();
 
     let mut reader = parse::Reader {
         errors: Vec::new(),
-        report: &mut report,
+        report,
     };
-    let name = if let Some(n) = &opts.project_name {
+    let name = if let Some(n) = &name_override {
         if !valid_project_name(n) {
             return Err(Error::Usage(format!(
                 "project name `{n}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"
@@ -298,7 +178,7 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
     let mut project = Project {
         name,
         dir: dir.clone(),
-        files: shown_files,
+        files: shown_files.clone(),
         services: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
@@ -367,13 +247,19 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
             .push(Error::invalid(&loc, "the project defines no services"));
     }
     check_references(&project, &mut reader.errors);
+    if reader.errors.is_empty() {
+        // The readers give the friendlier message for the keys they read; the schema checks
+        // everything else.
+        let schema_errors = schema::validate(doc, reader.report);
+        reader.errors.extend(schema_errors);
+    }
     for svc in project.services.values_mut() {
         read_env_files(&dir, &opts.working_dir, svc, &lookup, &mut reader.errors);
     }
     if let Some(e) = Error::from_many(reader.errors) {
         return Err(e);
     }
-    Ok((project, report))
+    Ok(project)
 }
 
 /// Cross-checks docker compose makes once the model is read.

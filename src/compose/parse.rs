@@ -416,13 +416,16 @@ pub fn read_service(
                             format!("`{k}` has no value here and is not set in the environment or .env; it is left out"),
                         );
                     }
-                    // A later definition of the same name replaces the earlier one.
-                    svc.environment.retain(|e| e.name != k);
-                    svc.environment.push(EnvVar {
+                    // A later definition of the same name replaces the earlier one in place.
+                    let var = EnvVar {
                         name: k,
                         value,
                         loc,
-                    });
+                    };
+                    match svc.environment.iter_mut().find(|e| e.name == var.name) {
+                        Some(e) => *e = var,
+                        None => svc.environment.push(var),
+                    }
                 }
             }
             "env_file" => svc.env_files = read_env_files(r, v, &path),
@@ -466,6 +469,8 @@ pub fn read_service(
             k if k.starts_with("x-") => {
                 svc.extensions.insert(k.to_string(), v.clone());
             }
+            // Applied by the loader: the service is here because a profile of it is active.
+            "profiles" => {}
             k if SERVICE_KEYS.contains(&k) => svc.skipped.push(Skipped {
                 key: k.to_string(),
                 loc: entry.key_loc.clone(),

@@ -1,43 +1,35 @@
-//! Render: objects to text through minijinja templates (embedded in the binary), parsed back
-//! before they leave so that a broken template is an error, not a broken file.
+//! Render: objects to text through minijinja templates (built in, or a user's `--templates`
+//! directory), parsed back before they leave so that a broken template is an error naming the
+//! template, not a broken file.
+
+pub mod overlay;
+pub mod templates;
 
 use crate::compose::Project;
-use crate::error::{Error, Result};
+use crate::error::{Error, Report, Result};
 use crate::translate::Object;
-use crate::yaml::{self, emit};
-use minijinja::{Environment, UndefinedBehavior, Value as JValue};
+use crate::yaml;
+use minijinja::Value as JValue;
+use serde_json::Value as J;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
-
-/// The built-in templates: (file name, text).
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "configmap.yaml",
-        include_str!("../../templates/configmap.yaml"),
-    ),
-    (
-        "deployment.yaml",
-        include_str!("../../templates/deployment.yaml"),
-    ),
-    ("job.yaml", include_str!("../../templates/job.yaml")),
-    (
-        "kustomization.yaml",
-        include_str!("../../templates/kustomization.yaml"),
-    ),
-    ("object.yaml", include_str!("../../templates/object.yaml")),
-    (
-        "persistentvolumeclaim.yaml",
-        include_str!("../../templates/persistentvolumeclaim.yaml"),
-    ),
-    ("service.yaml", include_str!("../../templates/service.yaml")),
-];
 
 /// The rendered output: relative path → bytes, in path order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tree {
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Object files in apply order (kind, then name) for `--stdout`.
+    /// Object files of the base in apply order (kind, then name) for `--stdout`.
     pub apply_order: Vec<String>,
+}
+
+/// Options that change how the output is rendered.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// `--templates DIR`.
+    pub templates_dir: Option<PathBuf>,
+    /// `--overlay NAME` (repeatable).
+    pub overlays: Vec<String>,
 }
 
 /// The kustomization file's name.
@@ -57,98 +49,6 @@ fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-fn yaml_filter(
-    value: JValue,
-    indent: Option<usize>,
-) -> std::result::Result<String, minijinja::Error> {
-    let json: serde_json::Value = serde_json::to_value(&value).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-    })?;
-    Ok(emit::after_key(&json, indent.unwrap_or(0)))
-}
-
-fn quote_filter(value: String) -> String {
-    emit::scalar(&value)
-}
-
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-            .expect("default delimiters are valid"),
-    );
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_filter("yaml", yaml_filter);
-    env.add_filter("quote", quote_filter);
-    env.add_filter("dns_label", |s: String| crate::names::dns_label(&s));
-    for (name, text) in BUILTIN_TEMPLATES {
-        env.add_template(name, text)
-            .expect("built-in templates parse");
-    }
-    env
-}
-
-fn template_for(env: &Environment<'_>, kind: &str) -> String {
-    let specific = format!("{}.yaml", kind.to_ascii_lowercase());
-    if env.get_template(&specific).is_ok() {
-        specific
-    } else {
-        "object.yaml".to_string()
-    }
-}
-
-fn template_error(template: &str, e: &minijinja::Error) -> Error {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    Error::Template {
-        template: template.to_string(),
-        line: e.line(),
-        message,
-    }
-}
-
-/// Parse rendered text back: it must be YAML objects with apiVersion, kind and metadata.name.
-fn check_rendered(template: &str, text: &str, want_object: bool) -> Result<()> {
-    let docs =
-        yaml::parse_stream(text, Arc::from(template), &yaml::Limits::default()).map_err(|e| {
-            Error::Template {
-                template: template.to_string(),
-                line: None,
-                message: format!("rendered invalid YAML: {e}"),
-            }
-        })?;
-    if docs.is_empty() {
-        return Err(Error::Template {
-            template: template.to_string(),
-            line: None,
-            message: "rendered no YAML document".into(),
-        });
-    }
-    if want_object {
-        for d in &docs {
-            let name = d.get("metadata").and_then(|m| m.get("name"));
-            if d.get("apiVersion").is_none() || d.get("kind").is_none() || name.is_none() {
-                return Err(Error::Template {
-                    template: template.to_string(),
-                    line: None,
-                    message: format!(
-                        "rendered a document without apiVersion, kind or metadata.name (at line {} of the output)",
-                        d.loc.line
-                    ),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A generated file's name: `<name>-<kind>.yaml`.
 pub fn file_name(obj: &Object) -> String {
     format!("{}-{}.yaml", obj.name, obj.kind.to_ascii_lowercase())
@@ -163,8 +63,98 @@ pub fn header(source: &str) -> String {
     format!("{HEADER_PREFIX} from {source}. Do not edit: change the compose file and run `ferry convert`.")
 }
 
-pub fn render(project: &Project, objects: &[Object]) -> Result<Tree> {
-    let env = environment();
+/// The objects in rendered text: (kind, name, line) of each document. Invalid YAML, a document
+/// that is not an object, or one without apiVersion, kind or metadata.name is an error naming
+/// the template.
+fn check_rendered(
+    template: &str,
+    text: &str,
+    want_object: bool,
+) -> Result<Vec<(String, String, u32)>> {
+    let err = |line: Option<usize>, message: String| Error::Template {
+        template: template.to_string(),
+        line,
+        message,
+    };
+    let docs = yaml::parse_stream(text, Arc::from("output"), &yaml::Limits::default())
+        .map_err(|e| err(None, format!("rendered invalid YAML: {e}")))?;
+    let mut out = Vec::new();
+    for d in docs.iter().filter(|d| !d.is_null()) {
+        let s = |n: Option<&yaml::Node>| n.and_then(|n| n.as_scalar()).map(|s| s.text.clone());
+        let kind = s(d.get("kind"));
+        let name = s(d.get("metadata").and_then(|m| m.get("name")));
+        match (s(d.get("apiVersion")), kind, name) {
+            (Some(_), Some(kind), Some(name)) => out.push((kind, name, d.loc.line)),
+            _ if !want_object => {}
+            _ => {
+                return Err(err(
+                    None,
+                    format!(
+                        "rendered a document without apiVersion, kind or metadata.name (at line {} of its output)",
+                        d.loc.line
+                    ),
+                ))
+            }
+        }
+    }
+    if docs.is_empty() && !want_object {
+        return Err(err(None, "rendered no YAML document".into()));
+    }
+    Ok(out)
+}
+
+struct Rendered<'a> {
+    tree: Tree,
+    /// (kind, name) → (template, output line) of the document that defined it.
+    defined: BTreeMap<(String, String), (String, u32)>,
+    order: Vec<(u8, String, String)>,
+    origins: BTreeMap<String, &'a str>,
+}
+
+impl<'a> Rendered<'a> {
+    fn add(
+        &mut self,
+        path: String,
+        template: &str,
+        text: String,
+        origin: &'a str,
+        objects: Vec<(String, String, u32)>,
+    ) -> Result<()> {
+        if let Some(first) = self.origins.get(&path) {
+            return Err(Error::Usage(format!(
+                "{path} is made both from {first} and from {origin}; rename one of them"
+            )));
+        }
+        for (kind, name, line) in objects {
+            if let Some((t, l)) = self.defined.get(&(kind.clone(), name.clone())) {
+                return Err(Error::Template {
+                    template: template.to_string(),
+                    line: None,
+                    message: format!(
+                        "rendered {kind} `{name}` (line {line} of its output), which {t} already rendered (line {l} of its output); kind and name must be unique"
+                    ),
+                });
+            }
+            self.defined
+                .insert((kind.clone(), name), (template.to_string(), line));
+            self.order.push((kind_rank(&kind), path.clone(), kind));
+        }
+        self.origins.insert(path.clone(), origin);
+        self.tree.files.insert(path, text.into_bytes());
+        Ok(())
+    }
+}
+
+/// Render every object, the extra templates, the kustomization and the overlays.
+/// `compose` is the canonical project (`ferry config`), handed to templates.
+pub fn render(
+    project: &Project,
+    objects: &[Object],
+    compose: &J,
+    opts: &RenderOptions,
+    report: &mut Report,
+) -> Result<Tree> {
+    let set = templates::load(opts.templates_dir.as_deref())?;
     let source = project
         .files
         .iter()
@@ -172,46 +162,164 @@ pub fn render(project: &Project, objects: &[Object]) -> Result<Tree> {
         .collect::<Vec<_>>()
         .join(", ");
     let header = header(&source);
-    let mut tree = Tree::default();
-    let mut origins: BTreeMap<String, &str> = BTreeMap::new();
-    let mut order: Vec<(u8, &str, String)> = Vec::new();
-    for obj in objects {
-        let path = file_name(obj);
-        if let Some(first) = origins.get(&path) {
-            return Err(Error::Usage(format!(
-                "{} `{}` is made both from {} and from {}; rename one of them",
-                obj.kind, obj.name, first, obj.origin
-            )));
+    let compose_v = JValue::from(minijinja::value::Serde(compose));
+    let project_v = minijinja::context! { name => project.name.clone() };
+    let service_of = |name: &Option<String>| -> JValue {
+        match name {
+            Some(n) => JValue::from(minijinja::value::Serde(
+                compose["services"].get(n).cloned().unwrap_or(J::Null),
+            )),
+            None => JValue::from(()),
         }
-        origins.insert(path.clone(), &obj.origin);
-        let tname = template_for(&env, &obj.kind);
-        let tmpl = env
-            .get_template(&tname)
-            .map_err(|e| template_error(&tname, &e))?;
+    };
+    let mut out = Rendered {
+        tree: Tree::default(),
+        defined: BTreeMap::new(),
+        order: Vec::new(),
+        origins: BTreeMap::new(),
+    };
+    for obj in objects {
+        let tname = set.for_kind(&obj.kind);
+        let tmpl = set
+            .env
+            .get_template(tname)
+            .map_err(|e| templates::render_error(tname, &e))?;
         let ctx = minijinja::context! {
             header => header.clone(),
             object => JValue::from(minijinja::value::Serde(&obj.value)),
-            project => minijinja::context! { name => project.name.clone() },
-            service => obj.service.clone(),
+            project => project_v.clone(),
+            compose => compose_v.clone(),
+            service => service_of(&obj.service),
+            service_name => obj.service.clone(),
         };
-        let text = tmpl.render(ctx).map_err(|e| template_error(&tname, &e))?;
-        check_rendered(&tname, &text, true)?;
-        order.push((kind_rank(&obj.kind), &obj.name, path.clone()));
-        tree.files.insert(path, text.into_bytes());
+        let text = tmpl
+            .render(ctx)
+            .map_err(|e| templates::render_error(tname, &e))?;
+        let docs = check_rendered(tname, &text, true)?;
+        out.add(file_name(obj), tname, text, &obj.origin, docs)?;
     }
-    order.sort();
-    tree.apply_order = order.into_iter().map(|(_, _, p)| p).collect();
+    // Extra templates: once per service, and once per project.
+    for tname in &set.extras.per_service {
+        let stem = std::path::Path::new(tname)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmpl = set
+            .env
+            .get_template(tname)
+            .map_err(|e| templates::render_error(tname, &e))?;
+        for svc in project.services.values() {
+            let svc_objects: Vec<&J> = objects
+                .iter()
+                .filter(|o| o.service.as_deref() == Some(svc.name.as_str()))
+                .map(|o| &o.value)
+                .collect();
+            let ctx = minijinja::context! {
+                header => header.clone(),
+                project => project_v.clone(),
+                compose => compose_v.clone(),
+                service => service_of(&Some(svc.name.clone())),
+                service_name => svc.name.clone(),
+                objects => JValue::from(minijinja::value::Serde(&svc_objects)),
+            };
+            let text = tmpl
+                .render(ctx)
+                .map_err(|e| templates::render_error(tname, &e))?;
+            if text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            {
+                continue;
+            }
+            let docs = check_rendered(tname, &text, true)?;
+            let path = format!("{}-{stem}.yaml", crate::names::dns_label(&svc.name));
+            out.add(path, tname, text, tname, docs)?;
+        }
+    }
+    for tname in &set.extras.per_project {
+        let stem = std::path::Path::new(tname)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmpl = set
+            .env
+            .get_template(tname)
+            .map_err(|e| templates::render_error(tname, &e))?;
+        let all: Vec<&J> = objects.iter().map(|o| &o.value).collect();
+        let ctx = minijinja::context! {
+            header => header.clone(),
+            project => project_v.clone(),
+            compose => compose_v.clone(),
+            objects => JValue::from(minijinja::value::Serde(&all)),
+        };
+        let text = tmpl
+            .render(ctx)
+            .map_err(|e| templates::render_error(tname, &e))?;
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            continue;
+        }
+        let docs = check_rendered(tname, &text, true)?;
+        out.add(
+            format!("{}.yaml", crate::names::dns_label(&stem)),
+            tname,
+            text,
+            tname,
+            docs,
+        )?;
+    }
+    let mut tree = out.tree;
+    out.order.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    tree.apply_order = out
+        .order
+        .into_iter()
+        .map(|(_, p, _)| p)
+        .filter(|p| seen.insert(p.clone()))
+        .collect();
+
     let resources: Vec<String> = tree.files.keys().cloned().collect();
-    let tname = KUSTOMIZATION;
-    let tmpl = env
+    let tname = set.builtin(KUSTOMIZATION);
+    let tmpl = set
+        .env
         .get_template(tname)
-        .map_err(|e| template_error(tname, &e))?;
+        .map_err(|e| templates::render_error(tname, &e))?;
     let text = tmpl
-        .render(minijinja::context! { header => header, resources => resources })
-        .map_err(|e| template_error(tname, &e))?;
+        .render(minijinja::context! { header => header.clone(), resources => resources, project => project_v.clone() })
+        .map_err(|e| templates::render_error(tname, &e))?;
     check_rendered(tname, &text, false)?;
     tree.files
         .insert(KUSTOMIZATION.to_string(), text.into_bytes());
+
+    for name in &opts.overlays {
+        if !overlay::valid_name(name) {
+            return Err(Error::Usage(format!(
+                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
+            )));
+        }
+    }
+    let tname = set.builtin("overlay.yaml");
+    for (name, kustomization) in overlay::overlays(project, objects, &opts.overlays, report)? {
+        let tmpl = set
+            .env
+            .get_template(tname)
+            .map_err(|e| templates::render_error(tname, &e))?;
+        let text = tmpl
+            .render(minijinja::context! {
+                header => header.clone(),
+                overlay => name.clone(),
+                kustomization => JValue::from(minijinja::value::Serde(&kustomization)),
+                project => project_v.clone(),
+            })
+            .map_err(|e| templates::render_error(tname, &e))?;
+        check_rendered(tname, &text, false)?;
+        tree.files.insert(
+            format!("overlays/{name}/{KUSTOMIZATION}"),
+            text.into_bytes(),
+        );
+    }
     Ok(tree)
 }
 

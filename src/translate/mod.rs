@@ -6,6 +6,8 @@ mod service;
 mod storage;
 mod workload;
 
+pub use workload::escape_dollars;
+
 use crate::compose::{Project, Service};
 use crate::error::{Error, Location, Report, Result};
 use crate::names;

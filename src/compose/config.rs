@@ -1,0 +1,360 @@
+//! `ferry config`: the resolved project in the canonical shape `docker compose config` prints
+//! (keys sorted, long syntax for ports, volumes, depends_on, networks and build, environment as
+//! a mapping with env files folded in, the implicit `default` network, resource names).
+
+use super::load::Loaded;
+use super::{ports, volumes, Project};
+use crate::yaml::{Node, Value};
+use serde_json::{json, Map, Value as J};
+
+fn text(n: &Node) -> Option<String> {
+    n.as_scalar()
+        .filter(|_| !n.is_null())
+        .map(|s| s.text.clone())
+}
+
+/// Sort every mapping's keys, recursively (as Go's YAML encoder does for maps).
+fn sorted(v: J) -> J {
+    match v {
+        J::Object(m) => {
+            let mut entries: Vec<(String, J)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            J::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        J::Array(items) => J::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+fn abs_path(project: &Project, p: &str) -> String {
+    if p.starts_with('/') || p.starts_with('~') {
+        p.to_string()
+    } else {
+        crate::paths::normalize(&project.dir.join(p))
+            .display()
+            .to_string()
+    }
+}
+
+fn port_long(item: &Node) -> Vec<J> {
+    match &item.value {
+        Value::Map(_) => {
+            let mut m = match item.to_json() {
+                J::Object(m) => m,
+                _ => Map::new(),
+            };
+            m.entry("mode").or_insert(json!("ingress"));
+            m.entry("protocol").or_insert(json!("tcp"));
+            if let Some(p) = m.get("published").cloned() {
+                m.insert(
+                    "published".into(),
+                    json!(p
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| p.to_string())),
+                );
+            }
+            if let Some(t) = m
+                .get("target")
+                .and_then(|t| t.as_str().and_then(|s| s.parse::<u64>().ok()))
+            {
+                m.insert("target".into(), json!(t));
+            }
+            vec![J::Object(m)]
+        }
+        _ => {
+            let Some(t) = text(item) else {
+                return Vec::new();
+            };
+            ports::parse_short(&t)
+                .map(|list| {
+                    list.into_iter()
+                        .map(|p| {
+                            let mut m = Map::new();
+                            m.insert("mode".into(), json!("ingress"));
+                            if let Some(ip) = p.host_ip {
+                                m.insert("host_ip".into(), json!(ip));
+                            }
+                            m.insert("target".into(), json!(p.target));
+                            if let Some(pb) = p.published {
+                                m.insert("published".into(), json!(pb.to_string()));
+                            }
+                            m.insert("protocol".into(), json!(p.protocol.as_compose()));
+                            J::Object(m)
+                        })
+                        .collect()
+                })
+                .unwrap_or_else(|_| vec![json!(t)])
+        }
+    }
+}
+
+fn volume_long(project: &Project, item: &Node) -> J {
+    match &item.value {
+        Value::Map(_) => {
+            let mut v = item.to_json();
+            if v["type"] == "bind" {
+                if let Some(src) = v["source"].as_str().map(str::to_string) {
+                    v["source"] = json!(abs_path(project, &src));
+                }
+            }
+            v
+        }
+        _ => {
+            let Some(t) = text(item) else { return J::Null };
+            match volumes::parse_short(&t) {
+                Ok(m) => {
+                    let mut o = Map::new();
+                    let bind = m.kind == super::MountKind::Bind;
+                    o.insert("type".into(), json!(if bind { "bind" } else { "volume" }));
+                    if let Some(src) = &m.source {
+                        o.insert(
+                            "source".into(),
+                            json!(if bind {
+                                abs_path(project, src)
+                            } else {
+                                src.clone()
+                            }),
+                        );
+                    }
+                    o.insert("target".into(), json!(m.target));
+                    if m.read_only {
+                        o.insert("read_only".into(), json!(true));
+                    }
+                    if bind {
+                        o.insert("bind".into(), json!({ "create_host_path": true }));
+                    } else {
+                        o.insert("volume".into(), json!({}));
+                    }
+                    J::Object(o)
+                }
+                Err(_) => json!(t),
+            }
+        }
+    }
+}
+
+fn service(project: &Project, name: &str, node: &Node) -> J {
+    let Some(m) = node.as_map() else {
+        return node.to_json();
+    };
+    let mut out = Map::new();
+    let model = project.services.get(name);
+    for (k, e) in m {
+        let v = &e.value;
+        let j = match k.as_str() {
+            "build" => {
+                let mut b = match &v.value {
+                    Value::Map(_) => v.to_json(),
+                    _ => json!({ "context": text(v).unwrap_or_else(|| ".".into()) }),
+                };
+                if let Some(c) = b["context"].as_str().map(str::to_string) {
+                    b["context"] = json!(abs_path(project, &c));
+                }
+                if b.get("dockerfile").is_none() {
+                    b["dockerfile"] = json!("Dockerfile");
+                }
+                b
+            }
+            "command" | "entrypoint" => match (k.as_str(), model) {
+                ("command", Some(s)) => s.command.as_ref().map_or(J::Null, |c| json!(c.value)),
+                (_, Some(s)) => s.entrypoint.as_ref().map_or(J::Null, |c| json!(c.value)),
+                _ => v.to_json(),
+            },
+            "environment" | "env_file" => continue,
+            "labels" | "annotations" => {
+                let mut lm = Map::new();
+                for item in super::merge::into_sequence(v.clone()) {
+                    if let Some(t) = text(&item) {
+                        let (key, val) = t
+                            .split_once('=')
+                            .map_or((t.clone(), String::new()), |(a, b)| (a.into(), b.into()));
+                        lm.insert(key, json!(val));
+                    }
+                }
+                J::Object(lm)
+            }
+            "ports" => J::Array(
+                v.as_seq()
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(port_long)
+                    .collect(),
+            ),
+            "expose" => J::Array(
+                v.as_seq()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(text)
+                    .map(J::String)
+                    .collect(),
+            ),
+            "volumes" => J::Array(
+                v.as_seq()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| volume_long(project, i))
+                    .collect(),
+            ),
+            "depends_on" => match &v.value {
+                Value::Seq(items) => J::Object(
+                    items
+                        .iter()
+                        .filter_map(text)
+                        .map(|d| {
+                            (
+                                d,
+                                json!({ "condition": "service_started", "required": true }),
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => {
+                    let mut d = v.to_json();
+                    if let J::Object(m) = &mut d {
+                        for dep in m.values_mut() {
+                            if dep.is_null() {
+                                *dep = json!({});
+                            }
+                            if let J::Object(dm) = dep {
+                                dm.entry("condition").or_insert(json!("service_started"));
+                                dm.entry("required").or_insert(json!(true));
+                            }
+                        }
+                    }
+                    d
+                }
+            },
+            "networks" => match &v.value {
+                Value::Seq(items) => J::Object(
+                    items
+                        .iter()
+                        .filter_map(text)
+                        .map(|n| (n, J::Null))
+                        .collect(),
+                ),
+                _ => v.to_json(),
+            },
+            "healthcheck" => {
+                let mut h = v.to_json();
+                if let Some(t) = h.get("test").and_then(|t| t.as_str()).map(str::to_string) {
+                    h["test"] = json!(["CMD-SHELL", t]);
+                }
+                h
+            }
+            _ => v.to_json(),
+        };
+        out.insert(k.clone(), j);
+    }
+    // Environment with env files folded in (environment wins), as docker compose prints it.
+    if let Some(s) = model {
+        let mut env = Map::new();
+        for ef in &s.env_files {
+            for (k, v) in &ef.entries {
+                env.insert(k.clone(), json!(v));
+            }
+        }
+        for e in &s.environment {
+            env.insert(
+                e.name.clone(),
+                e.value.as_ref().map_or(J::Null, |v| json!(v)),
+            );
+        }
+        if !env.is_empty() {
+            out.insert("environment".into(), J::Object(env));
+        }
+        if !s.env_files.is_empty() {
+            let list: Vec<J> = s
+                .env_files
+                .iter()
+                .map(|ef| {
+                    let mut o = json!({ "path": abs_path(project, &ef.path.value), "required": ef.required });
+                    if ef.raw {
+                        o["format"] = json!("raw");
+                    }
+                    o
+                })
+                .collect();
+            out.insert("env_file".into(), J::Array(list));
+        }
+    }
+    if !out.contains_key("networks") && !out.contains_key("network_mode") {
+        out.insert("networks".into(), json!({ "default": null }));
+    }
+    J::Object(out)
+}
+
+/// The canonical model as JSON (render it with `yaml::emit::to_document`).
+pub fn canonical(loaded: &Loaded, project: &Project) -> J {
+    let doc = &loaded.doc;
+    let mut out = Map::new();
+    out.insert("name".into(), json!(project.name));
+    let mut uses_default = false;
+    if let Some(services) = doc.get("services").and_then(Node::as_map) {
+        let mut sm = Map::new();
+        for (name, e) in services {
+            let s = service(project, name, &e.value);
+            if s.get("networks").and_then(|n| n.get("default")).is_some() {
+                uses_default = true;
+            }
+            sm.insert(name.clone(), s);
+        }
+        out.insert("services".into(), J::Object(sm));
+    }
+    let mut networks = match doc.get("networks").map(Node::to_json) {
+        Some(J::Object(m)) => m,
+        _ => Map::new(),
+    };
+    if uses_default && !networks.contains_key("default") {
+        networks.insert("default".into(), J::Null);
+    }
+    for section in ["networks", "volumes", "secrets", "configs"] {
+        let mut defs = if section == "networks" {
+            std::mem::take(&mut networks)
+        } else {
+            match doc.get(section).map(Node::to_json) {
+                Some(J::Object(m)) => m,
+                _ => continue,
+            }
+        };
+        for (key, def) in defs.iter_mut() {
+            if def.is_null() {
+                *def = json!({});
+            }
+            let external = def
+                .get("external")
+                .is_some_and(|e| e.as_bool().unwrap_or(true));
+            if def.get("name").is_none() && matches!(section, "networks" | "volumes") {
+                let name = if external {
+                    key.clone()
+                } else {
+                    format!("{}_{key}", project.name)
+                };
+                def["name"] = json!(name);
+            }
+            if let Some(f) = def.get("file").and_then(|f| f.as_str()).map(str::to_string) {
+                def["file"] = json!(abs_path(project, &f));
+            }
+        }
+        if !defs.is_empty() {
+            out.insert(section.into(), J::Object(defs));
+        }
+    }
+    for (k, e) in doc.as_map().into_iter().flatten() {
+        if k.starts_with("x-") {
+            out.insert(k.clone(), e.value.to_json());
+        }
+    }
+    escape_dollars(sorted(J::Object(out)))
+}
+
+/// Values are printed after interpolation; a `$` left in them is written `$$`, so that loading
+/// the printed file again gives the same project.
+fn escape_dollars(v: J) -> J {
+    match v {
+        J::String(s) if s.contains('$') => J::String(s.replace('$', "$$")),
+        J::Object(m) => J::Object(m.into_iter().map(|(k, v)| (k, escape_dollars(v))).collect()),
+        J::Array(items) => J::Array(items.into_iter().map(escape_dollars).collect()),
+        other => other,
+    }
+}

@@ -1,0 +1,1246 @@
+//! The loader's phases, in docker compose's order: variables (environment, `.env`, `--env-file`),
+//! files (discovery, override file, `-f`, `COMPOSE_FILE`, stdin), then per file and per YAML
+//! document: interpolation, `include`, `extends`, merge into what came before; then unique
+//! entries folded, tags resolved, and profiles applied.
+
+use super::merge;
+use super::{dotenv, interpolate, read_text, LoadOptions, DEFAULT_FILES};
+use crate::error::{Error, Location, Report, Result};
+use crate::paths::{normalize, resolve_inside};
+use crate::yaml::{self, Entry, Node, Value};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The merged tree and what was learned on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub doc: Node,
+    /// The project directory (canonical).
+    pub dir: PathBuf,
+    /// The variables used for interpolation and bare environment names.
+    pub vars: IndexMap<String, String>,
+    /// The compose files, relative to the project directory when inside it.
+    pub files: Vec<Arc<str>>,
+    /// A project name from `-p` or `COMPOSE_PROJECT_NAME`, if any.
+    pub name: Option<String>,
+    /// The active profiles.
+    pub profiles: Vec<String>,
+}
+
+/// The override files docker compose adds to a discovered file.
+const OVERRIDE_FILES: &[&str] = &[
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+fn shown_name(path: &Path, working_dir: &Path) -> String {
+    path.strip_prefix(working_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn truthy(v: Option<&String>) -> bool {
+    v.is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "y" | "on"
+        )
+    })
+}
+
+/// Look for a compose file in `dir` and its parents, as docker compose does.
+fn discover(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut d = Some(dir);
+    while let Some(cur) = d {
+        for name in DEFAULT_FILES {
+            let p = cur.join(name);
+            if p.is_file() {
+                let mut files = vec![p];
+                if let Some(o) = OVERRIDE_FILES
+                    .iter()
+                    .map(|o| cur.join(o))
+                    .find(|o| o.is_file())
+                {
+                    files.push(o);
+                }
+                return Ok(files);
+            }
+        }
+        d = cur.parent();
+    }
+    Err(Error::Usage(format!(
+        "no compose file in {} or its parents (looked for {}); name one with -f",
+        dir.display(),
+        DEFAULT_FILES.join(", ")
+    )))
+}
+
+/// Read a dotenv file (for `.env`, `--env-file`, `include.env_file`) into `vars`.
+fn read_dotenv(
+    path: &Path,
+    working_dir: &Path,
+    env: &IndexMap<String, String>,
+    vars: &mut IndexMap<String, String>,
+) -> Result<()> {
+    let shown = shown_name(path, working_dir);
+    let text = read_text(path, &shown)?;
+    let entries = dotenv::parse(&text, &|k: &str| env.get(k).cloned()).map_err(|e| {
+        Error::invalid(
+            &Location::new(Arc::from(shown.as_str()), e.line as u32, e.column as u32),
+            e.message,
+        )
+    })?;
+    for e in entries {
+        vars.insert(e.key, e.value);
+    }
+    Ok(())
+}
+
+/// Interpolate every scalar value (never keys) of the tree in place.
+fn interpolate_tree(
+    node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Error>,
+    unset: &mut IndexMap<String, Location>,
+) {
+    match &mut node.value {
+        Value::Scalar(s) => {
+            if s.text.contains('$') {
+                match interpolate::interpolate(&s.text, lookup) {
+                    Ok(out) => {
+                        for name in out.unset {
+                            unset.entry(name).or_insert_with(|| node.loc.clone());
+                        }
+                        s.text = out.value;
+                    }
+                    Err(e) => errors.push(Error::invalid(&node.loc, e.message)),
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| interpolate_tree(n, lookup, errors, unset)),
+        Value::Map(m) => m
+            .values_mut()
+            .for_each(|e| interpolate_tree(&mut e.value, lookup, errors, unset)),
+    }
+}
+
+/// State shared while reading files.
+struct Ctx<'a> {
+    opts: &'a LoadOptions,
+    /// The project directory (canonical).
+    dir: PathBuf,
+    report: &'a mut Report,
+    errors: Vec<Error>,
+    unset: IndexMap<String, Location>,
+    /// Files being included, to catch include cycles.
+    including: Vec<PathBuf>,
+}
+
+impl Ctx<'_> {
+    fn shown(&self, path: &Path) -> String {
+        shown_name(path, &self.opts.working_dir)
+    }
+
+    /// Read and parse one file into its YAML documents, each interpolated with `vars`.
+    fn read_docs(
+        &mut self,
+        path: &Path,
+        text: Option<&str>,
+        vars: &IndexMap<String, String>,
+    ) -> Result<Vec<Node>> {
+        let shown = if text.is_some() {
+            "<stdin>".to_string()
+        } else {
+            self.shown(path)
+        };
+        let file: Arc<str> = Arc::from(shown.as_str());
+        let owned;
+        let text = match text {
+            Some(t) => t,
+            None => {
+                owned = read_text(path, &shown)?;
+                &owned
+            }
+        };
+        let docs = yaml::parse_stream(text, file.clone(), &yaml::Limits::default())?;
+        if docs.is_empty() {
+            return Err(Error::invalid(
+                &Location::file(file),
+                "the file is empty; a compose file needs `services:`",
+            ));
+        }
+        let lookup = |k: &str| vars.get(k).cloned();
+        let mut out = Vec::new();
+        for mut doc in docs {
+            if doc.is_null() {
+                continue;
+            }
+            if doc.as_map().is_none() {
+                return Err(Error::invalid(
+                    &doc.loc,
+                    format!(
+                        "a compose file must be a mapping with `services:` at the top, found {}",
+                        doc.kind_name()
+                    ),
+                ));
+            }
+            interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
+            out.push(doc);
+        }
+        Ok(out)
+    }
+
+    /// Resolve `include:` of a document: each included project is loaded on its own (its own
+    /// directory and env file) and its top-level sections are added; a name defined twice is an error.
+    fn apply_include(&mut self, doc: &mut Node, base_dir: &Path) -> Result<()> {
+        let Some(map) = doc.as_map_mut() else {
+            return Ok(());
+        };
+        let Some(entry) = map.shift_remove("include") else {
+            return Ok(());
+        };
+        let items: Vec<Node> = match entry.value.value {
+            Value::Seq(items) => items,
+            _ => {
+                return Err(Error::invalid(
+                    &entry.value.loc,
+                    "include: expected a list of files or of mappings with `path`",
+                ))
+            }
+        };
+        for item in items {
+            let (paths, project_dir, env_files) = match &item.value {
+                Value::Scalar(s) => (vec![(s.text.clone(), item.loc.clone())], None, Vec::new()),
+                Value::Map(m) => {
+                    let mut paths = Vec::new();
+                    let mut project_dir = None;
+                    let mut env_files = Vec::new();
+                    for (k, e) in m {
+                        let strings = |n: &Node| -> Vec<(String, Location)> {
+                            match &n.value {
+                                Value::Scalar(s) => vec![(s.text.clone(), n.loc.clone())],
+                                Value::Seq(items) => items
+                                    .iter()
+                                    .filter_map(|i| {
+                                        i.as_scalar().map(|s| (s.text.clone(), i.loc.clone()))
+                                    })
+                                    .collect(),
+                                Value::Map(_) => Vec::new(),
+                            }
+                        };
+                        match k.as_str() {
+                            "path" => paths = strings(&e.value),
+                            "project_directory" => project_dir = strings(&e.value).pop(),
+                            "env_file" => env_files = strings(&e.value),
+                            k if k.starts_with("x-") => {}
+                            k => self.report.warn(
+                                Some(&e.key_loc),
+                                format!("include.{k}"),
+                                format!("unknown key `{k}` (expected path, project_directory or env_file)"),
+                            ),
+                        }
+                    }
+                    (paths, project_dir, env_files)
+                }
+                Value::Seq(_) => {
+                    return Err(Error::invalid(
+                        &item.loc,
+                        "include: expected a file or a mapping with `path`",
+                    ))
+                }
+            };
+            let Some((first, first_loc)) = paths.first().cloned() else {
+                return Err(Error::invalid(&item.loc, "include: an entry needs `path`"));
+            };
+            let resolve = |p: &str, loc: &Location| -> Result<PathBuf> {
+                resolve_inside(&self.dir, base_dir, p)
+                    .map_err(|problem| Error::invalid(loc, format!("include: `{p}` {problem}")))
+            };
+            let files: Vec<PathBuf> = paths
+                .iter()
+                .map(|(p, l)| resolve(p, l))
+                .collect::<Result<_>>()?;
+            let inc_dir = match &project_dir {
+                Some((p, l)) => resolve(p, l)?,
+                None => resolve(&first, &first_loc)?
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| self.dir.clone()),
+            };
+            if self.including.contains(&files[0]) {
+                return Err(Error::invalid(
+                    &first_loc,
+                    format!("include: `{first}` includes itself (an include cycle)"),
+                ));
+            }
+            // The included project's own variables: its env files (default: its .env), then the
+            // process environment.
+            let mut vars = IndexMap::new();
+            if env_files.is_empty() {
+                let dotenv = inc_dir.join(".env");
+                if dotenv.is_file() {
+                    read_dotenv(
+                        &dotenv,
+                        &self.opts.working_dir,
+                        &self.opts.environment,
+                        &mut vars,
+                    )?;
+                }
+            } else {
+                for (p, l) in &env_files {
+                    let path = resolve(p, l)?;
+                    read_dotenv(
+                        &path,
+                        &self.opts.working_dir,
+                        &self.opts.environment,
+                        &mut vars,
+                    )?;
+                }
+            }
+            for (k, v) in &self.opts.environment {
+                vars.insert(k.clone(), v.clone());
+            }
+            self.including.push(files[0].clone());
+            let mut included: Option<Node> = None;
+            for f in &files {
+                for mut d in self.read_docs(f, None, &vars)? {
+                    self.apply_include(&mut d, f.parent().unwrap_or(&inc_dir))?;
+                    self.apply_extends(&mut d, f)?;
+                    match &mut included {
+                        None => included = Some(d),
+                        Some(b) => merge::merge_files(b, d),
+                    }
+                }
+            }
+            self.including.pop();
+            let Some(mut included) = included else {
+                continue;
+            };
+            let rel = inc_dir
+                .strip_prefix(&self.dir)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            rebase_paths(&mut included, &rel);
+            add_sections(doc, included, &first_loc)?;
+        }
+        Ok(())
+    }
+
+    /// Resolve `extends` for every service of `doc` (read from `file`).
+    fn apply_extends(&mut self, doc: &mut Node, file: &Path) -> Result<()> {
+        let names: Vec<String> = match doc.get("services").and_then(Node::as_map) {
+            Some(m) => m.keys().cloned().collect(),
+            None => return Ok(()),
+        };
+        for name in names {
+            let mut chain = Vec::new();
+            let resolved = self.resolve_extends(doc, file, &name, &mut chain)?;
+            if let Some(svc) = doc
+                .as_map_mut()
+                .and_then(|m| m.get_mut("services"))
+                .and_then(|e| e.value.as_map_mut())
+                .and_then(|m| m.get_mut(&name))
+            {
+                svc.value = resolved;
+            }
+        }
+        Ok(())
+    }
+
+    /// The service `name` of `doc` with its `extends` chain applied.
+    fn resolve_extends(
+        &mut self,
+        doc: &Node,
+        file: &Path,
+        name: &str,
+        chain: &mut Vec<(PathBuf, String)>,
+    ) -> Result<Node> {
+        let Some(svc) = doc.get("services").and_then(|s| s.get(name)) else {
+            return Err(Error::Usage(format!("service `{name}` not found")));
+        };
+        let mut svc = svc.clone();
+        let Some(ext) = svc.as_map_mut().and_then(|m| m.shift_remove("extends")) else {
+            return Ok(svc);
+        };
+        let key = (file.to_path_buf(), name.to_string());
+        if chain.contains(&key) {
+            let path: Vec<String> = chain
+                .iter()
+                .map(|(_, n)| n.clone())
+                .chain([name.to_string()])
+                .collect();
+            return Err(Error::invalid(
+                &ext.key_loc,
+                format!("services.{name}.extends: a cycle: {}", path.join(" → ")),
+            ));
+        }
+        chain.push(key);
+        let (base_name, base_file) = match &ext.value.value {
+            Value::Scalar(s) => (s.text.clone(), None),
+            Value::Map(m) => {
+                let service = m
+                    .get("service")
+                    .and_then(|e| e.value.as_scalar())
+                    .map(|s| s.text.clone());
+                let Some(service) = service else {
+                    return Err(Error::invalid(
+                        &ext.value.loc,
+                        format!("services.{name}.extends: `service` is required"),
+                    ));
+                };
+                let f = m.get("file").map(|e| {
+                    (
+                        e.value
+                            .as_scalar()
+                            .map(|s| s.text.clone())
+                            .unwrap_or_default(),
+                        e.value.loc.clone(),
+                    )
+                });
+                (service, f)
+            }
+            Value::Seq(_) => {
+                return Err(Error::invalid(
+                    &ext.value.loc,
+                    format!(
+                    "services.{name}.extends: expected a service name or a mapping with `service`"
+                ),
+                ))
+            }
+        };
+        let base = match base_file {
+            None => {
+                if doc
+                    .get("services")
+                    .and_then(|s| s.get(&base_name))
+                    .is_none()
+                {
+                    return Err(Error::invalid(
+                        &ext.value.loc,
+                        format!(
+                            "services.{name}.extends: service `{base_name}` not found in {}",
+                            self.shown(file)
+                        ),
+                    ));
+                }
+                self.resolve_extends(doc, file, &base_name, chain)?
+            }
+            Some((f, loc)) => {
+                let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
+                let path = resolve_inside(&self.dir, &dir, &f).map_err(|problem| {
+                    Error::invalid(
+                        &loc,
+                        format!("services.{name}.extends.file: `{f}` {problem}"),
+                    )
+                })?;
+                let vars: IndexMap<String, String> = self.opts.environment.clone();
+                let mut docs = self.read_docs(&path, None, &vars)?;
+                let Some(other) = docs.drain(..).reduce(|mut a, b| {
+                    merge::merge_files(&mut a, b);
+                    a
+                }) else {
+                    return Err(Error::invalid(
+                        &loc,
+                        format!("services.{name}.extends.file: `{f}` is empty"),
+                    ));
+                };
+                if other
+                    .get("services")
+                    .and_then(|s| s.get(&base_name))
+                    .is_none()
+                {
+                    return Err(Error::invalid(
+                        &loc,
+                        format!(
+                            "services.{name}.extends: service `{base_name}` not found in `{f}`"
+                        ),
+                    ));
+                }
+                let rel = path
+                    .parent()
+                    .and_then(|p| p.strip_prefix(&self.dir).ok())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let mut base = self.resolve_extends(&other, &path, &base_name, chain)?;
+                rebase_service(&mut base, &rel);
+                base
+            }
+        };
+        chain.pop();
+        let mut merged = base;
+        merge::merge_service(&mut merged, svc);
+        Ok(merged)
+    }
+}
+
+/// Add an included project's sections to `doc`; a name defined in both is an error.
+fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
+    let (Some(target), Value::Map(inc)) = (doc.as_map_mut(), included.value) else {
+        return Ok(());
+    };
+    for section in ["services", "volumes", "networks", "secrets", "configs"] {
+        let Some(src) = inc.get(section).and_then(|e| e.value.as_map()).cloned() else {
+            continue;
+        };
+        let entry = target.entry(section.to_string()).or_insert_with(|| Entry {
+            key_loc: at.clone(),
+            value: Node::new(Value::Map(Default::default()), at.clone()),
+        });
+        if entry.value.is_null() {
+            entry.value = Node::new(Value::Map(Default::default()), at.clone());
+        }
+        let Some(dst) = entry.value.as_map_mut() else {
+            continue;
+        };
+        for (k, e) in src {
+            if let Some(existing) = dst.get(&k) {
+                return Err(Error::invalid(
+                    &existing.key_loc,
+                    format!(
+                        "{section}.{k} is defined here and also by the included file at {}; rename one of them",
+                        e.key_loc
+                    ),
+                ));
+            }
+            dst.insert(k, e);
+        }
+    }
+    Ok(())
+}
+
+/// `path` (relative to a directory `rel` below the project directory) made relative to the
+/// project directory; `None` for absolute paths, home paths and when `rel` is the project itself.
+fn rebase(path: &str, rel: &Path) -> Option<String> {
+    if rel.as_os_str().is_empty()
+        || path.starts_with('/')
+        || path.starts_with('~')
+        || path.is_empty()
+    {
+        return None;
+    }
+    Some(normalize(&rel.join(path)).display().to_string()).map(|p| {
+        if p.starts_with('.') {
+            p
+        } else {
+            format!("./{p}")
+        }
+    })
+}
+
+fn rebase_scalar(n: &mut Node, rel: &Path) {
+    if let Value::Scalar(s) = &mut n.value {
+        if let Some(p) = rebase(&s.text, rel) {
+            s.text = p;
+        }
+    }
+}
+
+/// Paths in a service from another directory, made relative to the project directory.
+fn rebase_service(svc: &mut Node, rel: &Path) {
+    let Some(m) = svc.as_map_mut() else { return };
+    if let Some(b) = m.get_mut("build") {
+        match &mut b.value.value {
+            Value::Scalar(_) => rebase_scalar(&mut b.value, rel),
+            Value::Map(bm) => {
+                if let Some(c) = bm.get_mut("context") {
+                    rebase_scalar(&mut c.value, rel);
+                }
+            }
+            Value::Seq(_) => {}
+        }
+    }
+    if let Some(ef) = m.get_mut("env_file") {
+        let items: Vec<&mut Node> = match &mut ef.value.value {
+            Value::Seq(items) => items.iter_mut().collect(),
+            _ => vec![&mut ef.value],
+        };
+        for it in items {
+            match &mut it.value {
+                Value::Map(im) => {
+                    if let Some(p) = im.get_mut("path") {
+                        rebase_scalar(&mut p.value, rel);
+                    }
+                }
+                _ => rebase_scalar(it, rel),
+            }
+        }
+    }
+    if let Some(Value::Seq(items)) = m.get_mut("volumes").map(|e| &mut e.value.value) {
+        for it in items {
+            match &mut it.value {
+                Value::Scalar(s) => {
+                    // Short syntax: only a source that looks like a path is a bind mount.
+                    if let Some((src, rest)) = s
+                        .text
+                        .split_once(':')
+                        .filter(|(src, _)| src.starts_with('.'))
+                    {
+                        if let Some(p) = rebase(src, rel) {
+                            s.text = format!("{p}:{rest}");
+                        }
+                    }
+                }
+                Value::Map(vm) => {
+                    if let Some(src) = vm.get_mut("source") {
+                        rebase_scalar(&mut src.value, rel);
+                    }
+                }
+                Value::Seq(_) => {}
+            }
+        }
+    }
+}
+
+/// Paths of a whole included project, made relative to the including project's directory.
+fn rebase_paths(doc: &mut Node, rel: &Path) {
+    if let Some(services) = doc
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|e| e.value.as_map_mut())
+    {
+        for svc in services.values_mut() {
+            rebase_service(&mut svc.value, rel);
+        }
+    }
+    for section in ["secrets", "configs"] {
+        if let Some(defs) = doc
+            .as_map_mut()
+            .and_then(|m| m.get_mut(section))
+            .and_then(|e| e.value.as_map_mut())
+        {
+            for def in defs.values_mut() {
+                if let Some(f) = def.value.as_map_mut().and_then(|m| m.get_mut("file")) {
+                    rebase_scalar(&mut f.value, rel);
+                }
+            }
+        }
+    }
+}
+
+/// Services with `profiles:` run only when one of their profiles is active (`*` activates all);
+/// an active service that depends on an inactive one is an error.
+fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Result<()> {
+    let Some(services) = doc
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|e| e.value.as_map_mut())
+    else {
+        return Ok(());
+    };
+    let all = active.iter().any(|p| p == "*");
+    let enabled = |svc: &Node| -> bool {
+        match svc.get("profiles").and_then(Node::as_seq) {
+            None => true,
+            Some([]) => true,
+            Some(list) => {
+                all || list
+                    .iter()
+                    .any(|p| p.as_scalar().is_some_and(|s| active.contains(&s.text)))
+            }
+        }
+    };
+    let disabled: Vec<(String, Location)> = services
+        .iter()
+        .filter(|(_, e)| !enabled(&e.value))
+        .map(|(k, e)| (k.clone(), e.key_loc.clone()))
+        .collect();
+    let mut errors = Vec::new();
+    for (name, e) in services.iter() {
+        if !enabled(&e.value) {
+            continue;
+        }
+        let deps: Vec<(String, Location, bool)> = match e.value.get("depends_on").map(|d| &d.value)
+        {
+            Some(Value::Seq(items)) => items
+                .iter()
+                .filter_map(|i| i.as_scalar().map(|s| (s.text.clone(), i.loc.clone(), true)))
+                .collect(),
+            Some(Value::Map(m)) => m
+                .iter()
+                .map(|(k, d)| {
+                    let required = d
+                        .value
+                        .get("required")
+                        .and_then(|r| r.as_scalar())
+                        .is_none_or(|s| !matches!(s.text.as_str(), "false" | "False" | "FALSE"));
+                    (k.clone(), d.key_loc.clone(), required)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (dep, loc, required) in deps {
+            if let Some((_, at)) = disabled.iter().find(|(d, _)| *d == dep) {
+                if required {
+                    errors.push(Error::invalid(
+                        &loc,
+                        format!(
+                            "services.{name}.depends_on: `{dep}` (at {at}) is not in an active profile; activate its profile with --profile or COMPOSE_PROFILES"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(e) = Error::from_many(errors) {
+        return Err(e);
+    }
+    for (name, e) in services.iter().filter(|(_, e)| !enabled(&e.value)) {
+        let profiles: Vec<String> = e
+            .value
+            .get("profiles")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.as_scalar().map(|s| s.text.clone()))
+            .collect();
+        report.warn(
+            Some(&e.key_loc),
+            format!("services.{name}"),
+            format!(
+                "not converted: none of its profiles ({}) is active; activate one with --profile or COMPOSE_PROFILES",
+                profiles.join(", ")
+            ),
+        );
+    }
+    services.retain(|_, e| enabled(&e.value));
+    Ok(())
+}
+
+/// Load and merge the project's files into one tree.
+pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
+    let env = &opts.environment;
+    let wd = &opts.working_dir;
+    let explicit_dir = opts.project_directory.as_ref().map(|d| wd.join(d));
+    // Variables first: COMPOSE_FILE and friends may come from .env.
+    let initial_dir = explicit_dir
+        .clone()
+        .unwrap_or_else(|| match opts.files.first() {
+            Some(f) if f.as_os_str() != "-" => wd
+                .join(f)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| wd.clone()),
+            _ => wd.clone(),
+        });
+    let read_vars = |dir: &Path| -> Result<IndexMap<String, String>> {
+        let mut vars = IndexMap::new();
+        if !opts.env_files.is_empty() {
+            for f in &opts.env_files {
+                let p = wd.join(f);
+                if !p.is_file() {
+                    return Err(Error::Usage(format!("env file {} not found", f.display())));
+                }
+                read_dotenv(&p, wd, env, &mut vars)?;
+            }
+        } else if !truthy(env.get("COMPOSE_DISABLE_ENV_FILE")) {
+            let p = dir.join(".env");
+            if p.is_file() {
+                read_dotenv(&p, wd, env, &mut vars)?;
+            }
+        }
+        for (k, v) in env {
+            vars.insert(k.clone(), v.clone());
+        }
+        Ok(vars)
+    };
+    let mut vars = read_vars(&initial_dir)?;
+
+    // Files: -f, else COMPOSE_FILE, else discovery (with the override file).
+    let files: Vec<PathBuf> = if !opts.files.is_empty() {
+        opts.files
+            .iter()
+            .map(|f| {
+                if f.as_os_str() == "-" {
+                    f.clone()
+                } else {
+                    wd.join(f)
+                }
+            })
+            .collect()
+    } else if let Some(cf) = vars.get("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+        let sep = vars
+            .get("COMPOSE_PATH_SEPARATOR")
+            .cloned()
+            .unwrap_or_else(|| ":".into());
+        cf.split(sep.as_str())
+            .filter(|s| !s.is_empty())
+            .map(|f| initial_dir.join(f))
+            .collect()
+    } else {
+        discover(explicit_dir.as_deref().unwrap_or(wd))?
+    };
+    for f in &files {
+        if f.as_os_str() != "-" && !f.is_file() {
+            return Err(Error::Usage(format!(
+                "compose file {} not found",
+                shown_name(f, wd)
+            )));
+        }
+    }
+    let first_dir = match files.first() {
+        Some(f) if f.as_os_str() != "-" => f
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| wd.clone()),
+        _ => wd.clone(),
+    };
+    let dir = explicit_dir.unwrap_or(first_dir);
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| Error::io(&dir, "cannot open the project directory", e))?;
+    if opts.project_directory.is_none() && dir != initial_dir.canonicalize().unwrap_or_default() {
+        vars = read_vars(&dir)?;
+    }
+
+    let mut ctx = Ctx {
+        opts,
+        dir: dir.clone(),
+        report,
+        errors: Vec::new(),
+        unset: IndexMap::new(),
+        including: Vec::new(),
+    };
+    let mut merged: Option<Node> = None;
+    let mut shown_files = Vec::new();
+    for path in &files {
+        let stdin = (path.as_os_str() == "-").then(|| opts.stdin.clone().unwrap_or_default());
+        let docs = ctx.read_docs(path, stdin.as_deref(), &vars)?;
+        let real = if stdin.is_some() {
+            dir.join("compose.yaml")
+        } else {
+            path.canonicalize().unwrap_or_else(|_| path.clone())
+        };
+        shown_files.push(Arc::from(match stdin {
+            Some(_) => "<stdin>".to_string(),
+            None => real
+                .strip_prefix(&dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| ctx.shown(path)),
+        }));
+        for mut doc in docs {
+            ctx.including.push(real.clone());
+            ctx.apply_include(&mut doc, real.parent().unwrap_or(&dir))?;
+            ctx.including.pop();
+            ctx.apply_extends(&mut doc, &real)?;
+            match &mut merged {
+                None => merged = Some(doc),
+                Some(base) => merge::merge_files(base, doc),
+            }
+        }
+    }
+    for (name, loc) in std::mem::take(&mut ctx.unset) {
+        ctx.report.warn(
+            Some(&loc),
+            format!("${{{name}}}"),
+            format!("the variable `{name}` is not set; using an empty string"),
+        );
+    }
+    if let Some(e) = Error::from_many(std::mem::take(&mut ctx.errors)) {
+        return Err(e);
+    }
+    let Some(mut doc) = merged else {
+        return Err(Error::Usage("no compose file given".into()));
+    };
+    merge::enforce_unicity(&mut doc);
+    merge::strip_tags(&mut doc);
+    let profiles: Vec<String> = if !opts.profiles.is_empty() {
+        opts.profiles.clone()
+    } else {
+        vars.get("COMPOSE_PROFILES")
+            .map(|p| {
+                p.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    apply_profiles(&mut doc, &profiles, ctx.report)?;
+    let name = opts.project_name.clone().or_else(|| {
+        vars.get("COMPOSE_PROJECT_NAME")
+            .filter(|v| !v.is_empty())
+            .cloned()
+    });
+    Ok(Loaded {
+        doc,
+        dir,
+        vars,
+        files: shown_files,
+        name,
+        profiles,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A temporary project with these files.
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn opts(dir: &Path) -> LoadOptions {
+        LoadOptions {
+            working_dir: dir.to_path_buf(),
+            ..LoadOptions::default()
+        }
+    }
+
+    fn load(o: &LoadOptions) -> Result<Loaded> {
+        load_tree(o, &mut Report::default())
+    }
+
+    fn services(o: &LoadOptions) -> serde_json::Value {
+        load(o).unwrap().doc.get("services").unwrap().to_json()
+    }
+
+    fn err(o: &LoadOptions) -> String {
+        load(o).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn override_file_is_merged_when_discovered() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("compose.override.yaml", "services:\n  web:\n    image: b\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn override_file_is_not_read_with_explicit_f() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("compose.override.yaml", "services:\n  web:\n    image: b\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.files = vec!["compose.yaml".into()];
+        assert_eq!(services(&o)["web"]["image"], "a");
+    }
+
+    #[test]
+    fn several_f_files_merge_in_order() {
+        let d = project(&[
+            (
+                "a.yaml",
+                "services:\n  web:\n    image: a\n    environment: [X=1]\n",
+            ),
+            ("b.yaml", "services:\n  web:\n    environment: [Y=2]\n"),
+            ("c.yaml", "services:\n  web:\n    image: c\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.files = vec!["a.yaml".into(), "b.yaml".into(), "c.yaml".into()];
+        let s = services(&o);
+        assert_eq!(s["web"]["image"], "c");
+        assert_eq!(s["web"]["environment"], json!(["X=1", "Y=2"]));
+    }
+
+    #[test]
+    fn discovery_looks_in_parent_directories() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            ("sub/dir/x", ""),
+        ]);
+        let l = load(&opts(&d.path().join("sub/dir"))).unwrap();
+        assert_eq!(l.dir, d.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn compose_file_variable_names_the_files() {
+        let d = project(&[
+            ("one.yaml", "services:\n  web:\n    image: a\n"),
+            ("two.yaml", "services:\n  web:\n    image: b\n"),
+            (
+                ".env",
+                "COMPOSE_FILE=one.yaml;two.yaml\nCOMPOSE_PATH_SEPARATOR=;\n",
+            ),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn process_environment_wins_over_dotenv() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG}\"\n",
+            ),
+            (".env", "TAG=dotenv\n"),
+        ]);
+        let mut o = opts(d.path());
+        assert_eq!(services(&o)["web"]["image"], "x:dotenv");
+        o.environment.insert("TAG".into(), "process".into());
+        assert_eq!(services(&o)["web"]["image"], "x:process");
+    }
+
+    #[test]
+    fn env_file_flag_replaces_dotenv_and_later_wins() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG}-${OTHER:-none}\"\n",
+            ),
+            (".env", "TAG=dotenv\nOTHER=dotenv\n"),
+            ("a.env", "TAG=a\n"),
+            ("b.env", "TAG=b\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.env_files = vec!["a.env".into(), "b.env".into()];
+        assert_eq!(services(&o)["web"]["image"], "x:b-none");
+    }
+
+    #[test]
+    fn compose_disable_env_file_skips_dotenv() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: \"x:${TAG:-default}\"\n",
+            ),
+            (".env", "TAG=dotenv\n"),
+        ]);
+        let mut o = opts(d.path());
+        o.environment
+            .insert("COMPOSE_DISABLE_ENV_FILE".into(), "1".into());
+        assert_eq!(services(&o)["web"]["image"], "x:default");
+    }
+
+    #[test]
+    fn compose_project_name_variable() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    image: a\n"),
+            (".env", "COMPOSE_PROJECT_NAME=fromenv\n"),
+        ]);
+        assert_eq!(
+            load(&opts(d.path())).unwrap().name.as_deref(),
+            Some("fromenv")
+        );
+        let mut o = opts(d.path());
+        o.project_name = Some("flag".into());
+        assert_eq!(load(&o).unwrap().name.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn stdin_file() {
+        let d = project(&[]);
+        let mut o = opts(d.path());
+        o.files = vec!["-".into()];
+        o.stdin = Some("services:\n  web:\n    image: fromstdin\n".into());
+        assert_eq!(services(&o)["web"]["image"], "fromstdin");
+    }
+
+    #[test]
+    fn documents_of_one_file_merge_in_order() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n---\nservices:\n  web:\n    image: b\n",
+        )]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "b");
+    }
+
+    #[test]
+    fn extends_in_same_file() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  base:\n    image: a\n    environment: [A=1]\n  web:\n    extends: base\n    environment: [B=2]\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["image"], "a");
+        assert_eq!(s["web"]["environment"], json!(["A=1", "B=2"]));
+        assert!(s["web"].get("extends").is_none());
+    }
+
+    #[test]
+    fn extends_chain_is_recursive() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: a\n    user: '1'\n  b:\n    extends: a\n    image: b\n  c:\n    extends: {service: b}\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["c"], json!({"image": "b", "user": "1"}));
+    }
+
+    #[test]
+    fn extends_other_file_rebases_relative_paths_and_keeps_locations() {
+        let d = project(&[
+            ("compose.yaml", "services:\n  web:\n    extends:\n      file: common/base.yaml\n      service: app\n"),
+            ("common/base.yaml", "services:\n  app:\n    image: base\n    env_file: ./app.env\n    volumes: ['./conf:/conf']\n"),
+            ("common/app.env", "A=1\n"),
+        ]);
+        let l = load(&opts(d.path())).unwrap();
+        let web = l.doc.get("services").unwrap().get("web").unwrap();
+        assert_eq!(
+            web.get("env_file").unwrap().to_json(),
+            json!("./common/app.env")
+        );
+        assert_eq!(
+            web.get("volumes").unwrap().to_json(),
+            json!(["./common/conf:/conf"])
+        );
+        assert_eq!(
+            web.get("image").unwrap().loc.to_string(),
+            "common/base.yaml:3:12"
+        );
+    }
+
+    #[test]
+    fn extends_cycle_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(e.contains("a cycle"), "{e}");
+    }
+
+    #[test]
+    fn extends_missing_service_is_error_with_location() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: x\n    extends: nope\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.starts_with("compose.yaml:4:14: services.a.extends: service `nope` not found"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn extends_reset_removes_inherited_value() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: x\n    ports: ['80']\n  b:\n    extends: a\n    ports: !reset []\n",
+        )]);
+        assert_eq!(services(&opts(d.path()))["b"], json!({"image": "x"}));
+    }
+
+    #[test]
+    fn include_adds_services_with_their_own_env() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: a\n",
+            ),
+            (
+                "sub/compose.yaml",
+                "services:\n  db:\n    image: \"db:${DB_TAG}\"\n    env_file: db.env\n",
+            ),
+            ("sub/.env", "DB_TAG=16\n"),
+            ("sub/db.env", "X=1\n"),
+        ]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["db"]["image"], "db:16");
+        assert_eq!(s["db"]["env_file"], "./sub/db.env");
+        assert_eq!(s["web"]["image"], "a");
+    }
+
+    #[test]
+    fn include_long_syntax_with_env_file() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include:\n  - path: sub/compose.yaml\n    env_file: sub/other.env\nservices:\n  web:\n    image: a\n",
+            ),
+            ("sub/compose.yaml", "services:\n  db:\n    image: \"db:${DB_TAG}\"\n"),
+            ("sub/other.env", "DB_TAG=15\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["db"]["image"], "db:15");
+    }
+
+    #[test]
+    fn include_name_conflict_is_error() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "include: [sub/compose.yaml]\nservices:\n  db:\n    image: a\n",
+            ),
+            ("sub/compose.yaml", "services:\n  db:\n    image: b\n"),
+        ]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.contains("services.db is defined here and also by the included file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn include_outside_project_is_refused() {
+        let d = project(&[
+            (
+                "p/compose.yaml",
+                "include: [../other.yaml]\nservices:\n  a:\n    image: x\n",
+            ),
+            ("other.yaml", "services: {}\n"),
+        ]);
+        let e = err(&opts(&d.path().join("p")));
+        assert!(e.contains("outside the project directory"), "{e}");
+    }
+
+    #[test]
+    fn profiles_select_services() {
+        let src =
+            "services:\n  web:\n    image: a\n  debug:\n    image: b\n    profiles: [debug]\n";
+        let d = project(&[("compose.yaml", src)]);
+        let mut o = opts(d.path());
+        assert!(services(&o).get("debug").is_none());
+        o.profiles = vec!["debug".into()];
+        assert!(services(&o).get("debug").is_some());
+        o.profiles = vec!["*".into()];
+        assert!(services(&o).get("debug").is_some());
+        o.profiles = Vec::new();
+        o.environment
+            .insert("COMPOSE_PROFILES".into(), "other,debug".into());
+        assert!(services(&o).get("debug").is_some());
+    }
+
+    #[test]
+    fn active_service_depending_on_inactive_one_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on: [debug]\n  debug:\n    image: b\n    profiles: [debug]\n",
+        )]);
+        let e = err(&opts(d.path()));
+        assert!(
+            e.starts_with("compose.yaml:4:18: services.web.depends_on: `debug`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn optional_dependency_on_inactive_service_is_fine() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on:\n      debug:\n        condition: service_started\n        required: false\n  debug:\n    image: b\n    profiles: [debug]\n",
+        )]);
+        assert!(load(&opts(d.path())).is_ok());
+    }
+
+    #[test]
+    fn unset_variable_is_warned_once() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: \"${X}a${X}\"\n    user: $X\n",
+        )]);
+        let mut report = Report::default();
+        load_tree(&opts(d.path()), &mut report).unwrap();
+        assert_eq!(report.entries.len(), 1);
+        assert_eq!(
+            report.entries[0].location.as_ref().unwrap().to_string(),
+            "compose.yaml:3:12"
+        );
+    }
+}

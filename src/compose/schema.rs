@@ -1,0 +1,203 @@
+//! Validation of the merged project against the official Compose Specification schema
+//! (`schema/compose-spec.json`, vendored), with every error pointing at the file, line and column
+//! of the offending value.
+
+use crate::error::{Error, Location, Report};
+use crate::yaml::{Node, Value};
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::paths::LocationSegment;
+use std::sync::OnceLock;
+
+const SCHEMA: &str = include_str!("../../schema/compose-spec.json");
+
+fn validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(SCHEMA).expect("the vendored schema is JSON");
+        jsonschema::validator_for(&schema).expect("the vendored schema compiles")
+    })
+}
+
+/// The node at a JSON-pointer-like path, and the path written compose's way
+/// (`services.web.ports[1]`).
+fn locate<'a>(
+    root: &'a Node,
+    segments: impl Iterator<Item = LocationSegment<'a>>,
+) -> (&'a Node, String) {
+    let mut node = root;
+    let mut path = String::new();
+    for seg in segments {
+        match seg {
+            LocationSegment::Property(p) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&p);
+                match node.get(&p) {
+                    Some(n) => node = n,
+                    None => break,
+                }
+            }
+            LocationSegment::Index(i) => {
+                path.push_str(&format!("[{i}]"));
+                match node.as_seq().and_then(|s| s.get(i)) {
+                    Some(n) => node = n,
+                    None => break,
+                }
+            }
+        }
+    }
+    (node, path)
+}
+
+fn type_names(kind: &jsonschema::error::TypeKind) -> String {
+    let name = |t: &jsonschema::JsonType| match t.to_string().as_str() {
+        "array" => "a list".to_string(),
+        "object" => "a mapping".to_string(),
+        "integer" => "a whole number".to_string(),
+        "number" => "a number".to_string(),
+        "boolean" => "true or false".to_string(),
+        "string" => "a string".to_string(),
+        "null" => "null".to_string(),
+        other => other.to_string(),
+    };
+    match kind {
+        jsonschema::error::TypeKind::Single(t) => name(t),
+        jsonschema::error::TypeKind::Multiple(ts) => {
+            let names: Vec<String> = ts.iter().map(|t| name(&t)).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+/// Check `doc` against the schema. Unknown keys become warnings (unless one was already given at
+/// that place); everything else is an error.
+pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
+    let json = doc.to_json();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let warned: std::collections::BTreeSet<Location> = report
+        .entries
+        .iter()
+        .filter_map(|d| d.location.clone())
+        .collect();
+    for e in validator().iter_errors(&json) {
+        let (node, path) = locate(doc, e.instance_path().segments());
+        // `version` is obsolete and ignored; docker compose does not type-check it either.
+        if path == "version" || path.starts_with("version.") {
+            continue;
+        }
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    let loc = node
+                        .as_map()
+                        .and_then(|m| m.get(key))
+                        .map_or(node.loc.clone(), |en| en.key_loc.clone());
+                    if warned.contains(&loc) || key.starts_with("x-") {
+                        continue;
+                    }
+                    let full = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    report.warn(
+                        Some(&loc),
+                        full,
+                        format!(
+                            "unknown key `{key}`; it is not part of the Compose Specification here"
+                        ),
+                    );
+                }
+            }
+            kind => {
+                let message = match kind {
+                    ValidationErrorKind::Type { kind } => {
+                        let found = match &node.value {
+                            Value::Scalar(s) if !node.is_null() => format!("`{}`", s.text),
+                            _ => node.kind_name().to_string(),
+                        };
+                        format!("expected {}, found {found}", type_names(kind))
+                    }
+                    _ => {
+                        let mut m = e.to_string();
+                        if m.len() > 300 {
+                            m.truncate(300);
+                            m.push('…');
+                        }
+                        m
+                    }
+                };
+                let shown = if path.is_empty() {
+                    "(top level)".to_string()
+                } else {
+                    path.clone()
+                };
+                if seen.insert((node.loc.clone(), message.clone())) {
+                    errors.push(Error::invalid(&node.loc, format!("{shown}: {message}")));
+                }
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_document, Limits};
+    use std::sync::Arc;
+
+    fn check(src: &str) -> (Vec<String>, Report) {
+        let doc = parse_document(src, Arc::from("c.yaml"), &Limits::default())
+            .unwrap()
+            .unwrap();
+        let mut report = Report::default();
+        let errors = validate(&doc, &mut report)
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        (errors, report)
+    }
+
+    #[test]
+    fn valid_file_passes() {
+        let (e, r) = check("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n    ulimits:\n      nofile: {soft: 1, hard: 2}\n");
+        assert!(e.is_empty(), "{e:?}");
+        assert!(r.entries.is_empty());
+    }
+
+    #[test]
+    fn wrong_type_in_unconverted_key_is_located() {
+        let (e, _) = check("services:\n  web:\n    image: nginx\n    cap_add: NET_ADMIN\n");
+        assert_eq!(
+            e,
+            ["c.yaml:4:14: services.web.cap_add: expected a list, found `NET_ADMIN`"]
+        );
+    }
+
+    #[test]
+    fn user_must_be_a_string() {
+        let (e, _) = check("services:\n  web:\n    image: nginx\n    user: 1000\n");
+        assert_eq!(
+            e,
+            ["c.yaml:4:11: services.web.user: expected a string, found `1000`"]
+        );
+    }
+
+    #[test]
+    fn unknown_nested_key_is_a_warning() {
+        let (e, r) =
+            check("services:\n  web:\n    image: nginx\n    logging:\n      drivr: syslog\n");
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(r.entries[0].to_string(), "c.yaml:5:7: warning: services.web.logging.drivr: unknown key `drivr`; it is not part of the Compose Specification here");
+    }
+
+    #[test]
+    fn obsolete_version_is_not_type_checked() {
+        let (e, _) = check("version: 3.8\nservices:\n  web:\n    image: nginx\n");
+        assert!(e.is_empty(), "{e:?}");
+    }
+}
