@@ -138,10 +138,84 @@ fn read_on_disk(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
     Ok((on_disk, Some(bytes)))
 }
 
+/// Where ferry writes overlays: `overlays/<name>/kustomization.yaml`.
+pub const OVERLAYS_DIR: &str = "overlays";
+
+/// A directory under `dir` that holds generated files must be a real directory (or missing):
+/// ferry never writes through a symbolic link.
+fn check_parents(dir: &Path, rel: &str) -> Result<()> {
+    let mut path = dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len() - 1] {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(_) => {
+                return Err(Error::io(
+                    &path,
+                    "ferry writes into this directory, but it is a symbolic link or a file",
+                    std::io::Error::other(
+                        "ferry never writes through a link: replace it with a directory",
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(&path, "cannot read", e)),
+        }
+    }
+    Ok(())
+}
+
+/// The directories (relative, `""` for `dir` itself) where stale files are looked for: the
+/// output directory, every directory the tree writes into, and each real directory in
+/// `overlays/`. Nothing else: other subdirectories are the user's.
+fn scanned_dirs(tree: &Tree, dir: &Path) -> Result<std::collections::BTreeSet<String>> {
+    let mut dirs = std::collections::BTreeSet::from([String::new()]);
+    for rel in tree.files.keys() {
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            dirs.insert(parent.to_string());
+        }
+    }
+    for name in list_dir(&dir.join(OVERLAYS_DIR))? {
+        let path = dir.join(OVERLAYS_DIR).join(&name);
+        // Not following a link: a linked overlay directory is not scanned.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_dir()) {
+            dirs.insert(format!("{OVERLAYS_DIR}/{name}"));
+        }
+    }
+    Ok(dirs)
+}
+
+/// The names in a directory (none when it is missing), sorted.
+fn list_dir(path: &Path) -> Result<Vec<String>> {
+    let listing = match std::fs::read_dir(path) {
+        Ok(l) => l,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(Error::io(path, "cannot read the directory", e)),
+    };
+    let mut names = Vec::new();
+    for item in listing {
+        let item = item.map_err(|e| Error::io(path, "cannot read the directory", e))?;
+        if let Ok(name) = item.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Compare `tree` with what is in `dir` (which need not exist). Reads only.
 pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
     let mut entries = Vec::new();
     for (rel, bytes) in &tree.files {
+        check_parents(dir, rel)?;
         let (on_disk, old) = read_on_disk(&dir.join(rel))?;
         let status = match (&old, on_disk) {
             (_, OnDisk::Missing) => Status::Added,
@@ -156,38 +230,42 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
             new: Some(bytes.clone()),
         });
     }
-    let listing = match std::fs::read_dir(dir) {
-        Ok(l) => Some(l),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(dir, "cannot read the output directory", e)),
-    };
-    for item in listing.into_iter().flatten() {
-        let item = item.map_err(|e| Error::io(dir, "cannot read the output directory", e))?;
-        // DirEntry::file_type does not follow symbolic links.
-        let is_file = item
-            .file_type()
-            .map_err(|e| Error::io(item.path(), "cannot read", e))?
-            .is_file();
-        let Ok(name) = item.file_name().into_string() else {
-            continue;
+    for sub in scanned_dirs(tree, dir)? {
+        let base = if sub.is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&sub)
         };
-        if !is_file
-            || tree.files.contains_key(&name)
-            || is_temp_name(&name)
-            || !(name.ends_with(".yaml") || name.ends_with(".yml"))
-        {
+        if !sub.is_empty() && check_parents(dir, &format!("{sub}/x")).is_err() {
             continue;
         }
-        let path = item.path();
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
-        if has_header(&bytes) {
-            entries.push(Entry {
-                path: name,
-                status: Status::Removed,
-                on_disk: OnDisk::Generated,
-                old: Some(bytes),
-                new: None,
-            });
+        for name in list_dir(&base)? {
+            let rel = if sub.is_empty() {
+                name.clone()
+            } else {
+                format!("{sub}/{name}")
+            };
+            if tree.files.contains_key(&rel)
+                || is_temp_name(&name)
+                || !(name.ends_with(".yaml") || name.ends_with(".yml"))
+            {
+                continue;
+            }
+            let path = base.join(&name);
+            // Only a regular file (not a link) with the header is a stale generated file.
+            if let (OnDisk::Generated, Some(bytes)) = read_on_disk(&path)
+                .ok()
+                .filter(|(d, _)| *d != OnDisk::Symlink)
+                .unwrap_or((OnDisk::Missing, None))
+            {
+                entries.push(Entry {
+                    path: rel,
+                    status: Status::Removed,
+                    on_disk: OnDisk::Generated,
+                    old: Some(bytes),
+                    new: None,
+                });
+            }
         }
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -301,6 +379,14 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
                     std::fs::remove_file(&path)
                         .map_err(|e| Error::io(&path, "cannot remove", e))?;
                     summary.removed.push(entry.path.clone());
+                    // An overlay directory left empty goes too (remove_dir fails otherwise).
+                    if let Some((parent, _)) = entry.path.rsplit_once('/') {
+                        if parent.starts_with(&format!("{OVERLAYS_DIR}/"))
+                            && std::fs::remove_dir(dir.join(parent)).is_ok()
+                        {
+                            let _ = std::fs::remove_dir(dir.join(OVERLAYS_DIR));
+                        }
+                    }
                 }
             }
             Status::Removed => summary.stale.push(entry.path.clone()),

@@ -320,6 +320,15 @@ pub fn render(
             text.into_bytes(),
         );
     }
+    // Every generated file starts with the header, whatever a user's template does: it is how
+    // `convert` tells its own files from the user's (see src/output).
+    for text in tree.files.values_mut() {
+        if !text.starts_with(HEADER_PREFIX.as_bytes()) {
+            let mut with = format!("{header}\n").into_bytes();
+            with.append(text);
+            *text = with;
+        }
+    }
     Ok(tree)
 }
 
