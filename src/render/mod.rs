@@ -32,6 +32,9 @@ pub struct RenderOptions {
     pub overlays: Vec<String>,
 }
 
+/// Where the base goes when overlays are written.
+pub const BASE_DIR: &str = "base";
+
 /// The kustomization file's name.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 
@@ -295,6 +298,15 @@ pub fn render(
                 "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
             )));
         }
+    }
+    if !opts.overlays.is_empty() {
+        // kustomize refuses a base that contains its overlays: with overlays, the base goes to
+        // base/ beside overlays/ (the usual kustomize layout).
+        tree.files = std::mem::take(&mut tree.files)
+            .into_iter()
+            .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
+            .collect();
+        tree.apply_order = tree.apply_order.iter().map(|p| format!("{BASE_DIR}/{p}")).collect();
     }
     let tname = set.builtin("overlay.yaml");
     for (name, kustomization) in overlay::overlays(project, objects, &opts.overlays, report)? {
