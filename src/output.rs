@@ -26,7 +26,8 @@ pub fn write_tree(tree: &Tree, dir: &Path) -> Result<WriteSummary> {
             continue;
         }
         let parent = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create a directory", e))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(parent, "cannot create a directory", e))?;
         let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(|e| {
             Error::io(
                 dir,

@@ -306,7 +306,11 @@ pub fn render(
             .into_iter()
             .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
             .collect();
-        tree.apply_order = tree.apply_order.iter().map(|p| format!("{BASE_DIR}/{p}")).collect();
+        tree.apply_order = tree
+            .apply_order
+            .iter()
+            .map(|p| format!("{BASE_DIR}/{p}"))
+            .collect();
     }
     let tname = set.builtin("overlay.yaml");
     for (name, kustomization) in overlay::overlays(project, objects, &opts.overlays, report)? {

@@ -204,17 +204,18 @@ fn service_overlay(
                 };
                 let mut res = Map::new();
                 for (rk, re) in rm {
-                    let field =
-                        match rk.as_str() {
-                            "limits" => "limits",
-                            "reservations" => "requests",
-                            other => return Err(Error::invalid(
+                    let field = match rk.as_str() {
+                        "limits" => "limits",
+                        "reservations" => "requests",
+                        other => {
+                            return Err(Error::invalid(
                                 &re.key_loc,
                                 format!(
                                     "{kp}: unknown key `{other}` (expected limits or reservations)"
                                 ),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     res.insert(
                         field.into(),
                         J::Object(resource_set(&re.value, &format!("{kp}.{rk}"))?),
