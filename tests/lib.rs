@@ -5,3 +5,5 @@ mod support;
 mod cli;
 mod determinism;
 mod fixtures;
+mod properties;
+mod safety;
