@@ -181,3 +181,70 @@ fn names_differing_only_in_case_are_an_error() {
         "both become `web` in Kubernetes",
     );
 }
+
+#[test]
+fn reading_outside_the_project_needs_the_flag() {
+    let root = tempfile::tempdir().unwrap();
+    let proj = root.path().join("p");
+    std::fs::create_dir(&proj).unwrap();
+    std::fs::write(root.path().join("shared.env"), "A=1\n").unwrap();
+    std::fs::write(
+        proj.join("compose.yaml"),
+        "services:\n  web:\n    image: a\n    env_file: ../shared.env\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&proj, &["convert", "--stdout"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("outside the project directory; ferry reads files outside it only with --allow-outside-project"), "{err}");
+    let (code, out, err) = run(&proj, &["convert", "--stdout", "--allow-outside-project"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("A: \"1\""), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_escaping_the_project_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let proj = root.path().join("p");
+    std::fs::create_dir(&proj).unwrap();
+    std::fs::write(root.path().join("secret"), "TOKEN=x\n").unwrap();
+    std::os::unix::fs::symlink(root.path().join("secret"), proj.join("innocent.env")).unwrap();
+    std::fs::write(
+        proj.join("compose.yaml"),
+        "services:\n  web:\n    image: a\n    env_file: innocent.env\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&proj, &["convert", "--stdout"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("outside the project directory"), "{err}");
+}
+
+#[test]
+fn templates_outside_the_project_need_the_flag() {
+    let root = tempfile::tempdir().unwrap();
+    let proj = root.path().join("p");
+    std::fs::create_dir_all(root.path().join("tpl")).unwrap();
+    std::fs::create_dir(&proj).unwrap();
+    std::fs::write(
+        proj.join("compose.yaml"),
+        "services:\n  web:\n    image: a\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&proj, &["convert", "--stdout", "--templates", "../tpl"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("allow it with --allow-outside-project"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &proj,
+        &[
+            "convert",
+            "--stdout",
+            "--templates",
+            "../tpl",
+            "--allow-outside-project",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+}
