@@ -248,3 +248,30 @@ fn templates_outside_the_project_need_the_flag() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn runaway_template_stops_with_an_error() {
+    let dir = project_bytes(b"services:\n  web:\n    image: a\n");
+    std::fs::create_dir_all(dir.path().join("tpl/project")).unwrap();
+    std::fs::write(
+        dir.path().join("tpl/project/loop.yaml"),
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let (code, _, err) = run(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("template tpl/project/loop.yaml"), "{err}");
+    assert!(err.contains("fuel"), "{err}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn bind_mounted_file_over_a_configmap_is_reported() {
+    let dir = project_bytes(b"services:\n  web:\n    image: a\n    volumes: ['./big.bin:/big.bin']\n");
+    std::fs::write(dir.path().join("big.bin"), vec![b'x'; (1 << 20) + 1]).unwrap();
+    let (code, out, err) = run(dir.path(), &["convert", "--stdout"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("more than a ConfigMap holds (1 MiB); not converted"), "{err}");
+    assert!(!out.contains("kind: ConfigMap"));
+}
