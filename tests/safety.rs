@@ -268,10 +268,14 @@ fn runaway_template_stops_with_an_error() {
 
 #[test]
 fn bind_mounted_file_over_a_configmap_is_reported() {
-    let dir = project_bytes(b"services:\n  web:\n    image: a\n    volumes: ['./big.bin:/big.bin']\n");
+    let dir =
+        project_bytes(b"services:\n  web:\n    image: a\n    volumes: ['./big.bin:/big.bin']\n");
     std::fs::write(dir.path().join("big.bin"), vec![b'x'; (1 << 20) + 1]).unwrap();
     let (code, out, err) = run(dir.path(), &["convert", "--stdout"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("more than a ConfigMap holds (1 MiB); not converted"), "{err}");
+    assert!(
+        err.contains("more than a ConfigMap holds (1 MiB); not converted"),
+        "{err}"
+    );
     assert!(!out.contains("kind: ConfigMap"));
 }

@@ -144,6 +144,37 @@ impl<'a> Rendered<'a> {
     }
 }
 
+/// Render one extra template into `<prefix><template stem>.yaml`; nothing when it renders only
+/// blank lines and comments.
+fn render_extra<'a>(
+    set: &templates::TemplateSet,
+    tname: &'a str,
+    prefix: &str,
+    ctx: JValue,
+    out: &mut Rendered<'a>,
+) -> Result<()> {
+    let tmpl = set
+        .env
+        .get_template(tname)
+        .map_err(|e| templates::render_error(tname, &e))?;
+    let text = tmpl
+        .render(ctx)
+        .map_err(|e| templates::render_error(tname, &e))?;
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(());
+    }
+    let stem = std::path::Path::new(tname)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let docs = check_rendered(tname, &text, true)?;
+    let path = format!("{prefix}{}.yaml", crate::names::dns_label(&stem));
+    out.add(path, tname, text, tname, docs)
+}
+
 /// Render every object, the extra templates, the kustomization and the overlays.
 /// `compose` is the canonical project (`ferry config`), handed to templates.
 pub fn render(
@@ -211,14 +242,6 @@ pub fn render(
     }
     // Extra templates: once per service, and once per project.
     for tname in &set.extras.per_service {
-        let stem = std::path::Path::new(tname)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmpl = set
-            .env
-            .get_template(tname)
-            .map_err(|e| templates::render_error(tname, &e))?;
         for svc in project.services.values() {
             let svc_objects: Vec<&J> = objects
                 .iter()
@@ -233,29 +256,11 @@ pub fn render(
                 service_name => svc.name.clone(),
                 objects => JValue::from(minijinja::value::Serde(&svc_objects)),
             };
-            let text = tmpl
-                .render(ctx)
-                .map_err(|e| templates::render_error(tname, &e))?;
-            if text
-                .lines()
-                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-            {
-                continue;
-            }
-            let docs = check_rendered(tname, &text, true)?;
-            let path = format!("{}-{stem}.yaml", crate::names::dns_label(&svc.name));
-            out.add(path, tname, text, tname, docs)?;
+            let prefix = format!("{}-", crate::names::dns_label(&svc.name));
+            render_extra(&set, tname, &prefix, ctx, &mut out)?;
         }
     }
     for tname in &set.extras.per_project {
-        let stem = std::path::Path::new(tname)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmpl = set
-            .env
-            .get_template(tname)
-            .map_err(|e| templates::render_error(tname, &e))?;
         let all: Vec<&J> = objects.iter().map(|o| &o.value).collect();
         let ctx = minijinja::context! {
             header => header.clone(),
@@ -263,23 +268,7 @@ pub fn render(
             compose => compose_v.clone(),
             objects => JValue::from(minijinja::value::Serde(&all)),
         };
-        let text = tmpl
-            .render(ctx)
-            .map_err(|e| templates::render_error(tname, &e))?;
-        if text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        {
-            continue;
-        }
-        let docs = check_rendered(tname, &text, true)?;
-        out.add(
-            format!("{}.yaml", crate::names::dns_label(&stem)),
-            tname,
-            text,
-            tname,
-            docs,
-        )?;
+        render_extra(&set, tname, "", ctx, &mut out)?;
     }
     let mut tree = out.tree;
     out.order.sort();
