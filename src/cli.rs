@@ -152,6 +152,12 @@ struct ProjectArgs {
     /// directory of the first compose file).
     #[arg(long = "project-directory", value_name = "DIR")]
     project_directory: Option<PathBuf>,
+
+    /// Let the project read files outside its directory (env files, include, extends, bind-mounted
+    /// files, --templates). Off by default, so that a compose file from an untrusted pull request
+    /// cannot read /etc/passwd or ~/.ssh into the manifests.
+    #[arg(long = "allow-outside-project")]
+    allow_outside_project: bool,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +288,11 @@ fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
         env_files: p.env_files.clone(),
         profiles: p.profiles.clone(),
         working_dir,
+        reach: if p.allow_outside_project {
+            ferry::paths::Reach::Anywhere
+        } else {
+            ferry::paths::Reach::Project
+        },
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),

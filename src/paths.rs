@@ -19,10 +19,43 @@ impl std::fmt::Display for PathProblem {
             PathProblem::Missing => write!(f, "does not exist"),
             PathProblem::Outside(p) => write!(
                 f,
-                "resolves to {}, outside the project directory; ferry never reads files outside it",
+                "resolves to {}, outside the project directory; ferry reads files outside it only with --allow-outside-project",
                 p.display()
             ),
             PathProblem::Home => write!(f, "is in a home directory, outside the project directory"),
+        }
+    }
+}
+
+/// Where files named by a project may be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reach {
+    /// Only inside the project directory (the default).
+    #[default]
+    Project,
+    /// Anywhere (`--allow-outside-project`).
+    Anywhere,
+}
+
+/// Resolve `path` (relative to `base`, or absolute): with [`Reach::Project`] it must stay inside
+/// `project_dir` (canonical) after following symlinks; with [`Reach::Anywhere`] it must exist.
+pub fn resolve(
+    project_dir: &Path,
+    base: &Path,
+    path: &str,
+    reach: Reach,
+) -> Result<PathBuf, PathProblem> {
+    match reach {
+        Reach::Project => resolve_inside(project_dir, base, path),
+        Reach::Anywhere => {
+            let expanded = match path.strip_prefix("~/") {
+                Some(rest) => match std::env::var_os("HOME") {
+                    Some(h) => Path::new(&h).join(rest),
+                    None => return Err(PathProblem::Home),
+                },
+                None => base.join(path),
+            };
+            expanded.canonicalize().map_err(|_| PathProblem::Missing)
         }
     }
 }

@@ -408,3 +408,139 @@ fn schema_error_in_unconverted_key_is_located() {
         "compose.yaml:4:14: services.web.cap_add: expected a list, found `NET_ADMIN`",
     );
 }
+
+/// A project with a templates directory holding `files`; convert must fail with exit 1,
+/// print every `expected` piece, and write nothing.
+fn template_fails_with(files: &[(&str, &str)], expected: &[&str]) {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n");
+    for (name, text) in files {
+        let p = dir.path().join("tpl").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let r = run_in(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    for e in expected {
+        assert!(r.stderr.contains(e), "expected {e:?} in:\n{}", r.stderr);
+    }
+    assert!(!dir.path().join("k8s").exists());
+}
+
+#[test]
+fn template_syntax_error_names_file_and_line() {
+    template_fails_with(
+        &[(
+            "deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\n{% if %}\n",
+        )],
+        &["template tpl/deployment.yaml:3:"],
+    );
+}
+
+#[test]
+fn template_undefined_variable_is_error() {
+    template_fails_with(
+        &[("service.yaml", "{{ header }}\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ object.metadata.nmae }}\n")],
+        &["template tpl/service.yaml:5:", "undefined"],
+    );
+}
+
+#[test]
+fn template_rendering_invalid_yaml_is_error() {
+    template_fails_with(
+        &[(
+            "service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: [x\n",
+        )],
+        &["template tpl/service.yaml: rendered invalid YAML"],
+    );
+}
+
+#[test]
+fn template_rendering_document_without_name_is_error() {
+    template_fails_with(
+        &[("service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {}\n")],
+        &["template tpl/service.yaml: rendered a document without apiVersion, kind or metadata.name"],
+    );
+}
+
+#[test]
+fn template_rendering_duplicate_kind_and_name_is_error() {
+    template_fails_with(
+        &[("project/extra.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n")],
+        &["template tpl/project/extra.yaml: rendered Service `web` (line 1 of its output), which service.yaml already rendered (line 2 of its output)"],
+    );
+}
+
+#[test]
+fn unknown_template_file_is_usage_error() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    std::fs::create_dir(dir.path().join("tpl")).unwrap();
+    std::fs::write(dir.path().join("tpl/deploymnet.yaml"), "x").unwrap();
+    let r = run_in(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("tpl/deploymnet.yaml: not a built-in template name"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn templates_list_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), &["templates", "list"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("deployment.yaml"));
+    assert!(r.stdout.contains("each Deployment"));
+    let r = run_in(dir.path(), &["templates", "export", "tpl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.path().join("tpl/deployment.yaml").is_file());
+    // Exporting again does not overwrite without --force.
+    let r = run_in(dir.path(), &["templates", "export", "tpl"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--force"));
+    assert_eq!(
+        run_in(dir.path(), &["templates", "export", "tpl", "--force"]).code,
+        0
+    );
+}
+
+#[test]
+fn exported_templates_render_identically() {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n    env_file: a.env\n    restart: 'no'\n");
+    std::fs::write(dir.path().join("a.env"), "A=1\n").unwrap();
+    assert_eq!(run_in(dir.path(), &["templates", "export", "tpl"]).code, 0);
+    let a = run_in(dir.path(), &["convert", "--stdout"]).stdout;
+    let b = run_in(dir.path(), &["convert", "--stdout", "--templates", "tpl"]).stdout;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn overlay_setting_typo_is_error_with_suggestion() {
+    fails_with_args(
+        "services:\n  web:\n    image: a\n    x-ferry:\n      overlays:\n        prod:\n          replica: 3\n",
+        &["convert", "--overlay", "prod"],
+        "compose.yaml:7:11: services.web.x-ferry.overlays.prod: unknown overlay setting `replica`; did you mean `replicas`?",
+    );
+}
+
+#[test]
+fn invalid_overlay_name_is_usage_error() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--overlay", "../x"]);
+    assert_eq!(r.code, 2);
+}
+
+fn fails_with_args(text: &str, args: &[&str], expected: &str) {
+    let dir = project(text);
+    let r = run_in(dir.path(), args);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains(expected),
+        "expected {expected:?} in:\n{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("k8s").exists());
+}

@@ -5,4 +5,6 @@ mod support;
 mod cli;
 mod determinism;
 mod fixtures;
+mod properties;
 mod review;
+mod safety;

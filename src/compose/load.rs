@@ -6,7 +6,7 @@
 use super::merge;
 use super::{dotenv, interpolate, read_text, LoadOptions, DEFAULT_FILES};
 use crate::error::{Error, Location, Report, Result};
-use crate::paths::{normalize, resolve_inside};
+use crate::paths::{normalize, resolve};
 use crate::yaml::{self, Entry, Node, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -259,7 +259,7 @@ impl Ctx<'_> {
                 return Err(Error::invalid(&item.loc, "include: an entry needs `path`"));
             };
             let resolve = |p: &str, loc: &Location| -> Result<PathBuf> {
-                resolve_inside(&self.dir, base_dir, p)
+                resolve(&self.dir, base_dir, p, self.opts.reach)
                     .map_err(|problem| Error::invalid(loc, format!("include: `{p}` {problem}")))
             };
             let files: Vec<PathBuf> = paths
@@ -433,7 +433,7 @@ impl Ctx<'_> {
             }
             Some((f, loc)) => {
                 let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
-                let path = resolve_inside(&self.dir, &dir, &f).map_err(|problem| {
+                let path = resolve(&self.dir, &dir, &f, self.opts.reach).map_err(|problem| {
                     Error::invalid(
                         &loc,
                         format!("services.{name}.extends.file: `{f}` {problem}"),

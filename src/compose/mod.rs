@@ -48,6 +48,9 @@ pub struct LoadOptions {
     pub profiles: Vec<String>,
     /// Where relative paths on the command line start.
     pub working_dir: PathBuf,
+    /// Where files the project names (env files, `include`, `extends.file`, bind-mounted files)
+    /// may be read from.
+    pub reach: crate::paths::Reach,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
 }
@@ -182,6 +185,7 @@ fn build_project(
         services: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
+        reach: opts.reach,
     };
 
     let svc_ctx = parse::ServiceContext { lookup: &lookup };
@@ -254,7 +258,14 @@ fn build_project(
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {
-        read_env_files(&dir, &opts.working_dir, svc, &lookup, &mut reader.errors);
+        read_env_files(
+            opts.reach,
+            &dir,
+            &opts.working_dir,
+            svc,
+            &lookup,
+            &mut reader.errors,
+        );
     }
     if let Some(e) = Error::from_many(reader.errors) {
         return Err(e);
@@ -292,6 +303,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
 
 /// Read each service's `env_file`s (inside the project directory only).
 fn read_env_files(
+    reach: crate::paths::Reach,
     dir: &Path,
     working_dir: &Path,
     svc: &mut Service,
@@ -300,7 +312,7 @@ fn read_env_files(
 ) {
     for ef in &mut svc.env_files {
         let at = &ef.path.loc;
-        let path = match crate::paths::resolve_inside(dir, dir, &ef.path.value) {
+        let path = match crate::paths::resolve(dir, dir, &ef.path.value, reach) {
             Ok(p) => p,
             Err(crate::paths::PathProblem::Missing) if !ef.required => continue,
             Err(problem) => {

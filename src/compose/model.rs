@@ -34,6 +34,16 @@ pub struct Project {
     pub volumes: IndexMap<String, VolumeDef>,
     /// Top-level keys ferry does not convert yet, with their locations.
     pub unconverted: Vec<(String, Location)>,
+    /// Where files the project names may be read from.
+    pub reach: crate::paths::Reach,
+}
+
+impl Project {
+    /// A file the project names (relative to the project directory), resolved within the
+    /// project's reach.
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, crate::paths::PathProblem> {
+        crate::paths::resolve(&self.dir, &self.dir, path, self.reach)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

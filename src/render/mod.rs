@@ -32,6 +32,9 @@ pub struct RenderOptions {
     pub overlays: Vec<String>,
 }
 
+/// Where the base goes when overlays are written.
+pub const BASE_DIR: &str = "base";
+
 /// The kustomization file's name.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 
@@ -145,6 +148,37 @@ impl<'a> Rendered<'a> {
     }
 }
 
+/// Render one extra template into `<prefix><template stem>.yaml`; nothing when it renders only
+/// blank lines and comments.
+fn render_extra<'a>(
+    set: &templates::TemplateSet,
+    tname: &'a str,
+    prefix: &str,
+    ctx: JValue,
+    out: &mut Rendered<'a>,
+) -> Result<()> {
+    let tmpl = set
+        .env
+        .get_template(tname)
+        .map_err(|e| templates::render_error(tname, &e))?;
+    let text = tmpl
+        .render(ctx)
+        .map_err(|e| templates::render_error(tname, &e))?;
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(());
+    }
+    let stem = std::path::Path::new(tname)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let docs = check_rendered(tname, &text, true)?;
+    let path = format!("{prefix}{}.yaml", crate::names::dns_label(&stem));
+    out.add(path, tname, text, tname, docs)
+}
+
 /// Render every object, the extra templates, the kustomization and the overlays.
 /// `compose` is the canonical project (`ferry config`), handed to templates.
 pub fn render(
@@ -154,6 +188,18 @@ pub fn render(
     opts: &RenderOptions,
     report: &mut Report,
 ) -> Result<Tree> {
+    if let (Some(dir), crate::paths::Reach::Project) = (&opts.templates_dir, project.reach) {
+        let real = dir
+            .canonicalize()
+            .map_err(|e| Error::io(dir, "cannot open the templates directory", e))?;
+        if !real.starts_with(&project.dir) {
+            return Err(Error::Usage(format!(
+                "--templates {}: the directory is outside the project directory {}; allow it with --allow-outside-project",
+                dir.display(),
+                project.dir.display()
+            )));
+        }
+    }
     let set = templates::load(opts.templates_dir.as_deref())?;
     let source = project
         .files
@@ -200,14 +246,6 @@ pub fn render(
     }
     // Extra templates: once per service, and once per project.
     for tname in &set.extras.per_service {
-        let stem = std::path::Path::new(tname)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmpl = set
-            .env
-            .get_template(tname)
-            .map_err(|e| templates::render_error(tname, &e))?;
         for svc in project.services.values() {
             let svc_objects: Vec<&J> = objects
                 .iter()
@@ -222,29 +260,11 @@ pub fn render(
                 service_name => svc.name.clone(),
                 objects => JValue::from(minijinja::value::Serde(&svc_objects)),
             };
-            let text = tmpl
-                .render(ctx)
-                .map_err(|e| templates::render_error(tname, &e))?;
-            if text
-                .lines()
-                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-            {
-                continue;
-            }
-            let docs = check_rendered(tname, &text, true)?;
-            let path = format!("{}-{stem}.yaml", crate::names::dns_label(&svc.name));
-            out.add(path, tname, text, tname, docs)?;
+            let prefix = format!("{}-", crate::names::dns_label(&svc.name));
+            render_extra(&set, tname, &prefix, ctx, &mut out)?;
         }
     }
     for tname in &set.extras.per_project {
-        let stem = std::path::Path::new(tname)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmpl = set
-            .env
-            .get_template(tname)
-            .map_err(|e| templates::render_error(tname, &e))?;
         let all: Vec<&J> = objects.iter().map(|o| &o.value).collect();
         let ctx = minijinja::context! {
             header => header.clone(),
@@ -252,23 +272,7 @@ pub fn render(
             compose => compose_v.clone(),
             objects => JValue::from(minijinja::value::Serde(&all)),
         };
-        let text = tmpl
-            .render(ctx)
-            .map_err(|e| templates::render_error(tname, &e))?;
-        if text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        {
-            continue;
-        }
-        let docs = check_rendered(tname, &text, true)?;
-        out.add(
-            format!("{}.yaml", crate::names::dns_label(&stem)),
-            tname,
-            text,
-            tname,
-            docs,
-        )?;
+        render_extra(&set, tname, "", ctx, &mut out)?;
     }
     let mut tree = out.tree;
     out.order.sort();
@@ -299,6 +303,19 @@ pub fn render(
                 "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
             )));
         }
+    }
+    if !opts.overlays.is_empty() {
+        // kustomize refuses a base that contains its overlays: with overlays, the base goes to
+        // base/ beside overlays/ (the usual kustomize layout).
+        tree.files = std::mem::take(&mut tree.files)
+            .into_iter()
+            .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
+            .collect();
+        tree.apply_order = tree
+            .apply_order
+            .iter()
+            .map(|p| format!("{BASE_DIR}/{p}"))
+            .collect();
     }
     let tname = set.builtin("overlay.yaml");
     for (name, kustomization) in overlay::overlays(project, objects, &opts.overlays, report)? {

@@ -120,7 +120,7 @@ fn base_environment() -> Environment<'static> {
     );
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     // A runaway user template (an endless loop) stops instead of hanging the run.
-    env.set_fuel(Some(50_000_000));
+    env.set_fuel(Some(5_000_000));
     env.add_filter("yaml", yaml_filter);
     env.add_filter("to_yaml", to_yaml_filter);
     env.add_filter("quote", |s: String| emit::scalar(&s));

@@ -7,7 +7,7 @@ use super::{metadata, Object};
 use crate::compose::{Mount, MountKind, Project, Service};
 use crate::error::{Error, Report, Result};
 use crate::names;
-use crate::paths::{resolve_inside, PathProblem};
+use crate::paths::PathProblem;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -194,7 +194,7 @@ fn bind_file(
     report: &mut Report,
 ) -> Result<Option<Object>> {
     let key_path = format!("services.{}.volumes", svc.name);
-    let path = match resolve_inside(&project.dir, &project.dir, src) {
+    let path = match project.resolve(src) {
         Ok(p) => p,
         Err(problem) => {
             let why = match problem {
