@@ -232,43 +232,78 @@ fn hand_written_files_survive_every_command() {
 #[test]
 fn stale_overlay_is_listed_and_pruned_with_its_directory() {
     let dir = converted(WEB_DB);
-    let k8s = dir.path().join("k8s");
-    let r = run(
-        dir.path(),
-        &["convert", "--overlay", "staging", "--overlay", "prod"],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(k8s.join("overlays/staging/kustomization.yaml").is_file());
+    let d = dir.path();
+    let k8s = d.join("k8s");
+    let files = || -> Vec<String> { read_tree(&k8s).into_iter().map(|(p, _)| p).collect() };
     std::fs::create_dir_all(k8s.join("overlays/dev")).unwrap();
     std::fs::write(
         k8s.join("overlays/dev/kustomization.yaml"),
-        "resources: [../..]\n",
+        "resources: [../../base]\n",
     )
     .unwrap();
-    // diff and --check take the same rendering flags as convert.
-    let r = run(
-        dir.path(),
-        &["diff", "--overlay", "staging", "--overlay", "prod"],
+    // With overlays the base moves to base/: the flat files become stale.
+    let both = ["--overlay", "staging", "--overlay", "prod"];
+    let with = |args: &[&'static str]| -> Vec<&'static str> { [args, &both[..]].concat() };
+    let r = run(d, &with(&["convert"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ferry: k8s/web-deployment.yaml: stale:"),
+        "{}",
+        r.stderr
     );
-    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
-    let r = run(dir.path(), &["diff", "--overlay", "prod"]);
+    // diff and --check take the same rendering flags as convert.
+    let r = run(d, &with(&["diff"]));
     assert_eq!(r.code, 1);
     assert!(
         r.stdout
-            .starts_with("--- a/overlays/staging/kustomization.yaml\n+++ /dev/null\n"),
+            .contains("--- a/web-deployment.yaml\n+++ /dev/null\n"),
         "{}",
         r.stdout
     );
-    let r = run(dir.path(), &["convert", "--overlay", "prod", "--prune"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(run(d, &with(&["convert", "--prune"])).code, 0);
+    assert_eq!(
+        files(),
+        [
+            "base/db-deployment.yaml",
+            "base/kustomization.yaml",
+            "base/web-deployment.yaml",
+            "base/web-service.yaml",
+            "overlays/dev/kustomization.yaml",
+            "overlays/prod/kustomization.yaml",
+            "overlays/staging/kustomization.yaml",
+        ]
+    );
+    let r = run(d, &with(&["diff"]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+
+    // One overlay fewer: its file is stale, and --prune removes its directory too.
+    let r = run(d, &["diff", "--overlay", "prod"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stdout.lines().take(2).collect::<Vec<_>>(),
+        ["--- a/overlays/staging/kustomization.yaml", "+++ /dev/null"]
+    );
+    assert_eq!(run(d, &["convert", "--overlay", "prod", "--prune"]).code, 0);
     assert!(
         !k8s.join("overlays/staging").exists(),
         "emptied overlay directory left"
     );
-    assert!(k8s.join("overlays/prod/kustomization.yaml").is_file());
-    assert!(k8s.join("overlays/dev/kustomization.yaml").is_file());
-    let r = run(dir.path(), &["convert", "--check", "--overlay", "prod"]);
-    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(run(d, &["convert", "--check", "--overlay", "prod"]).code, 0);
+
+    // No overlays again: base/ and overlays/prod go, the hand-written overlay stays.
+    assert_eq!(run(d, &["convert", "--prune"]).code, 0);
+    assert_eq!(
+        files(),
+        [
+            "db-deployment.yaml",
+            "kustomization.yaml",
+            "overlays/dev/kustomization.yaml",
+            "web-deployment.yaml",
+            "web-service.yaml",
+        ]
+    );
+    assert!(!k8s.join("base").exists());
+    assert_eq!(run(d, &["convert", "--check"]).code, 0);
 }
 
 #[cfg(unix)]

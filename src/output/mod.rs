@@ -18,7 +18,7 @@ pub mod diff;
 mod redact;
 
 use crate::error::{Error, Result};
-use crate::render::{Tree, HEADER_PREFIX};
+use crate::render::{Tree, BASE_DIR, HEADER_PREFIX};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -167,10 +167,11 @@ fn check_parents(dir: &Path, rel: &str) -> Result<()> {
 }
 
 /// The directories (relative, `""` for `dir` itself) where stale files are looked for: the
-/// output directory, every directory the tree writes into, and each real directory in
-/// `overlays/`. Nothing else: other subdirectories are the user's.
+/// output directory, `base/`, every directory the tree writes into, and each real directory in
+/// `overlays/` (ferry's layouts, with and without overlays). Nothing else: other subdirectories
+/// are the user's.
 fn scanned_dirs(tree: &Tree, dir: &Path) -> Result<std::collections::BTreeSet<String>> {
-    let mut dirs = std::collections::BTreeSet::from([String::new()]);
+    let mut dirs = std::collections::BTreeSet::from([String::new(), BASE_DIR.to_string()]);
     for rel in tree.files.keys() {
         if let Some((parent, _)) = rel.rsplit_once('/') {
             dirs.insert(parent.to_string());
@@ -379,12 +380,13 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
                     std::fs::remove_file(&path)
                         .map_err(|e| Error::io(&path, "cannot remove", e))?;
                     summary.removed.push(entry.path.clone());
-                    // An overlay directory left empty goes too (remove_dir fails otherwise).
+                    // A directory of ferry's layout left empty goes too (remove_dir fails on
+                    // one that is not empty).
                     if let Some((parent, _)) = entry.path.rsplit_once('/') {
-                        if parent.starts_with(&format!("{OVERLAYS_DIR}/"))
-                            && std::fs::remove_dir(dir.join(parent)).is_ok()
-                        {
-                            let _ = std::fs::remove_dir(dir.join(OVERLAYS_DIR));
+                        if std::fs::remove_dir(dir.join(parent)).is_ok() {
+                            if let Some((grand, _)) = parent.rsplit_once('/') {
+                                let _ = std::fs::remove_dir(dir.join(grand));
+                            }
                         }
                     }
                 }
