@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use ferry::compose::LoadOptions;
 use ferry::error::Severity;
-use ferry::translate::TranslateOptions;
+use ferry::translate::{BindMounts, TranslateOptions};
 use ferry::Error;
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,8 +60,69 @@ struct ConvertArgs {
     output: PathBuf,
 
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
+    /// Secrets made from files are not in the stream (their material is never printed).
     #[arg(long)]
     stdout: bool,
+
+    /// Print the conversion report on stdout: for every compose key, what it became or why
+    /// not. Not with --stdout.
+    #[arg(long, conflicts_with = "stdout")]
+    report: bool,
+
+    /// Format of the report: text or json (implies --report).
+    #[arg(long, value_name = "FORMAT", value_enum, conflicts_with = "stdout")]
+    report_format: Option<ReportFormat>,
+
+    /// Fail (exit 1, write nothing) when any compose key is not converted. Keys with nothing
+    /// to do on Kubernetes (reported as "ignored") do not fail.
+    #[arg(long)]
+    strict: bool,
+
+    /// Make a NetworkPolicy per compose network: pods on the same compose network may talk,
+    /// published ports stay open.
+    #[arg(long)]
+    network_policies: bool,
+
+    /// Size of each PersistentVolumeClaim that sets none (default 1Gi), e.g. 10Gi.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    volume_size: Option<String>,
+
+    /// What to do with bind mounts ferry cannot copy into a ConfigMap (host paths, large
+    /// directories): `report` them (default) or mount the node's path with `hostPath`.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "report")]
+    bind_mounts: BindMountsArg,
+
+    /// Put every object in this namespace: a Namespace object, and `namespace:` in
+    /// kustomization.yaml.
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
+    namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BindMountsArg {
+    Report,
+    #[value(name = "hostPath", alias = "hostpath")]
+    HostPath,
+}
+
+fn parse_size(s: &str) -> Result<String, String> {
+    ferry::compose::xferry::storage_quantity(s)
+}
+
+fn parse_namespace(s: &str) -> Result<String, String> {
+    if ferry::names::dns_label(s) == s {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a valid namespace name (lower case letters, digits and `-`, starting with a letter, at most 63 characters)"
+        ))
+    }
 }
 
 fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
@@ -103,20 +164,74 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn convert(args: &ConvertArgs) -> Result<(), Error> {
+fn convert(args: &ConvertArgs) -> Result<i32, Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default())?;
+    let opts = TranslateOptions {
+        network_policies: args.network_policies,
+        volume_size: args.volume_size.clone(),
+        bind_mounts: match args.bind_mounts {
+            BindMountsArg::Report => BindMounts::Report,
+            BindMountsArg::HostPath => BindMounts::HostPath,
+        },
+        namespace: args.namespace.clone(),
+    };
+    let conv = ferry::convert(&load, &opts)?;
     let mut err = std::io::stderr().lock();
     for d in &conv.report.entries {
-        let _ = writeln!(err, "{d}");
+        if d.severity != Severity::Converted {
+            let _ = writeln!(err, "{d}");
+        }
+    }
+    if args.stdout {
+        for g in &conv.secret_generators {
+            let files: Vec<String> = g
+                .files
+                .iter()
+                .map(|(k, _)| format!("--from-file={k}=<file>"))
+                .collect();
+            let _ = writeln!(
+                err,
+                "warning: Secret `{}` is not in the stream (ferry never prints secret material); create it with `kubectl create secret generic {} {}`",
+                g.name,
+                g.name,
+                files.join(" ")
+            );
+        }
     }
     let not_converted = conv.report.count(Severity::NotConverted);
     let warnings = conv.report.count(Severity::Warning);
+    let ignored = conv.report.count(Severity::Ignored);
     let tail = format!(
-        "{} not converted, {}",
+        "{} not converted, {} ignored, {}",
         plural(not_converted, "key", "keys"),
+        ignored,
         plural(warnings, "warning", "warnings")
     );
+    let format = args
+        .report_format
+        .or(args.report.then_some(ReportFormat::Text));
+    if let Some(f) = format {
+        let text = match f {
+            ReportFormat::Text => conv.summary.to_text(),
+            ReportFormat::Json => conv.summary.to_json(),
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io("<stdout>", "cannot write", e))?;
+    }
+    if args.strict && not_converted > 0 {
+        let _ = writeln!(
+            err,
+            "error: --strict: {} not converted (see above); nothing was written",
+            plural(
+                conv.summary.unconverted().max(1),
+                "compose key was",
+                "compose keys were"
+            )
+        );
+        return Ok(EXIT_CONVERSION);
+    }
     if args.stdout {
         let mut out = std::io::stdout().lock();
         out.write_all(conv.tree.to_stream().as_bytes())
@@ -138,7 +253,7 @@ fn convert(args: &ConvertArgs) -> Result<(), Error> {
             summary.unchanged.len()
         );
     }
-    Ok(())
+    Ok(EXIT_OK)
 }
 
 pub fn run() -> i32 {
@@ -153,7 +268,7 @@ pub fn run() -> i32 {
         Command::Convert(args) => convert(args),
     };
     match result {
-        Ok(()) => EXIT_OK,
+        Ok(code) => code,
         Err(e) => {
             print_error(&e);
             exit_code(&e)

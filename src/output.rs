@@ -25,7 +25,11 @@ pub fn write_tree(tree: &Tree, dir: &Path) -> Result<WriteSummary> {
             summary.unchanged.push(rel.clone());
             continue;
         }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        // Some files live in a subdirectory (secrets/ for kustomize's secretGenerator).
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(parent, "cannot create the output directory", e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(|e| {
             Error::io(
                 dir,
                 "cannot create a temporary file in the output directory",

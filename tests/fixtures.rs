@@ -12,7 +12,32 @@ fn convert(case: &str) -> ferry::Conversion {
         working_dir: dir,
         ..LoadOptions::default()
     };
-    ferry::convert(&opts, &TranslateOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"))
+    ferry::convert(&opts, &options(case)).unwrap_or_else(|e| panic!("{case}: {e}"))
+}
+
+/// `fixtures/<case>/args`, when present, holds `convert` flags for the case (one line:
+/// `--network-policies --namespace shop --volume-size 5Gi --bind-mounts hostPath`).
+fn options(case: &str) -> TranslateOptions {
+    let mut opts = TranslateOptions::default();
+    let path = root().join("fixtures").join(case).join("args");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return opts;
+    };
+    let mut words = text.split_whitespace();
+    while let Some(w) = words.next() {
+        match w {
+            "--network-policies" => opts.network_policies = true,
+            "--namespace" => opts.namespace = words.next().map(str::to_string),
+            "--volume-size" => opts.volume_size = words.next().map(str::to_string),
+            "--bind-mounts" => {
+                if words.next() == Some("hostPath") {
+                    opts.bind_mounts = ferry::translate::BindMounts::HostPath;
+                }
+            }
+            other => panic!("{case}/args: unknown flag {other}"),
+        }
+    }
+    opts
 }
 
 /// The tree and the report as one text to snapshot.
@@ -20,18 +45,29 @@ fn snapshot_text(conv: &ferry::Conversion) -> String {
     let mut out = String::new();
     for (path, bytes) in &conv.tree.files {
         out.push_str(&format!("=== {path}\n"));
-        out.push_str(std::str::from_utf8(bytes).unwrap());
+        if conv.tree.sensitive.contains(path) {
+            // Secret material is never shown, not even in a snapshot.
+            out.push_str(&format!("<secret material, {} bytes>\n", bytes.len()));
+        } else {
+            out.push_str(std::str::from_utf8(bytes).unwrap());
+        }
     }
     out.push_str("=== report\n");
-    for d in &conv.report.entries {
-        out.push_str(&format!("{d}\n"));
-    }
+    out.push_str(&conv.summary.to_text());
     out
 }
 
 fn check(case: &str) {
     let conv = convert(case);
+    let text = conv.summary.to_text();
+    assert!(
+        !text.contains("ferry recorded nothing"),
+        "{case}: a key has no report entry:\n{text}"
+    );
     for (path, bytes) in &conv.tree.files {
+        if !path.ends_with(".yaml") {
+            continue;
+        }
         let problems = validate_yaml(std::str::from_utf8(bytes).unwrap());
         assert!(
             problems.is_empty(),

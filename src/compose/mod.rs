@@ -7,6 +7,7 @@ pub mod parse;
 pub mod ports;
 pub mod units;
 pub mod volumes;
+pub mod xferry;
 
 pub use model::*;
 
@@ -302,6 +303,7 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
         services: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
+        top: TopLevel::default(),
     };
 
     let svc_ctx = parse::ServiceContext { lookup: &lookup };
@@ -342,6 +344,9 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
                         project.volumes.insert(vname.clone(), def);
                     }
                 }
+            }
+            "secrets" | "configs" | "networks" | "x-ferry" => {
+                parse::read_top_level(&mut reader, key, &entry.value, &mut project.top, &svc_ctx)
             }
             k if k.starts_with("x-") => {}
             k if parse::TOP_LEVEL_KEYS.contains(&k) => project

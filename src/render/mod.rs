@@ -3,7 +3,7 @@
 
 use crate::compose::Project;
 use crate::error::{Error, Result};
-use crate::translate::Object;
+use crate::translate::{ExtraFile, Kustomize, Object};
 use crate::yaml::{self, emit};
 use minijinja::{Environment, UndefinedBehavior, Value as JValue};
 use std::collections::BTreeMap;
@@ -33,11 +33,24 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The rendered output: relative path → bytes, in path order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Tree {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Object files in apply order (kind, then name) for `--stdout`.
     pub apply_order: Vec<String>,
+    /// Files holding secret material (read by a kustomize secretGenerator): written, but never
+    /// shown in terminal output, diffs or logs.
+    pub sensitive: std::collections::BTreeSet<String>,
+}
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .field("apply_order", &self.apply_order)
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
 }
 
 /// The kustomization file's name.
@@ -53,7 +66,10 @@ fn kind_rank(kind: &str) -> u8 {
         "Service" => 5,
         "Deployment" | "StatefulSet" | "DaemonSet" => 6,
         "Job" | "CronJob" => 7,
-        _ => 8,
+        "Ingress" => 8,
+        "HorizontalPodAutoscaler" => 9,
+        "NetworkPolicy" => 10,
+        _ => 11,
     }
 }
 
@@ -160,6 +176,16 @@ pub fn header(source: &str) -> String {
 }
 
 pub fn render(project: &Project, objects: &[Object]) -> Result<Tree> {
+    render_with(project, objects, &Kustomize::default(), &[])
+}
+
+/// Render objects, the kustomization (namespace, secret generators) and the extra files.
+pub fn render_with(
+    project: &Project,
+    objects: &[Object],
+    kustomize: &Kustomize,
+    extra: &[ExtraFile],
+) -> Result<Tree> {
     let env = environment();
     let source = project
         .files
@@ -198,16 +224,44 @@ pub fn render(project: &Project, objects: &[Object]) -> Result<Tree> {
     order.sort();
     tree.apply_order = order.into_iter().map(|(_, _, p)| p).collect();
     let resources: Vec<String> = tree.files.keys().cloned().collect();
+    let generators: Vec<serde_json::Value> = kustomize
+        .secret_generators
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "name": g.name,
+                "files": g.files.iter().map(|(k, p)| format!("{k}={p}")).collect::<Vec<_>>(),
+                "options": { "labels": g.labels },
+            })
+        })
+        .collect();
     let tname = KUSTOMIZATION;
     let tmpl = env
         .get_template(tname)
         .map_err(|e| template_error(tname, &e))?;
     let text = tmpl
-        .render(minijinja::context! { header => header, resources => resources })
+        .render(minijinja::context! {
+            header => header,
+            resources => resources,
+            namespace => kustomize.namespace.clone(),
+            secret_generators => JValue::from(minijinja::value::Serde(&generators)),
+        })
         .map_err(|e| template_error(tname, &e))?;
     check_rendered(tname, &text, false)?;
     tree.files
         .insert(KUSTOMIZATION.to_string(), text.into_bytes());
+    for f in extra {
+        if tree.files.contains_key(&f.path) {
+            return Err(Error::Usage(format!(
+                "`{}` would be written twice; rename the object or secret that makes it",
+                f.path
+            )));
+        }
+        tree.files.insert(f.path.clone(), f.bytes.clone());
+        if f.sensitive {
+            tree.sensitive.insert(f.path.clone());
+        }
+    }
     Ok(tree)
 }
 
