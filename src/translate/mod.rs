@@ -303,22 +303,51 @@ fn pod_owners(
     owners
 }
 
-/// Services other services name: in `depends_on`, `links`, or as a word in their environment.
+/// True when `value` names `host` the way a connection setting does: the whole value
+/// (`DB_HOST=db`), a URL's host (`postgres://db:5432`, `redis://user@cache`), or `host:port`.
+fn names_host(value: &str, host: &str) -> bool {
+    let v = value.trim();
+    if v.eq_ignore_ascii_case(host) {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let is_host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut start = 0;
+    while let Some(i) = lower[start..].find(&host) {
+        let at = start + i;
+        let end = at + host.len();
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        let bounded =
+            before.is_none_or(|c| !is_host_char(c)) && after.is_none_or(|c| !is_host_char(c));
+        let url_host = lower[..at].ends_with("://") || before == Some('@');
+        let with_port =
+            after == Some(':') && lower[end + 1..].starts_with(|c: char| c.is_ascii_digit());
+        if bounded && (url_host || with_port) {
+            return true;
+        }
+        start = end;
+    }
+    false
+}
+
+/// Services other services name: in `depends_on` (to be started or healthy), `links`, or as a
+/// host in their environment.
 fn referenced(project: &Project) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let names: BTreeMap<String, &str> = project
-        .services
-        .keys()
-        .map(|n| (n.to_ascii_lowercase(), n.as_str()))
-        .collect();
     for svc in project.services.values() {
-        for d in &svc.depends_on {
+        for d in svc
+            .depends_on
+            .iter()
+            .filter(|d| d.condition != "service_completed_successfully")
+        {
             out.insert(d.service.clone());
         }
         for l in &svc.links {
             out.insert(l.service.clone());
         }
-        let values = svc
+        let values: Vec<&str> = svc
             .environment
             .iter()
             .filter_map(|e| e.value.as_deref())
@@ -327,20 +356,10 @@ fn referenced(project: &Project) -> BTreeSet<String> {
                     .iter()
                     .flat_map(|f| f.entries.iter().map(|(_, v)| v.as_str())),
             )
-            .chain(
-                svc.command
-                    .iter()
-                    .flat_map(|c| c.value.iter().map(String::as_str)),
-            );
-        for v in values {
-            for word in
-                v.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-            {
-                if let Some(n) = names.get(&word.to_ascii_lowercase()) {
-                    if *n != svc.name {
-                        out.insert(n.to_string());
-                    }
-                }
+            .collect();
+        for other in project.services.keys() {
+            if *other != svc.name && values.iter().any(|v| names_host(v, other)) {
+                out.insert(other.clone());
             }
         }
     }
@@ -418,7 +437,13 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
             }
             continue;
         }
-        if wait {
+        if wait && d.condition == "service_completed_successfully" {
+            report.not_converted(
+                Some(&d.loc),
+                k,
+                format!("`{}` must complete first; an init container can only wait until a service answers on the network, so none waits for it", d.service),
+            );
+        } else if wait {
             report.converted(
                 Some(&d.loc),
                 k,
@@ -610,6 +635,17 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         }
         report_skipped(svc, &mut report);
         report_dependencies(&ctx, svc, &mut report);
+        if let Some(g) = &ctx.settings(&svc.name).group {
+            let owner = ctx.pod_owner(&svc.name);
+            report.converted(
+                Some(&g.loc),
+                settings::label_key(svc, "kompose.service.group"),
+                format!(
+                    "a container in the pod of `{}` (group `{}`)",
+                    owner.name, g.value
+                ),
+            );
+        }
         network::report_service(&ctx, svc, &mut report);
         let owner = ctx.pod_owner(&svc.name);
         if owner.name != svc.name {
@@ -688,6 +724,22 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         objects.extend(ingress::ingresses(&ctx, svc, &mut report, &mut errors));
         objects.extend(hpa);
     }
+    // Every Kompose label ferry reads must say what it became.
+    for svc in project.services.values() {
+        for kv in &svc.labels {
+            if !settings::is_setting_label(&kv.key) {
+                continue;
+            }
+            let k = settings::label_key(svc, &kv.key);
+            if !report.entries.iter().any(|d| d.key == k) {
+                report.ignored(
+                    Some(&kv.loc),
+                    k,
+                    "has no effect here (the setting it belongs to is not used by this service)",
+                );
+            }
+        }
+    }
     network::report_top_level(&ctx, &mut report);
     objects.extend(network::policies(&ctx));
     if let Some(e) = Error::from_many(errors) {
@@ -702,4 +754,21 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         },
         files: made.files,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_host;
+
+    #[test]
+    fn host_references() {
+        assert!(names_host("db", "db"));
+        assert!(names_host("postgres://user:pw@db:5432/app", "db"));
+        assert!(names_host("redis://cache", "cache"));
+        assert!(names_host("cache:6379", "cache"));
+        assert!(names_host("http://api/v1", "api"));
+        assert!(!names_host("tail -f /var/log/nginx/access.log", "nginx"));
+        assert!(!names_host("mydb:5432", "db"));
+        assert!(!names_host("database", "db"));
+    }
 }

@@ -315,6 +315,17 @@ fn container_security(svc: &Service, report: &mut Report) -> Option<Value> {
                     format!("securityContext.seccompProfile Localhost `{profile}`: the profile must be installed on every node, relative to the kubelet's seccomp directory"),
                 );
             }
+            ("apparmor", Some("docker-default" | "runtime/default")) => {
+                sc.insert(
+                    "appArmorProfile".into(),
+                    json!({ "type": "RuntimeDefault" }),
+                );
+                report.converted(
+                    Some(&opt.loc),
+                    k,
+                    "securityContext.appArmorProfile: RuntimeDefault (the runtime's default profile)",
+                );
+            }
             ("apparmor", Some("unconfined")) => {
                 sc.insert("appArmorProfile".into(), json!({ "type": "Unconfined" }));
                 report.converted(
@@ -943,12 +954,7 @@ pub fn init_containers(
                 ),
             };
             if dep.condition == "service_completed_successfully" {
-                report.warn(
-                    Some(&dep.loc),
-                    wk.clone(),
-                    format!("`{}` must complete first; an init container can only wait until it answers on the network, so none is made for it", dep.service),
-                );
-                continue;
+                continue; // reported with depends_on
             }
             pod.init_containers.push(json!({
                 "name": name_for(&format!("wait-for-{}", dep.service)),

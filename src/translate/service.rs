@@ -395,11 +395,11 @@ pub fn services(
             ));
         }
         if m.name != svc.name && ctx.referenced(&m.name) {
-            aliases.push((
-                m.name.clone(),
-                m.loc.clone(),
-                format!("services.{}.network_mode", m.name),
-            ));
+            let k = match &m.network_mode {
+                Some(_) => format!("services.{}.network_mode", m.name),
+                None => super::settings::label_key(m, "kompose.service.group"),
+            };
+            aliases.push((m.name.clone(), m.loc.clone(), k));
         }
     }
     for other in ctx.project.services.values() {
@@ -448,6 +448,7 @@ pub fn services(
             .services
             .values()
             .find(|s| names::dns_label(&s.name) == aname)
+            .filter(|s| ctx.pod_owner(&s.name).name != svc.name)
         {
             report.not_converted(
                 Some(&loc),
@@ -480,6 +481,13 @@ pub fn services(
         } else {
             headless_spec(ctx, svc, Vec::new())
         };
+        if aname != alias {
+            report.warn(
+                Some(&loc),
+                k.clone(),
+                format!("`{alias}` is not a valid Service name; the pod is reachable as `{aname}`"),
+            );
+        }
         let what = if k.ends_with("container_name") {
             format!("Service/{aname}: the container name resolves to the pod, as under compose")
         } else {

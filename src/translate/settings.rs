@@ -563,9 +563,17 @@ pub fn resolve(svc: &Service, report: &mut Report) -> Result<Settings, Vec<Error
     s.storage_class = l.string("kompose.volume.storage-class-name");
     s.volume_subpath = l.string("kompose.volume.subpath");
     if let Some(kv) = l.get("kompose.volume.type").cloned() {
+        let k = label_key(svc, "kompose.volume.type");
         match kv.value.trim() {
-            "persistentVolumeClaim" => {}
-            "emptyDir" => s.volumes_empty_dir = true,
+            "persistentVolumeClaim" => report.converted(
+                Some(&kv.loc),
+                k,
+                "PersistentVolumeClaims for the named volumes (ferry's default)",
+            ),
+            "emptyDir" => {
+                s.volumes_empty_dir = true;
+                report.converted(Some(&kv.loc), k, "emptyDir for the named volumes");
+            }
             "configMap" | "hostPath" => report.not_converted(
                 Some(&kv.loc),
                 label_key(svc, "kompose.volume.type"),

@@ -282,7 +282,7 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
                 Some(&def.loc),
                 format!("{vk}.external"),
                 format!(
-                    "external volume: no claim is generated; the pods use the existing PersistentVolumeClaim `{}`",
+                    "no claim is generated; the pods use the existing PersistentVolumeClaim `{}`",
                     claim_name(ctx, key)
                 ),
             );
@@ -788,6 +788,11 @@ fn bind(
         pod.volumes
             .push(json!({ "name": vol, "configMap": { "name": name, "items": items } }));
         parts.mounts.push(mount_entry(&vol, &m.target, None, true));
+        report.converted(
+            Some(&m.loc),
+            key_path.clone(),
+            format!("ConfigMap/{name} mounted at {}", m.target),
+        );
         report.warn(
             Some(&m.loc),
             key_path.clone(),
@@ -859,7 +864,15 @@ fn host_path(
         );
         return;
     }
-    let path = crate::paths::normalize(&ctx.project.dir.join(src));
+    if !src.starts_with('/') {
+        report.not_converted(
+            Some(&m.loc),
+            key_path.to_string(),
+            format!("{why}; a path relative to the project has no meaning on the nodes, so no hostPath either"),
+        );
+        return;
+    }
+    let path = crate::paths::normalize(Path::new(src));
     let shown = path.display().to_string();
     let name = pod.unique(&format!(
         "host-{}",
