@@ -113,7 +113,6 @@ pub fn skipped_reason(s: &Skipped) -> (Severity, String) {
             NotConverted,
             "mount the same named volume in both services instead".into(),
         ),
-        "links" => (Ignored, "services reach each other by name".into()),
         other => (
             NotConverted,
             format!("`{other}` has no Kubernetes equivalent in ferry"),
