@@ -61,7 +61,7 @@ fn check(case: &str) {
     let conv = convert(case);
     let text = conv.summary.to_text();
     assert!(
-        !text.contains("ferry recorded nothing"),
+        !text.contains(ferry::translate::report::NOTHING),
         "{case}: a key has no report entry:\n{text}"
     );
     for (path, bytes) in &conv.tree.files {

@@ -136,6 +136,10 @@ pub fn top_level_reason(key: &str) -> (Severity, &'static str) {
     }
 }
 
+/// The reason for a key nothing was recorded for: an empty value (`deploy: {}`, `ports: []`)
+/// or only defaults. The fixture tests check that no fixture key ends up here.
+pub const NOTHING: &str = "ferry found nothing to convert in it (empty, or only defaults)";
+
 /// What happened to one key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -260,9 +264,8 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
     } else if ign {
         Status::Ignored
     } else {
-        reasons
-            .push("ferry recorded nothing for this key (a bug in ferry; please report it)".into());
-        Status::NotConverted
+        reasons.push(NOTHING.into());
+        Status::Ignored
     };
     Item {
         key: key.to_string(),
