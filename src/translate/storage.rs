@@ -848,9 +848,11 @@ fn host_path(
         report.not_converted(
             Some(&m.loc),
             key_path.to_string(),
-            format!(
-                "{why}; not converted (`--bind-mounts hostPath` mounts the node's path instead)"
-            ),
+            if src.starts_with('/') {
+                format!("{why} (`--bind-mounts hostPath` would mount the node's path instead)")
+            } else {
+                why
+            },
         );
         return;
     }
