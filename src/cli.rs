@@ -7,7 +7,7 @@ use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::render::RenderOptions;
-use ferry::translate::TranslateOptions;
+use ferry::translate::{BindMounts, TranslateOptions};
 use ferry::Error;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -200,6 +200,23 @@ struct ConvertArgs {
     )]
     format: Format,
 
+    /// Print the conversion report on stdout: for every compose key, what it became or why
+    /// not. Not with --stdout.
+    #[arg(long, conflicts_with = "stdout")]
+    report: bool,
+
+    /// Format of the report: text or json (implies --report).
+    #[arg(long, value_name = "FORMAT", value_enum, conflicts_with = "stdout")]
+    report_format: Option<ReportFormat>,
+
+    /// Fail (exit 1, write nothing) when any compose key is not converted. Keys with nothing
+    /// to do on Kubernetes (reported as "ignored") do not fail.
+    #[arg(long)]
+    strict: bool,
+
+    #[command(flatten)]
+    translate: TranslateArgs,
+
     #[command(flatten)]
     render: RenderArgs,
 }
@@ -228,6 +245,70 @@ impl RenderArgs {
     }
 }
 
+/// What the conversion makes; shared by every command that converts.
+#[derive(Debug, Args)]
+struct TranslateArgs {
+    /// Make a NetworkPolicy per compose network: pods on the same compose network may talk,
+    /// published ports stay open.
+    #[arg(long)]
+    network_policies: bool,
+
+    /// Size of each PersistentVolumeClaim that sets none (default 1Gi), e.g. 10Gi.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    volume_size: Option<String>,
+
+    /// What to do with bind mounts ferry cannot copy into a ConfigMap (host paths, large
+    /// directories): `report` them (default) or mount the node's path with `hostPath`.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "report")]
+    bind_mounts: BindMountsArg,
+
+    /// Put every object in this namespace: a Namespace object, and `namespace:` in
+    /// kustomization.yaml.
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
+    namespace: Option<String>,
+}
+
+impl TranslateArgs {
+    fn options(&self) -> TranslateOptions {
+        TranslateOptions {
+            network_policies: self.network_policies,
+            volume_size: self.volume_size.clone(),
+            bind_mounts: match self.bind_mounts {
+                BindMountsArg::Report => BindMounts::Report,
+                BindMountsArg::HostPath => BindMounts::HostPath,
+            },
+            namespace: self.namespace.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BindMountsArg {
+    Report,
+    #[value(name = "hostPath", alias = "hostpath")]
+    HostPath,
+}
+
+fn parse_size(s: &str) -> Result<String, String> {
+    ferry::compose::xferry::storage_quantity(s)
+}
+
+fn parse_namespace(s: &str) -> Result<String, String> {
+    if ferry::names::dns_label(s) == s {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a valid namespace name (lower case letters, digits and `-`, starting with a letter, at most 63 characters)"
+        ))
+    }
+}
+
 #[derive(Debug, Args)]
 struct DiffArgs {
     #[command(flatten)]
@@ -245,6 +326,9 @@ struct DiffArgs {
     /// Show the difference as a unified diff (text) or as JSON.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
     format: Format,
+
+    #[command(flatten)]
+    translate: TranslateArgs,
 
     #[command(flatten)]
     render: RenderArgs,
@@ -365,22 +449,25 @@ fn print_stdout(text: &str) -> Result<(), Error> {
 fn print_report(conv: &ferry::Conversion) {
     let mut err = std::io::stderr().lock();
     for d in &conv.report.entries {
-        let _ = writeln!(err, "{d}");
+        if d.severity != Severity::Converted {
+            let _ = writeln!(err, "{d}");
+        }
     }
 }
 
-/// "N keys not converted, M warnings".
+/// "N keys not converted, I ignored, M warnings".
 fn report_tail(conv: &ferry::Conversion) -> String {
     format!(
-        "{} not converted, {}",
+        "{} not converted, {} ignored, {}",
         plural(conv.report.count(Severity::NotConverted), "key", "keys"),
+        conv.report.count(Severity::Ignored),
         plural(conv.report.count(Severity::Warning), "warning", "warnings")
     )
 }
 
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default(), &args.render.options())?;
+    let conv = ferry::convert(&load, &args.translate.options(), &args.render.options())?;
     if args.check {
         return check(&conv, &args.output, args.format, ui);
     }
@@ -389,7 +476,44 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     }
     let tail = report_tail(&conv);
     let mut err = std::io::stderr().lock();
+    let format = args
+        .report_format
+        .or(args.report.then_some(ReportFormat::Text));
+    if let Some(f) = format {
+        let text = match f {
+            ReportFormat::Text => conv.summary.to_text(),
+            ReportFormat::Json => conv.summary.to_json(),
+        };
+        print_stdout(&text)?;
+    }
+    let not_converted = conv.report.count(Severity::NotConverted);
+    if args.strict && not_converted > 0 {
+        let _ = writeln!(
+            err,
+            "error: --strict: {} not converted (see above); nothing was written",
+            plural(
+                conv.summary.unconverted().max(1),
+                "compose key was",
+                "compose keys were"
+            )
+        );
+        return Ok(EXIT_CONVERSION);
+    }
     if args.stdout {
+        for g in &conv.secret_generators {
+            let files: Vec<String> = g
+                .files
+                .iter()
+                .map(|(k, _)| format!("--from-file={k}=<file>"))
+                .collect();
+            let _ = writeln!(
+                err,
+                "warning: Secret `{}` is not in the stream (ferry never prints secret material); create it with `kubectl create secret generic {} {}`",
+                g.name,
+                g.name,
+                files.join(" ")
+            );
+        }
         print_stdout(&conv.tree.to_stream())?;
         if !ui.quiet {
             let _ = writeln!(
@@ -448,7 +572,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
     let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &TranslateOptions::default(), &args.render.options())?;
+    let conv = ferry::convert(&load, &args.translate.options(), &args.render.options())?;
     check(&conv, &args.output, args.format, ui)
 }
 

@@ -108,10 +108,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
-    /// A compose key that did not become anything in Kubernetes.
+    /// A compose key that did not become anything in Kubernetes, although it changes what the
+    /// application does (`--strict` fails on these).
     NotConverted,
     /// Converted, but something needs the user's attention.
     Warning,
+    /// A compose key with nothing to do on Kubernetes (`depends_on`, `container_name`, …); the
+    /// message says why.
+    Ignored,
+    /// A compose key and what it became (shown by `--report`).
+    Converted,
 }
 
 /// One entry of the conversion report: a compose key or value and what happened to it.
@@ -132,12 +138,20 @@ fn ser_location<S: serde::Serializer>(loc: &Option<Location>, s: S) -> Result<S:
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.severity {
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
             Severity::NotConverted => "not converted",
             Severity::Warning => "warning",
-        };
+            Severity::Ignored => "ignored",
+            Severity::Converted => "converted",
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.severity.as_str();
         match &self.location {
             Some(l) => write!(f, "{l}: {what}: {}: {}", self.key, self.message),
             None => write!(f, "{what}: {}: {}", self.key, self.message),
@@ -161,6 +175,24 @@ impl Report {
         self.push(Severity::Warning, location, key, message);
     }
 
+    pub fn ignored(
+        &mut self,
+        location: Option<&Location>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::Ignored, location, key, message);
+    }
+
+    pub fn converted(
+        &mut self,
+        location: Option<&Location>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::Converted, location, key, message);
+    }
+
     pub fn not_converted(
         &mut self,
         location: Option<&Location>,
@@ -170,7 +202,7 @@ impl Report {
         self.push(Severity::NotConverted, location, key, message);
     }
 
-    fn push(
+    pub fn push(
         &mut self,
         severity: Severity,
         location: Option<&Location>,

@@ -21,8 +21,12 @@ pub struct Conversion {
     pub project: compose::Project,
     pub tree: render::Tree,
     pub report: Report,
+    /// The report grouped per compose key (`ferry convert --report`).
+    pub summary: translate::report::Summary,
     /// How many Kubernetes objects the tree holds.
     pub objects: usize,
+    /// Secrets kustomize makes from files (not in the `--stdout` stream).
+    pub secret_generators: Vec<translate::SecretGenerator>,
 }
 
 /// Load, translate and render a project. Nothing is written.
@@ -38,15 +42,20 @@ pub fn convert(
     let tree = render::render(
         &project,
         &translation.objects,
+        &translation.kustomize,
+        &translation.files,
         &canonical,
         render_opts,
         &mut report,
     )?;
     report.sort();
+    let summary = translate::report::build(&project, &report, &translation.objects);
     Ok(Conversion {
         objects: translation.objects.len(),
         project,
         tree,
         report,
+        summary,
+        secret_generators: translation.kustomize.secret_generators,
     })
 }

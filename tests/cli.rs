@@ -136,7 +136,19 @@ fn discovers_docker_compose_yml() {
 fn help_documents_every_flag() {
     let r = run_in(&root(), &["convert", "--help"]);
     assert_eq!(r.code, 0);
-    for flag in ["--file", "--project-name", "--output", "--stdout"] {
+    for flag in [
+        "--file",
+        "--project-name",
+        "--output",
+        "--stdout",
+        "--report",
+        "--report-format",
+        "--strict",
+        "--network-policies",
+        "--volume-size",
+        "--bind-mounts",
+        "--namespace",
+    ] {
         let line = r
             .stdout
             .lines()
@@ -543,4 +555,207 @@ fn fails_with_args(text: &str, args: &[&str], expected: &str) {
         r.stderr
     );
     assert!(!dir.path().join("k8s").exists());
+}
+
+/// A project with a secret file, an unconverted key (`ulimits`) and an ignored one
+/// (`depends_on`).
+const REPORTED: &str = "services:
+  web:
+    image: nginx
+    ports: ['80:80']
+    depends_on: [db]
+    ulimits:
+      nofile: 1024
+    secrets: [token]
+  db:
+    image: postgres
+secrets:
+  token:
+    file: token.txt
+";
+
+/// The secret's content: it must never reach stdout or stderr.
+const SECRET: &str = "hunter2-very-secret";
+
+fn reported_project() -> tempfile::TempDir {
+    let dir = project(REPORTED);
+    std::fs::write(dir.path().join("token.txt"), SECRET).unwrap();
+    dir
+}
+
+#[test]
+fn report_lists_every_key_with_what_it_became() {
+    let dir = reported_project();
+    let r = run_in(dir.path(), &["convert", "--report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "services.web → Deployment/web, Service/web",
+        "  image (compose.yaml:3:5): converted",
+        "      → container image",
+        "  ulimits (compose.yaml:6:5): not converted",
+        "      - Kubernetes has no per-container ulimits",
+        "  depends_on (compose.yaml:5:5): ignored",
+        "  secrets (compose.yaml:8:5): converted",
+        "  secrets.token (compose.yaml:12:3): converted",
+        "summary: ",
+    ] {
+        assert!(
+            r.stdout.contains(want),
+            "{want:?} missing in:\n{}",
+            r.stdout
+        );
+    }
+    assert!(dir.path().join("k8s/web-deployment.yaml").is_file());
+    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
+}
+
+#[test]
+fn report_format_json_is_machine_readable() {
+    let dir = reported_project();
+    let r = run_in(dir.path(), &["convert", "--report-format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let web = &v["services"][0];
+    assert_eq!(web["name"], "web");
+    let status = |key: &str| {
+        web["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == key)
+            .map(|k| k["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("image").as_deref(), Some("converted"));
+    assert_eq!(status("ulimits").as_deref(), Some("not-converted"));
+    assert_eq!(status("depends_on").as_deref(), Some("ignored"));
+    assert_eq!(v["counts"]["not_converted"], 1);
+    assert!(!r.stdout.contains(SECRET));
+}
+
+#[test]
+fn strict_fails_on_unconverted_keys_and_writes_nothing() {
+    let dir = reported_project();
+    let r = run_in(dir.path(), &["convert", "--strict"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "compose.yaml:6:5: not converted: services.web.ulimits: Kubernetes has no per-container ulimits"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("error: --strict: 1 compose key was not converted"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("k8s").exists());
+}
+
+#[test]
+fn strict_passes_when_only_ignored_keys_remain() {
+    let dir = project(
+        "services:\n  web:\n    image: nginx\n    depends_on: [db]\n  db:\n    image: postgres\n",
+    );
+    let r = run_in(dir.path(), &["convert", "--strict"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ignored: services.web.depends_on"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn report_and_stdout_conflict() {
+    let dir = reported_project();
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--report", "--stdout"]).code,
+        2
+    );
+}
+
+#[test]
+fn stdout_never_prints_secret_material() {
+    let dir = reported_project();
+    let r = run_in(dir.path(), &["convert", "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
+    assert!(!r.stdout.contains("kind: Secret"));
+    assert!(
+        r.stderr
+            .contains("warning: Secret `token` is not in the stream"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn secret_files_stay_out_of_git() {
+    let dir = reported_project();
+    assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
+    let k8s = dir.path().join("k8s");
+    assert_eq!(
+        std::fs::read_to_string(k8s.join("secrets/token")).unwrap(),
+        SECRET
+    );
+    assert!(std::fs::read_to_string(k8s.join(".gitignore"))
+        .unwrap()
+        .contains("/secrets/"));
+    let kustomization = std::fs::read_to_string(k8s.join("kustomization.yaml")).unwrap();
+    assert!(
+        kustomization.contains("secretGenerator:"),
+        "{kustomization}"
+    );
+    assert!(
+        kustomization.contains("- token=secrets/token"),
+        "{kustomization}"
+    );
+    assert!(!kustomization.contains(SECRET));
+}
+
+#[test]
+fn unknown_x_ferry_key_is_an_error_with_a_suggestion() {
+    fails_with(
+        "services:\n  web:\n    image: nginx\n    x-ferry:\n      ingres:\n        host: a.example.com\n",
+        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`; did you mean `ingress`?",
+    );
+}
+
+#[test]
+fn ingress_without_a_chosen_port_is_an_error() {
+    fails_with(
+        "services:\n  web:\n    image: nginx\n    ports: ['80:80', '443:443']\n    x-ferry:\n      ingress: {host: a.example.com}\n",
+        "the service has several ports (80, 443); choose the one the Ingress sends traffic to",
+    );
+}
+
+#[test]
+fn flags_are_validated() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    for args in [
+        ["convert", "--namespace", "Bad_NS"],
+        ["convert", "--volume-size", "lots"],
+        ["convert", "--bind-mounts", "sometimes"],
+        ["convert", "--report-format", "xml"],
+    ] {
+        let r = run_in(dir.path(), &args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn namespace_flag_sets_every_object() {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n");
+    let r = run_in(dir.path(), &["convert", "--namespace", "shop", "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("---\n# Generated"));
+    assert!(r.stdout.contains("kind: Namespace"));
+    assert_eq!(
+        r.stdout.matches("namespace: shop").count(),
+        2,
+        "{}",
+        r.stdout
+    );
 }

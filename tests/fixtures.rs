@@ -6,18 +6,46 @@ use ferry::compose::LoadOptions;
 use ferry::render::RenderOptions;
 use ferry::translate::TranslateOptions;
 
-/// Render options a fixture asks for in its `ferry-args` file (`--overlay NAME`,
-/// `--templates DIR`, one flag and value per line), as on the command line.
+/// The `convert` flags a fixture asks for in `fixtures/<case>/args` (whitespace-separated, as on
+/// the command line): `--overlay NAME`, `--templates DIR`, `--network-policies`,
+/// `--namespace NS`, `--volume-size SIZE`, `--bind-mounts hostPath`.
+fn args(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|t| t.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 fn render_options(dir: &std::path::Path) -> RenderOptions {
     let mut opts = RenderOptions::default();
-    let Ok(text) = std::fs::read_to_string(dir.join("ferry-args")) else {
-        return opts;
-    };
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match line.split_once(' ') {
-            Some(("--overlay", v)) => opts.overlays.push(v.trim().to_string()),
-            Some(("--templates", v)) => opts.templates_dir = Some(dir.join(v.trim())),
-            _ => panic!("{}: unknown line {line:?}", dir.display()),
+    let words = args(dir);
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "--overlay" => opts.overlays.extend(it.next().cloned()),
+            "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
+            "--namespace" | "--volume-size" | "--bind-mounts" => {
+                it.next();
+            }
+            "--network-policies" => {}
+            other => panic!("{}/args: unknown flag {other}", dir.display()),
+        }
+    }
+    opts
+}
+
+fn translate_options(dir: &std::path::Path) -> TranslateOptions {
+    let mut opts = TranslateOptions::default();
+    let words = args(dir);
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "--network-policies" => opts.network_policies = true,
+            "--namespace" => opts.namespace = it.next().cloned(),
+            "--volume-size" => opts.volume_size = it.next().cloned(),
+            "--bind-mounts" if it.next().map(String::as_str) == Some("hostPath") => {
+                opts.bind_mounts = ferry::translate::BindMounts::HostPath;
+            }
+            _ => {}
         }
     }
     opts
@@ -28,10 +56,10 @@ fn convert(case: &str) -> ferry::Conversion {
     let dir = root().join("fixtures").join(case);
     let render = render_options(&dir);
     let opts = LoadOptions {
-        working_dir: dir,
+        working_dir: dir.clone(),
         ..LoadOptions::default()
     };
-    ferry::convert(&opts, &TranslateOptions::default(), &render)
+    ferry::convert(&opts, &translate_options(&dir), &render)
         .unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
@@ -82,18 +110,29 @@ fn snapshot_text(conv: &ferry::Conversion) -> String {
     let mut out = String::new();
     for (path, bytes) in &conv.tree.files {
         out.push_str(&format!("=== {path}\n"));
-        out.push_str(std::str::from_utf8(bytes).unwrap());
+        if conv.tree.sensitive.contains(path) {
+            // Secret material is never shown, not even in a snapshot.
+            out.push_str(&format!("<secret material, {} bytes>\n", bytes.len()));
+        } else {
+            out.push_str(std::str::from_utf8(bytes).unwrap());
+        }
     }
     out.push_str("=== report\n");
-    for d in &conv.report.entries {
-        out.push_str(&format!("{d}\n"));
-    }
+    out.push_str(&conv.summary.to_text());
     out
 }
 
 fn check(case: &str) {
     let conv = convert(case);
+    let text = conv.summary.to_text();
+    assert!(
+        !text.contains(ferry::translate::report::NOTHING),
+        "{case}: a key has no report entry:\n{text}"
+    );
     for (path, bytes) in &conv.tree.files {
+        if !path.ends_with(".yaml") {
+            continue;
+        }
         let problems = validate_yaml(std::str::from_utf8(bytes).unwrap());
         assert!(
             problems.is_empty(),
@@ -143,6 +182,9 @@ macro_rules! fixtures {
 
 fixtures! {
     anchors_merge => "anchors-merge",
+    autoscale => "autoscale",
+    bind_mount_directories => "bind-mount-directories",
+    bind_mounts_host_path => "bind-mounts-host-path",
     build_no_image => "build-no-image",
     dotenv_forms => "dotenv-forms",
     extends_files => "extends-files",
@@ -150,19 +192,40 @@ fixtures! {
     merge_override => "merge-override",
     profiles => "profiles",
     command_entrypoint => "command-entrypoint",
+    container_settings => "container-settings",
+    depends_on_wait_for => "depends-on-wait-for",
     environment => "environment",
+    gpus => "gpus",
     healthcheck => "healthcheck",
+    hosts_dns => "hosts-dns",
     interpolation => "interpolation",
+    kompose_labels_probes_volumes => "kompose-labels-probes-volumes",
+    kompose_labels_service => "kompose-labels-service",
+    kompose_labels_workload => "kompose-labels-workload",
+    lifecycle_hooks => "lifecycle-hooks",
     names => "names",
+    namespace => "namespace",
+    network_mode_service => "network-mode-service",
+    network_policies => "network-policies",
     nginx_api_mysql => "nginx-api-mysql",
     overlays => "overlays",
+    no_equivalent_keys => "no-equivalent-keys",
+    placement => "placement",
+    pod_security => "pod-security",
     pod_settings => "pod-settings",
     ports => "ports",
+    probes_http_tcp => "probes-http-tcp",
     replicas_resources => "replicas-resources",
     restart_jobs => "restart-jobs",
     templates_override => "templates-override",
+    rollout_update_config => "rollout-update-config",
+    secrets_configs => "secrets-configs",
+    service_types_ingress => "service-types-ingress",
     unconverted_keys => "unconverted-keys",
+    volume_settings => "volume-settings",
     volumes => "volumes",
     wordpress_mysql => "wordpress-mysql",
+    workload_kinds => "workload-kinds",
+    x_ferry_project_defaults => "x-ferry-project-defaults",
     yaml_quoting => "yaml-quoting",
 }

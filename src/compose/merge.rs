@@ -246,6 +246,8 @@ fn merge_maps(base: &mut Map, over: Map, svc: ServicePath<'_>) {
                 base.insert(k, e);
             }
             Some(existing) => {
+                // The key now stands where it was last written.
+                existing.key_loc = e.key_loc.clone();
                 let mut path: Vec<&str> = svc.map(|p| p.to_vec()).unwrap_or_default();
                 let child: Option<&[&str]> = if svc.is_some() {
                     path.push(k.as_str());

@@ -11,6 +11,7 @@ pub mod ports;
 pub mod schema;
 pub mod units;
 pub mod volumes;
+pub mod xferry;
 
 pub use model::*;
 
@@ -186,6 +187,7 @@ fn build_project(
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
+        top: TopLevel::default(),
     };
 
     let svc_ctx = parse::ServiceContext { lookup: &lookup };
@@ -226,6 +228,9 @@ fn build_project(
                         project.volumes.insert(vname.clone(), def);
                     }
                 }
+            }
+            "secrets" | "configs" | "networks" | "x-ferry" => {
+                parse::read_top_level(&mut reader, key, &entry.value, &mut project.top, &svc_ctx)
             }
             k if k.starts_with("x-") => {}
             k if parse::TOP_LEVEL_KEYS.contains(&k) => project

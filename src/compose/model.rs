@@ -36,6 +36,8 @@ pub struct Project {
     pub unconverted: Vec<(String, Location)>,
     /// Where files the project names may be read from.
     pub reach: crate::paths::Reach,
+    /// Top-level `secrets`, `configs`, `networks` and `x-ferry`.
+    pub top: TopLevel,
 }
 
 impl Project {
@@ -44,6 +46,73 @@ impl Project {
     pub fn resolve(&self, path: &str) -> Result<PathBuf, crate::paths::PathProblem> {
         crate::paths::resolve(&self.dir, &self.dir, path, self.reach)
     }
+}
+
+/// The top-level sections besides `services` and `volumes`.
+#[derive(Debug, Clone, Default)]
+pub struct TopLevel {
+    pub secrets: IndexMap<String, FileObjectDef>,
+    pub configs: IndexMap<String, FileObjectDef>,
+    pub networks: IndexMap<String, NetworkDef>,
+    /// Top-level `x-ferry:` (project defaults).
+    pub ferry: ProjectFerry,
+}
+
+/// A value that must never be shown: its `Debug` output is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive(pub String);
+
+impl std::fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sensitive(<{} bytes>)", self.0.len())
+    }
+}
+
+/// Where a top-level secret or config gets its content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileSource {
+    /// `file:` (as written, relative to the project directory).
+    File(Located<String>),
+    /// `content:` (configs only).
+    Content(Located<Sensitive>),
+    /// `environment:`: the variable's name and its value when set.
+    Environment(Located<String>, Option<Sensitive>),
+    /// `external: true`: it exists already, under this name.
+    External,
+    /// None of the above was given.
+    Missing,
+}
+
+/// A top-level `secrets:` or `configs:` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileObjectDef {
+    pub name: String,
+    pub loc: Location,
+    pub source: FileSource,
+    /// `name:` (the real name, used for external ones).
+    pub real_name: Option<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A top-level `networks:` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkDef {
+    pub name: String,
+    pub loc: Location,
+    pub external: bool,
+    pub internal: bool,
+    /// Keys with no meaning in a cluster (driver, ipam, …), reported.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Top-level `x-ferry:` project defaults (command-line flags win).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectFerry {
+    pub namespace: Option<Located<String>>,
+    pub volume_size: Option<Located<String>>,
+    pub storage_class: Option<Located<String>>,
+    pub network_policies: Option<Located<bool>>,
+    pub loc: Option<Location>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +195,7 @@ pub struct Healthcheck {
     pub interval_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
     pub start_period_ms: Option<u64>,
+    pub start_interval_ms: Option<u64>,
     pub retries: Option<u32>,
     pub disabled: bool,
     pub loc: Location,
@@ -163,6 +233,8 @@ pub struct Mount {
     pub subpath: Option<String>,
     /// tmpfs size as a Kubernetes quantity.
     pub tmpfs_size: Option<String>,
+    /// Written under the service's `tmpfs:` key (not `volumes:`).
+    pub from_tmpfs_key: bool,
     pub loc: Location,
 }
 
@@ -177,6 +249,212 @@ pub struct Build {
 pub struct Skipped {
     pub key: String,
     pub loc: Location,
+    /// The value as written, when a scalar (for the report's reason).
+    pub value: Option<String>,
+}
+
+impl Skipped {
+    pub fn new(key: impl Into<String>, loc: Location) -> Self {
+        Skipped {
+            key: key.into(),
+            loc,
+            value: None,
+        }
+    }
+}
+
+/// One `KEY=VALUE` (labels, annotations, sysctls) with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+    pub loc: Location,
+}
+
+/// One `depends_on` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub service: String,
+    /// `service_started` (default), `service_healthy`, `service_completed_successfully`.
+    pub condition: String,
+    pub required: bool,
+    pub loc: Location,
+}
+
+/// One `links` entry: `service[:alias]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub service: String,
+    pub alias: Option<String>,
+    pub loc: Location,
+}
+
+/// A service's use of a top-level secret or config (long syntax).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRef {
+    pub source: String,
+    /// As written; `None` means the default (`/run/secrets/<source>` or `/<source>`).
+    pub target: Option<String>,
+    pub uid: Option<Located<String>>,
+    pub gid: Option<Located<String>>,
+    pub mode: Option<Located<u32>>,
+    pub loc: Location,
+}
+
+/// One `extra_hosts` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostEntry {
+    pub host: String,
+    pub ip: String,
+    pub loc: Location,
+}
+
+/// A service's membership of a network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceNetwork {
+    pub name: String,
+    pub aliases: Vec<Located<String>>,
+    /// Keys with no cluster meaning (ipv4_address, mac_address, priority, …).
+    pub skipped: Vec<Skipped>,
+    pub loc: Location,
+}
+
+/// `pre_start`, `post_start`, `pre_stop` hooks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hook {
+    pub command: Option<Vec<String>>,
+    pub image: Option<String>,
+    pub user: Option<Located<String>>,
+    pub privileged: bool,
+    pub working_dir: Option<String>,
+    pub environment: Vec<EnvVar>,
+    pub skipped: Vec<Skipped>,
+    pub loc: Location,
+}
+
+/// A device request (`deploy.resources.reservations.devices`, `gpus`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceRequest {
+    pub capabilities: Vec<String>,
+    /// `None`: all devices (`count: all` or no count).
+    pub count: Option<u32>,
+    pub device_ids: Vec<String>,
+    pub driver: Option<String>,
+    /// Written under `gpus:` (else under `deploy.resources.reservations.devices`).
+    pub from_gpus: bool,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestartPolicy {
+    pub condition: Option<Located<String>>,
+    pub max_attempts: Option<Located<u32>>,
+    pub delay: Option<Location>,
+    pub window: Option<Location>,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateConfig {
+    pub parallelism: Option<u32>,
+    pub order: Option<Located<String>>,
+    pub delay: Option<Location>,
+    pub monitor_ms: Option<Located<u64>>,
+    pub failure_action: Option<Located<String>>,
+    pub max_failure_ratio: Option<Location>,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Placement {
+    pub constraints: Vec<Located<String>>,
+    pub preferences: Vec<Located<String>>,
+    pub max_replicas_per_node: Option<Located<u32>>,
+}
+
+/// `deploy:` besides replicas and resources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deploy {
+    pub mode: Option<Located<String>>,
+    pub endpoint_mode: Option<Located<String>>,
+    pub labels: Vec<KeyValue>,
+    pub restart_policy: Option<RestartPolicy>,
+    pub update_config: Option<UpdateConfig>,
+    pub rollback_config: Option<Location>,
+    pub placement: Placement,
+    pub devices: Vec<DeviceRequest>,
+    /// `deploy.<key>` locations, for the report.
+    pub keys: Vec<(String, Location)>,
+}
+
+impl Service {
+    /// A service with nothing set yet.
+    pub fn new(name: &str, loc: Location) -> Self {
+        Service {
+            name: name.to_string(),
+            loc,
+            image: None,
+            build: None,
+            ports: Vec::new(),
+            expose: Vec::new(),
+            environment: Vec::new(),
+            env_files: Vec::new(),
+            command: None,
+            entrypoint: None,
+            working_dir: None,
+            user: None,
+            restart: None,
+            labels: Vec::new(),
+            annotations: Vec::new(),
+            healthcheck: None,
+            replicas: None,
+            scale: None,
+            resources: Resources::default(),
+            container_name: None,
+            hostname: None,
+            volumes: Vec::new(),
+            depends_on: Vec::new(),
+            links: Vec::new(),
+            secrets: Vec::new(),
+            configs: Vec::new(),
+            extra_hosts: Vec::new(),
+            dns: Vec::new(),
+            dns_search: Vec::new(),
+            dns_opt: Vec::new(),
+            domainname: None,
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            privileged: None,
+            read_only: None,
+            security_opt: Vec::new(),
+            sysctls: Vec::new(),
+            init: None,
+            tty: None,
+            stdin_open: None,
+            shm_size: None,
+            pull_policy: None,
+            platform: None,
+            stop_grace_period_ms: None,
+            group_add: Vec::new(),
+            networks: Vec::new(),
+            network_mode: None,
+            pid: None,
+            ipc: None,
+            pre_start: Vec::new(),
+            post_start: Vec::new(),
+            pre_stop: Vec::new(),
+            deploy: Deploy::default(),
+            ferry: Default::default(),
+            keys: Vec::new(),
+            skipped: Vec::new(),
+            extensions: IndexMap::new(),
+        }
+    }
+
+    /// The value of a label, if set.
+    pub fn label(&self, key: &str) -> Option<&KeyValue> {
+        self.labels.iter().find(|kv| kv.key == key)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +473,8 @@ pub struct Service {
     pub working_dir: Option<Located<String>>,
     pub user: Option<Located<String>>,
     pub restart: Option<Located<Restart>>,
-    pub labels: Vec<(String, String)>,
+    pub labels: Vec<KeyValue>,
+    pub annotations: Vec<KeyValue>,
     pub healthcheck: Option<Healthcheck>,
     pub replicas: Option<Located<u32>>,
     pub scale: Option<Located<u32>>,
@@ -203,6 +482,42 @@ pub struct Service {
     pub container_name: Option<Located<String>>,
     pub hostname: Option<Located<String>>,
     pub volumes: Vec<Mount>,
+    pub depends_on: Vec<Dependency>,
+    pub links: Vec<Link>,
+    pub secrets: Vec<FileRef>,
+    pub configs: Vec<FileRef>,
+    pub extra_hosts: Vec<HostEntry>,
+    pub dns: Vec<Located<String>>,
+    pub dns_search: Vec<Located<String>>,
+    pub dns_opt: Vec<Located<String>>,
+    pub domainname: Option<Located<String>>,
+    pub cap_add: Vec<Located<String>>,
+    pub cap_drop: Vec<Located<String>>,
+    pub privileged: Option<Located<bool>>,
+    pub read_only: Option<Located<bool>>,
+    pub security_opt: Vec<Located<String>>,
+    pub sysctls: Vec<KeyValue>,
+    pub init: Option<Located<bool>>,
+    pub tty: Option<Located<bool>>,
+    pub stdin_open: Option<Located<bool>>,
+    /// `/dev/shm` size as a Kubernetes quantity.
+    pub shm_size: Option<Located<String>>,
+    pub pull_policy: Option<Located<String>>,
+    pub platform: Option<Located<String>>,
+    pub stop_grace_period_ms: Option<Located<u64>>,
+    pub group_add: Vec<Located<String>>,
+    pub networks: Vec<ServiceNetwork>,
+    pub network_mode: Option<Located<String>>,
+    pub pid: Option<Located<String>>,
+    pub ipc: Option<Located<String>>,
+    pub pre_start: Vec<Hook>,
+    pub post_start: Vec<Hook>,
+    pub pre_stop: Vec<Hook>,
+    pub deploy: Deploy,
+    /// The service's `x-ferry:` settings.
+    pub ferry: crate::compose::xferry::ServiceFerry,
+    /// Every key of the service as written, in file order, for the conversion report.
+    pub keys: Vec<(String, Location)>,
     /// Keys present in the file that this version of ferry does not convert.
     pub skipped: Vec<Skipped>,
     /// `x-*` extensions, kept for templates.
@@ -216,5 +531,10 @@ pub struct VolumeDef {
     pub external: bool,
     /// The `name:` override (the volume's real name), if any.
     pub real_name: Option<String>,
+    pub labels: Vec<KeyValue>,
+    /// The volume's `x-ferry:` settings.
+    pub ferry: crate::compose::xferry::VolumeFerry,
+    /// Every key as written, for the conversion report.
+    pub keys: Vec<(String, Location)>,
     pub skipped: Vec<Skipped>,
 }

@@ -6,7 +6,6 @@ use super::model::*;
 use super::{ports, units, volumes};
 use crate::error::{Error, Location, Report};
 use crate::yaml::{resolve_bool, resolve_int, Node, Value};
-use indexmap::IndexMap;
 
 /// Every service key the Compose Specification defines.
 pub const SERVICE_KEYS: &[&str] = &[
@@ -147,7 +146,7 @@ pub struct Reader<'r> {
 }
 
 impl Reader<'_> {
-    fn err(&mut self, node: &Node, path: &str, expected: &str) {
+    pub(crate) fn err(&mut self, node: &Node, path: &str, expected: &str) {
         let found = match &node.value {
             Value::Scalar(s) if !node.is_null() => format!("`{}`", s.text),
             _ => node.kind_name().to_string(),
@@ -158,7 +157,7 @@ impl Reader<'_> {
         ));
     }
 
-    fn msg(&mut self, loc: &Location, path: &str, message: impl std::fmt::Display) {
+    pub(crate) fn msg(&mut self, loc: &Location, path: &str, message: impl std::fmt::Display) {
         self.errors
             .push(Error::invalid(loc, format!("{path}: {message}")));
     }
@@ -173,12 +172,12 @@ impl Reader<'_> {
         }
     }
 
-    fn located_string(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
+    pub(crate) fn located_string(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
         self.string(node, path)
             .map(|s| Located::new(s, node.loc.clone()))
     }
 
-    fn uint(&mut self, node: &Node, path: &str) -> Option<u32> {
+    pub(crate) fn uint(&mut self, node: &Node, path: &str) -> Option<u32> {
         match &node.value {
             Value::Scalar(s) => {
                 match resolve_int(s.text.trim()).and_then(|v| u32::try_from(v).ok()) {
@@ -196,7 +195,7 @@ impl Reader<'_> {
         }
     }
 
-    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
         let v = match &node.value {
             Value::Scalar(s) => resolve_bool(&s.text).or(match s.text.as_str() {
                 "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
@@ -221,7 +220,7 @@ impl Reader<'_> {
         }
     }
 
-    fn seq<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+    pub(crate) fn seq<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
         match &node.value {
             Value::Seq(s) => Some(s),
             _ => {
@@ -232,7 +231,7 @@ impl Reader<'_> {
     }
 
     /// A string, or a list of strings (kept as a list).
-    fn string_or_list(&mut self, node: &Node, path: &str) -> Vec<(String, Location)> {
+    pub(crate) fn string_or_list(&mut self, node: &Node, path: &str) -> Vec<(String, Location)> {
         match &node.value {
             Value::Seq(items) => items
                 .iter()
@@ -254,7 +253,7 @@ impl Reader<'_> {
     }
 
     /// `command` / `entrypoint`: a string is split the way a shell would; a list is kept.
-    fn command(&mut self, node: &Node, path: &str) -> Option<Located<Vec<String>>> {
+    pub(crate) fn command(&mut self, node: &Node, path: &str) -> Option<Located<Vec<String>>> {
         match &node.value {
             Value::Scalar(s) if !node.is_null() => match shlex::split(&s.text) {
                 Some(words) => Some(Located::new(words, node.loc.clone())),
@@ -285,7 +284,11 @@ impl Reader<'_> {
 
     /// A list of `KEY=VALUE` strings or a mapping: environment, labels, annotations.
     /// Returns (name, value or None for a bare name, location) in file order.
-    fn list_or_dict(&mut self, node: &Node, path: &str) -> Vec<(String, Option<String>, Location)> {
+    pub(crate) fn list_or_dict(
+        &mut self,
+        node: &Node,
+        path: &str,
+    ) -> Vec<(String, Option<String>, Location)> {
         match &node.value {
             Value::Seq(items) => items
                 .iter()
@@ -320,7 +323,62 @@ impl Reader<'_> {
         }
     }
 
-    fn unknown(&mut self, loc: &Location, path: &str, key: &str, known: &[&str]) {
+    /// A string or a list of strings, each with its location.
+    pub(crate) fn list(&mut self, node: &Node, path: &str) -> Vec<(String, Location)> {
+        self.string_or_list(node, path)
+    }
+
+    pub(crate) fn located_list(&mut self, node: &Node, path: &str) -> Vec<Located<String>> {
+        self.string_or_list(node, path)
+            .into_iter()
+            .map(|(s, loc)| Located::new(s, loc))
+            .collect()
+    }
+
+    pub(crate) fn located_bool(&mut self, node: &Node, path: &str) -> Option<Located<bool>> {
+        self.boolean(node, path)
+            .map(|b| Located::new(b, node.loc.clone()))
+    }
+
+    /// `KEY=VALUE` list or mapping; a bare key has an empty value.
+    pub(crate) fn key_values(&mut self, node: &Node, path: &str) -> Vec<KeyValue> {
+        let mut out: Vec<KeyValue> = Vec::new();
+        for (key, value, loc) in self.list_or_dict(node, path) {
+            out.retain(|kv| kv.key != key);
+            out.push(KeyValue {
+                key,
+                value: value.unwrap_or_default(),
+                loc,
+            });
+        }
+        out
+    }
+
+    /// A docker byte size (`64m`, `1g`, a number of bytes) as a Kubernetes quantity.
+    pub(crate) fn byte_quantity(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
+        let s = self.string(node, path)?;
+        match units::parse_bytes(&s) {
+            Ok(0) => None,
+            Ok(b) => Some(Located::new(units::bytes_quantity(b), node.loc.clone())),
+            Err(msg) => {
+                self.msg(&node.loc, path, msg);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn duration(&mut self, node: &Node, path: &str) -> Option<Located<u64>> {
+        let s = self.string(node, path)?;
+        match units::parse_duration_ms(&s) {
+            Ok(ms) => Some(Located::new(ms, node.loc.clone())),
+            Err(msg) => {
+                self.msg(&node.loc, path, msg);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn unknown(&mut self, loc: &Location, path: &str, key: &str, known: &[&str]) {
         self.report.warn(
             Some(loc),
             format!("{path}.{key}"),
@@ -343,34 +401,13 @@ pub fn read_service(
 ) -> Option<Service> {
     let base = format!("services.{name}");
     let map = r.map(node, &base)?;
-    let mut svc = Service {
-        name: name.to_string(),
-        loc: key_loc.clone(),
-        image: None,
-        build: None,
-        ports: Vec::new(),
-        expose: Vec::new(),
-        environment: Vec::new(),
-        env_files: Vec::new(),
-        command: None,
-        entrypoint: None,
-        working_dir: None,
-        user: None,
-        restart: None,
-        labels: Vec::new(),
-        healthcheck: None,
-        replicas: None,
-        scale: None,
-        resources: Resources::default(),
-        container_name: None,
-        hostname: None,
-        volumes: Vec::new(),
-        skipped: Vec::new(),
-        extensions: IndexMap::new(),
-    };
+    let mut svc = Service::new(name, key_loc.clone());
+    let mut legacy = ResourceSet::default();
+    let mut legacy_set = Vec::new();
     for (key, entry) in map {
         let v = &entry.value;
         let path = format!("{base}.{key}");
+        svc.keys.push((key.clone(), entry.key_loc.clone()));
         match key.as_str() {
             "image" => svc.image = r.located_string(v, &path),
             "build" => svc.build = read_build(r, v, &path),
@@ -445,12 +482,114 @@ pub fn read_service(
                     }
                 }
             }
-            "labels" => {
-                svc.labels = r
-                    .list_or_dict(v, &path)
-                    .into_iter()
-                    .map(|(k, v, _)| (k, v.unwrap_or_default()))
-                    .collect();
+            "labels" => svc.labels = r.key_values(v, &path),
+            "annotations" => svc.annotations = r.key_values(v, &path),
+            "sysctls" => svc.sysctls = r.key_values(v, &path),
+            "depends_on" => svc.depends_on = read_depends_on(r, v, &path),
+            "links" => {
+                for (s, loc) in r.list(v, &path) {
+                    let (service, alias) = match s.split_once(':') {
+                        Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                        None => (s, None),
+                    };
+                    svc.links.push(Link {
+                        service,
+                        alias,
+                        loc,
+                    });
+                }
+            }
+            "secrets" => svc.secrets = read_file_refs(r, v, &path),
+            "configs" => svc.configs = read_file_refs(r, v, &path),
+            "extra_hosts" => svc.extra_hosts = read_extra_hosts(r, v, &path),
+            "dns" => svc.dns = r.located_list(v, &path),
+            "dns_search" => svc.dns_search = r.located_list(v, &path),
+            "dns_opt" => svc.dns_opt = r.located_list(v, &path),
+            "domainname" => svc.domainname = r.located_string(v, &path),
+            "cap_add" => svc.cap_add = r.located_list(v, &path),
+            "cap_drop" => svc.cap_drop = r.located_list(v, &path),
+            "security_opt" => svc.security_opt = r.located_list(v, &path),
+            "group_add" => svc.group_add = r.located_list(v, &path),
+            "privileged" => svc.privileged = r.located_bool(v, &path),
+            "read_only" => svc.read_only = r.located_bool(v, &path),
+            "init" => svc.init = r.located_bool(v, &path),
+            "tty" => svc.tty = r.located_bool(v, &path),
+            "stdin_open" => svc.stdin_open = r.located_bool(v, &path),
+            "shm_size" => svc.shm_size = r.byte_quantity(v, &path),
+            "pull_policy" => {
+                if let Some(s) = r.located_string(v, &path) {
+                    if PULL_POLICIES.contains(&s.value.as_str()) || s.value.starts_with("every_") {
+                        svc.pull_policy = Some(s);
+                    } else {
+                        r.err(v, &path, "always, never, missing, if_not_present, build, daily, weekly or every_<duration>");
+                    }
+                }
+            }
+            "platform" => svc.platform = r.located_string(v, &path),
+            "tmpfs" => {
+                for (spec, loc) in r.list(v, &path) {
+                    // `/path[:opt,opt]`, e.g. `/run:size=64m,mode=1777`.
+                    let (target, opts) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
+                    if !target.starts_with('/') {
+                        r.msg(&loc, &path, format!("`{target}` must be an absolute path"));
+                        continue;
+                    }
+                    let mut size = None;
+                    for o in opts.split(',') {
+                        if let Some(sz) = o.strip_prefix("size=") {
+                            match units::parse_bytes(sz) {
+                                Ok(b) => size = Some(units::bytes_quantity(b)),
+                                Err(msg) => r.msg(&loc, &path, msg),
+                            }
+                        }
+                    }
+                    svc.volumes.push(Mount {
+                        kind: MountKind::Tmpfs,
+                        source: None,
+                        target: target.to_string(),
+                        read_only: false,
+                        subpath: None,
+                        tmpfs_size: size,
+                        from_tmpfs_key: true,
+                        loc,
+                    });
+                }
+            }
+            "stop_grace_period" => svc.stop_grace_period_ms = r.duration(v, &path),
+            "networks" => svc.networks = read_service_networks(r, v, &path),
+            "network_mode" => svc.network_mode = r.located_string(v, &path),
+            "pid" => svc.pid = r.located_string(v, &path),
+            "ipc" => svc.ipc = r.located_string(v, &path),
+            "pre_start" => svc.pre_start = read_hooks(r, v, &path, true),
+            "post_start" => svc.post_start = read_hooks(r, v, &path, false),
+            "pre_stop" => svc.pre_stop = read_hooks(r, v, &path, false),
+            "gpus" => {
+                let devices = read_gpus(r, v, &path);
+                svc.deploy.devices.extend(devices);
+            }
+            "cpus" => {
+                if let Some(s) = r.string(v, &path) {
+                    match units::cpus_quantity(&s) {
+                        Ok(q) => legacy.cpus = q.map(|q| Located::new(q, v.loc.clone())),
+                        Err(msg) => r.msg(&v.loc, &path, msg),
+                    }
+                }
+                legacy_set.push("cpus");
+            }
+            "mem_limit" => {
+                legacy.memory = r.byte_quantity(v, &path);
+                legacy_set.push("mem_limit");
+            }
+            "mem_reservation" => {
+                if let Some(q) = r.byte_quantity(v, &path) {
+                    if svc.resources.reservations.memory.is_none() {
+                        svc.resources.reservations.memory = Some(q);
+                    }
+                }
+            }
+            "x-ferry" => {
+                svc.ferry = super::xferry::read_service(r, v, &path);
+                svc.extensions.insert(key.to_string(), v.clone());
             }
             "healthcheck" => svc.healthcheck = read_healthcheck(r, v, &path),
             "deploy" => read_deploy(r, v, &path, &mut svc),
@@ -469,16 +608,409 @@ pub fn read_service(
             k if k.starts_with("x-") => {
                 svc.extensions.insert(k.to_string(), v.clone());
             }
-            // Applied by the loader: the service is here because a profile of it is active.
-            "profiles" => {}
             k if SERVICE_KEYS.contains(&k) => svc.skipped.push(Skipped {
                 key: k.to_string(),
                 loc: entry.key_loc.clone(),
+                value: v
+                    .as_scalar()
+                    .filter(|_| !v.is_null())
+                    .map(|s| s.text.clone()),
             }),
             k => r.unknown(&entry.key_loc, &base, k, SERVICE_KEYS),
         }
     }
+    // `cpus` and `mem_limit` are the older spelling of deploy.resources.limits, which wins.
+    if svc.resources.limits.cpus.is_none() {
+        svc.resources.limits.cpus = legacy.cpus;
+    }
+    if svc.resources.limits.memory.is_none() {
+        svc.resources.limits.memory = legacy.memory;
+    }
+    let _ = legacy_set;
     Some(svc)
+}
+
+const PULL_POLICIES: &[&str] = &[
+    "always",
+    "never",
+    "missing",
+    "if_not_present",
+    "build",
+    "daily",
+    "weekly",
+    "refresh",
+];
+
+const DEPENDS_ON_KEYS: &[&str] = &["condition", "required", "restart"];
+
+fn read_depends_on(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<Dependency> {
+    match &v.value {
+        Value::Map(m) => {
+            let mut out = Vec::new();
+            for (name, e) in m {
+                let p = format!("{path}.{name}");
+                let mut dep = Dependency {
+                    service: name.clone(),
+                    condition: "service_started".into(),
+                    required: true,
+                    loc: e.key_loc.clone(),
+                };
+                if let Some(dm) = (!e.value.is_null()).then(|| r.map(&e.value, &p)).flatten() {
+                    for (k, de) in dm {
+                        let kp = format!("{p}.{k}");
+                        match k.as_str() {
+                            "condition" => {
+                                if let Some(c) = r.string(&de.value, &kp) {
+                                    if [
+                                        "service_started",
+                                        "service_healthy",
+                                        "service_completed_successfully",
+                                    ]
+                                    .contains(&c.as_str())
+                                    {
+                                        dep.condition = c;
+                                    } else {
+                                        r.err(&de.value, &kp, "service_started, service_healthy or service_completed_successfully");
+                                    }
+                                }
+                            }
+                            "required" => dep.required = r.boolean(&de.value, &kp).unwrap_or(true),
+                            "restart" => {
+                                r.boolean(&de.value, &kp);
+                            }
+                            k if k.starts_with("x-") => {}
+                            k => r.unknown(&de.key_loc, &p, k, DEPENDS_ON_KEYS),
+                        }
+                    }
+                }
+                out.push(dep);
+            }
+            out
+        }
+        _ => r
+            .list(v, path)
+            .into_iter()
+            .map(|(service, loc)| Dependency {
+                service,
+                condition: "service_started".into(),
+                required: true,
+                loc,
+            })
+            .collect(),
+    }
+}
+
+const FILE_REF_KEYS: &[&str] = &["source", "target", "uid", "gid", "mode"];
+
+fn read_file_refs(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<FileRef> {
+    let Some(items) = r.seq(v, path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match &item.value {
+            Value::Scalar(_) => {
+                if let Some(source) = r.string(item, &p) {
+                    out.push(FileRef {
+                        source,
+                        target: None,
+                        uid: None,
+                        gid: None,
+                        mode: None,
+                        loc: item.loc.clone(),
+                    });
+                }
+            }
+            Value::Map(m) => {
+                let mut f = FileRef {
+                    source: String::new(),
+                    target: None,
+                    uid: None,
+                    gid: None,
+                    mode: None,
+                    loc: item.loc.clone(),
+                };
+                for (k, e) in m {
+                    let kp = format!("{p}.{k}");
+                    let n = &e.value;
+                    match k.as_str() {
+                        "source" => f.source = r.string(n, &kp).unwrap_or_default(),
+                        "target" => f.target = r.string(n, &kp),
+                        "uid" => f.uid = r.located_string(n, &kp),
+                        "gid" => f.gid = r.located_string(n, &kp),
+                        "mode" => {
+                            if let Some(s) = r.string(n, &kp) {
+                                match parse_mode(&s) {
+                                    Some(m) => f.mode = Some(Located::new(m, n.loc.clone())),
+                                    None => r.err(n, &kp, "a file mode in octal such as 0440"),
+                                }
+                            }
+                        }
+                        k if k.starts_with("x-") => {}
+                        k => r.unknown(&e.key_loc, &p, k, FILE_REF_KEYS),
+                    }
+                }
+                if f.source.is_empty() {
+                    r.msg(
+                        &item.loc,
+                        &p,
+                        "needs `source`, the name of a top-level entry",
+                    );
+                } else {
+                    out.push(f);
+                }
+            }
+            Value::Seq(_) => r.err(item, &p, "a name or a mapping with `source`"),
+        }
+    }
+    out
+}
+
+/// A file mode: compose writes it in octal (`0440`, `440`) or as a decimal number YAML 1.1
+/// read from `0o440`; ferry reads digits as octal, as docker compose does.
+fn parse_mode(s: &str) -> Option<u32> {
+    let t = s.trim();
+    let t = t.strip_prefix("0o").unwrap_or(t);
+    let m = u32::from_str_radix(t, 8).ok()?;
+    (m <= 0o7777).then_some(m)
+}
+
+fn read_extra_hosts(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<HostEntry> {
+    let mut out = Vec::new();
+    match &v.value {
+        Value::Map(m) => {
+            for (host, e) in m {
+                let p = format!("{path}.{host}");
+                for (ip, loc) in r.list(&e.value, &p) {
+                    out.push(HostEntry {
+                        host: host.clone(),
+                        ip,
+                        loc,
+                    });
+                }
+            }
+        }
+        _ => {
+            for (s, loc) in r.list(v, path) {
+                // `host:ip`, `host=ip`; an IPv6 address may itself hold colons (`host:::1`,
+                // `host=[::1]`), so split at the first separator.
+                let split = s.find('=').or_else(|| s.find(':'));
+                match split {
+                    Some(i) => out.push(HostEntry {
+                        host: s[..i].to_string(),
+                        ip: s[i + 1..]
+                            .trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_string(),
+                        loc,
+                    }),
+                    None => r.msg(&loc, path, format!("`{s}` is not `HOST:IP` or `HOST=IP`")),
+                }
+            }
+        }
+    }
+    out
+}
+
+const SERVICE_NETWORK_KEYS: &[&str] = &[
+    "aliases",
+    "interface_name",
+    "ipv4_address",
+    "ipv6_address",
+    "link_local_ips",
+    "mac_address",
+    "driver_opts",
+    "priority",
+    "gw_priority",
+];
+
+fn read_service_networks(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<ServiceNetwork> {
+    match &v.value {
+        Value::Map(m) => {
+            let mut out = Vec::new();
+            for (name, e) in m {
+                let p = format!("{path}.{name}");
+                let mut net = ServiceNetwork {
+                    name: name.clone(),
+                    aliases: Vec::new(),
+                    skipped: Vec::new(),
+                    loc: e.key_loc.clone(),
+                };
+                if !e.value.is_null() {
+                    if let Some(nm) = r.map(&e.value, &p) {
+                        for (k, ne) in nm {
+                            let kp = format!("{p}.{k}");
+                            match k.as_str() {
+                                "aliases" => net.aliases = r.located_list(&ne.value, &kp),
+                                k if k.starts_with("x-") => {}
+                                k if SERVICE_NETWORK_KEYS.contains(&k) => {
+                                    net.skipped.push(Skipped {
+                                        key: k.to_string(),
+                                        loc: ne.key_loc.clone(),
+                                        value: ne.value.as_scalar().map(|s| s.text.clone()),
+                                    })
+                                }
+                                k => r.unknown(&ne.key_loc, &p, k, SERVICE_NETWORK_KEYS),
+                            }
+                        }
+                    }
+                }
+                out.push(net);
+            }
+            out
+        }
+        _ => r
+            .list(v, path)
+            .into_iter()
+            .map(|(name, loc)| ServiceNetwork {
+                name,
+                aliases: Vec::new(),
+                skipped: Vec::new(),
+                loc,
+            })
+            .collect(),
+    }
+}
+
+const HOOK_KEYS: &[&str] = &[
+    "command",
+    "user",
+    "privileged",
+    "working_dir",
+    "environment",
+];
+const PRE_START_KEYS: &[&str] = &[
+    "command",
+    "image",
+    "user",
+    "privileged",
+    "working_dir",
+    "environment",
+    "per_replica",
+];
+
+fn read_hooks(r: &mut Reader<'_>, v: &Node, path: &str, pre_start: bool) -> Vec<Hook> {
+    let Some(items) = r.seq(v, path) else {
+        return Vec::new();
+    };
+    let known = if pre_start { PRE_START_KEYS } else { HOOK_KEYS };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(m) = r.map(item, &p) else { continue };
+        let mut hook = Hook {
+            command: None,
+            image: None,
+            user: None,
+            privileged: false,
+            working_dir: None,
+            environment: Vec::new(),
+            skipped: Vec::new(),
+            loc: item.loc.clone(),
+        };
+        for (k, e) in m {
+            let kp = format!("{p}.{k}");
+            let n = &e.value;
+            match k.as_str() {
+                "command" => hook.command = r.command(n, &kp).map(|c| c.value),
+                "image" if pre_start => hook.image = r.string(n, &kp),
+                "user" => hook.user = r.located_string(n, &kp),
+                "privileged" => hook.privileged = r.boolean(n, &kp).unwrap_or(false),
+                "working_dir" => hook.working_dir = r.string(n, &kp),
+                "environment" => {
+                    for (name, value, loc) in r.list_or_dict(n, &kp) {
+                        hook.environment.retain(|e| e.name != name);
+                        hook.environment.push(EnvVar { name, value, loc });
+                    }
+                }
+                "per_replica" if pre_start => {
+                    if r.boolean(n, &kp) == Some(false) {
+                        hook.skipped.push(Skipped {
+                            key: "per_replica".into(),
+                            loc: e.key_loc.clone(),
+                            value: Some("false".into()),
+                        });
+                    }
+                }
+                k if k.starts_with("x-") => {}
+                k => r.unknown(&e.key_loc, &p, k, known),
+            }
+        }
+        if hook.command.is_none() && !pre_start {
+            r.msg(&item.loc, &p, "a hook needs `command`");
+            continue;
+        }
+        out.push(hook);
+    }
+    out
+}
+
+const DEVICE_KEYS: &[&str] = &["capabilities", "count", "device_ids", "driver", "options"];
+
+fn read_device(r: &mut Reader<'_>, item: &Node, p: &str, gpu: bool) -> Option<DeviceRequest> {
+    let m = r.map(item, p)?;
+    let mut d = DeviceRequest {
+        capabilities: if gpu { vec!["gpu".into()] } else { Vec::new() },
+        count: None,
+        device_ids: Vec::new(),
+        driver: None,
+        from_gpus: gpu,
+        loc: item.loc.clone(),
+    };
+    for (k, e) in m {
+        let kp = format!("{p}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "capabilities" => {
+                let caps: Vec<String> = r.list(n, &kp).into_iter().map(|(s, _)| s).collect();
+                for c in caps {
+                    if !d.capabilities.contains(&c) {
+                        d.capabilities.push(c);
+                    }
+                }
+            }
+            "count" => {
+                d.count = match n.as_scalar().map(|s| s.text.as_str()) {
+                    Some("all") => None,
+                    _ => r.uint(n, &kp),
+                }
+            }
+            "device_ids" => d.device_ids = r.list(n, &kp).into_iter().map(|(s, _)| s).collect(),
+            "driver" => d.driver = r.string(n, &kp),
+            "options" => {
+                r.list_or_dict(n, &kp);
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, p, k, DEVICE_KEYS),
+        }
+    }
+    if d.capabilities.is_empty() {
+        r.msg(&item.loc, p, "a device request needs `capabilities`");
+    }
+    Some(d)
+}
+
+fn read_gpus(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<DeviceRequest> {
+    match &v.value {
+        Value::Scalar(s) if s.text == "all" => vec![DeviceRequest {
+            capabilities: vec!["gpu".into()],
+            count: None,
+            device_ids: Vec::new(),
+            driver: None,
+            from_gpus: true,
+            loc: v.loc.clone(),
+        }],
+        Value::Seq(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| read_device(r, item, &format!("{path}[{i}]"), true))
+            .collect(),
+        _ => {
+            r.err(v, path, "`all` or a list of device requests");
+            Vec::new()
+        }
+    }
 }
 
 fn parse_restart(s: &str) -> Option<Restart> {
@@ -700,6 +1232,7 @@ fn read_healthcheck(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<Healthch
         interval_ms: None,
         timeout_ms: None,
         start_period_ms: None,
+        start_interval_ms: None,
         retries: None,
         disabled: false,
         loc: v.loc.clone(),
@@ -721,9 +1254,7 @@ fn read_healthcheck(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<Healthch
             "interval" => hc.interval_ms = duration(r),
             "timeout" => hc.timeout_ms = duration(r),
             "start_period" => hc.start_period_ms = duration(r),
-            "start_interval" => {
-                duration(r);
-            }
+            "start_interval" => hc.start_interval_ms = duration(r),
             "retries" => hc.retries = r.uint(n, &p),
             "disable" => hc.disabled = r.boolean(n, &p).unwrap_or(false),
             "test" => {
@@ -767,34 +1298,207 @@ fn read_healthcheck(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<Healthch
 }
 
 fn read_deploy(r: &mut Reader<'_>, v: &Node, path: &str, svc: &mut Service) {
+    if v.is_null() {
+        return;
+    }
     let Some(m) = r.map(v, path) else { return };
     for (k, e) in m {
         let p = format!("{path}.{k}");
         let n = &e.value;
+        svc.deploy.keys.push((k.clone(), e.key_loc.clone()));
         match k.as_str() {
             "replicas" => svc.replicas = r.uint(n, &p).map(|c| Located::new(c, n.loc.clone())),
             "resources" => {
                 let Some(rm) = r.map(n, &p) else { continue };
                 for (rk, re) in rm {
                     let rp = format!("{p}.{rk}");
-                    let set = match rk.as_str() {
-                        "limits" => &mut svc.resources.limits,
-                        "reservations" => &mut svc.resources.reservations,
+                    let (set, reservations) = match rk.as_str() {
+                        "limits" => (&mut svc.resources.limits, false),
+                        "reservations" => (&mut svc.resources.reservations, true),
                         k if k.starts_with("x-") => continue,
                         k => {
                             r.unknown(&re.key_loc, &p, k, &["limits", "reservations"]);
                             continue;
                         }
                     };
-                    read_resource_set(r, &re.value, &rp, set, &mut svc.skipped);
+                    read_resource_set(
+                        r,
+                        &re.value,
+                        &rp,
+                        set,
+                        &mut svc.skipped,
+                        reservations.then_some(&mut svc.deploy.devices),
+                    );
                 }
             }
+            "mode" => {
+                if let Some(mode) = r.located_string(n, &p) {
+                    if ["replicated", "global", "replicated-job", "global-job"]
+                        .contains(&mode.value.as_str())
+                    {
+                        svc.deploy.mode = Some(mode);
+                    } else {
+                        r.err(n, &p, "replicated, global, replicated-job or global-job");
+                    }
+                }
+            }
+            "endpoint_mode" => {
+                if let Some(mode) = r.located_string(n, &p) {
+                    if ["vip", "dnsrr"].contains(&mode.value.as_str()) {
+                        svc.deploy.endpoint_mode = Some(mode);
+                    } else {
+                        r.err(n, &p, "vip or dnsrr");
+                    }
+                }
+            }
+            "labels" => svc.deploy.labels = r.key_values(n, &p),
+            "restart_policy" => svc.deploy.restart_policy = read_restart_policy(r, n, &p),
+            "update_config" => svc.deploy.update_config = read_update_config(r, n, &p),
+            "rollback_config" => {
+                read_update_config(r, n, &p);
+                svc.deploy.rollback_config = Some(e.key_loc.clone());
+            }
+            "placement" => read_placement(r, n, &p, &mut svc.deploy.placement),
             k if k.starts_with("x-") => {}
-            k if DEPLOY_KEYS.contains(&k) => svc.skipped.push(Skipped {
-                key: format!("deploy.{k}"),
-                loc: e.key_loc.clone(),
-            }),
             k => r.unknown(&e.key_loc, path, k, DEPLOY_KEYS),
+        }
+    }
+}
+
+const RESTART_POLICY_KEYS: &[&str] = &["condition", "delay", "max_attempts", "window"];
+
+fn read_restart_policy(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<RestartPolicy> {
+    let m = r.map(v, path)?;
+    let mut rp = RestartPolicy {
+        condition: None,
+        max_attempts: None,
+        delay: None,
+        window: None,
+        loc: v.loc.clone(),
+    };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "condition" => {
+                if let Some(c) = r.located_string(n, &p) {
+                    if ["none", "on-failure", "any"].contains(&c.value.as_str()) {
+                        rp.condition = Some(c);
+                    } else {
+                        r.err(n, &p, "none, on-failure or any");
+                    }
+                }
+            }
+            "max_attempts" => {
+                rp.max_attempts = r.uint(n, &p).map(|v| Located::new(v, n.loc.clone()))
+            }
+            "delay" => {
+                r.duration(n, &p);
+                rp.delay = Some(e.key_loc.clone());
+            }
+            "window" => {
+                r.duration(n, &p);
+                rp.window = Some(e.key_loc.clone());
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, path, k, RESTART_POLICY_KEYS),
+        }
+    }
+    Some(rp)
+}
+
+const UPDATE_CONFIG_KEYS: &[&str] = &[
+    "parallelism",
+    "delay",
+    "failure_action",
+    "monitor",
+    "max_failure_ratio",
+    "order",
+];
+
+fn read_update_config(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<UpdateConfig> {
+    let m = r.map(v, path)?;
+    let mut u = UpdateConfig {
+        parallelism: None,
+        order: None,
+        delay: None,
+        monitor_ms: None,
+        failure_action: None,
+        max_failure_ratio: None,
+        loc: v.loc.clone(),
+    };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "parallelism" => u.parallelism = r.uint(n, &p),
+            "order" => {
+                if let Some(o) = r.located_string(n, &p) {
+                    if ["start-first", "stop-first"].contains(&o.value.as_str()) {
+                        u.order = Some(o);
+                    } else {
+                        r.err(n, &p, "start-first or stop-first");
+                    }
+                }
+            }
+            "delay" => {
+                r.duration(n, &p);
+                u.delay = Some(e.key_loc.clone());
+            }
+            "monitor" => u.monitor_ms = r.duration(n, &p),
+            "failure_action" => {
+                if let Some(a) = r.located_string(n, &p) {
+                    if ["continue", "pause", "rollback"].contains(&a.value.as_str()) {
+                        u.failure_action = Some(a);
+                    } else {
+                        r.err(n, &p, "continue, pause or rollback");
+                    }
+                }
+            }
+            "max_failure_ratio" => {
+                r.string(n, &p);
+                u.max_failure_ratio = Some(e.key_loc.clone());
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, path, k, UPDATE_CONFIG_KEYS),
+        }
+    }
+    Some(u)
+}
+
+const PLACEMENT_KEYS: &[&str] = &["constraints", "preferences", "max_replicas_per_node"];
+
+fn read_placement(r: &mut Reader<'_>, v: &Node, path: &str, out: &mut Placement) {
+    let Some(m) = r.map(v, path) else { return };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "constraints" => out.constraints = r.located_list(n, &p),
+            "preferences" => {
+                let Some(items) = r.seq(n, &p) else { continue };
+                for (i, item) in items.iter().enumerate() {
+                    let ip = format!("{p}[{i}]");
+                    let Some(pm) = r.map(item, &ip) else { continue };
+                    for (pk, pe) in pm {
+                        match pk.as_str() {
+                            "spread" => {
+                                if let Some(s) =
+                                    r.located_string(&pe.value, &format!("{ip}.spread"))
+                                {
+                                    out.preferences.push(s);
+                                }
+                            }
+                            k => r.unknown(&pe.key_loc, &ip, k, &["spread"]),
+                        }
+                    }
+                }
+            }
+            "max_replicas_per_node" => {
+                out.max_replicas_per_node = r.uint(n, &p).map(|v| Located::new(v, n.loc.clone()))
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, path, k, PLACEMENT_KEYS),
         }
     }
 }
@@ -805,6 +1509,7 @@ fn read_resource_set(
     path: &str,
     set: &mut ResourceSet,
     skipped: &mut Vec<Skipped>,
+    mut devices: Option<&mut Vec<DeviceRequest>>,
 ) {
     let Some(m) = r.map(v, path) else { return };
     for (k, e) in m {
@@ -830,12 +1535,24 @@ fn read_resource_set(
                     }
                 }
             }
+            "devices" if devices.is_some() => {
+                if let Some(items) = r.seq(n, &p) {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(d) = read_device(r, item, &format!("{p}[{i}]"), false) {
+                            if let Some(out) = devices.as_mut() {
+                                out.push(d);
+                            }
+                        }
+                    }
+                }
+            }
             "pids" | "devices" | "generic_resources" => skipped.push(Skipped {
                 key: p
                     .trim_start_matches("services.")
                     .split_once('.')
                     .map_or(p.clone(), |(_, rest)| rest.to_string()),
                 loc: e.key_loc.clone(),
+                value: n.as_scalar().map(|s| s.text.clone()),
             }),
             k if k.starts_with("x-") => {}
             k => r.unknown(
@@ -872,6 +1589,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                     read_only: m.read_only,
                     subpath: None,
                     tmpfs_size: None,
+                    from_tmpfs_key: false,
                     loc: item.loc.clone(),
                 }),
                 Err(e) => {
@@ -888,6 +1606,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                 read_only: false,
                 subpath: None,
                 tmpfs_size: None,
+                from_tmpfs_key: false,
                 loc: item.loc.clone(),
             };
             let mut kind = None;
@@ -959,6 +1678,200 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
     }
 }
 
+/// Top-level `secrets`, `configs`, `networks` and `x-ferry`; the loader calls this for those
+/// keys.
+pub fn read_top_level(
+    r: &mut Reader<'_>,
+    key: &str,
+    node: &Node,
+    top: &mut TopLevel,
+    ctx: &ServiceContext<'_>,
+) {
+    if key == "x-ferry" {
+        top.ferry = super::xferry::read_project(r, node, key);
+        return;
+    }
+    if node.is_null() {
+        return;
+    }
+    let Some(m) = r.map(node, key) else { return };
+    for (name, e) in m {
+        match key {
+            "secrets" | "configs" => {
+                let def = read_file_object(r, key, name, &e.key_loc, &e.value, ctx);
+                if key == "secrets" {
+                    top.secrets.insert(name.clone(), def);
+                } else {
+                    top.configs.insert(name.clone(), def);
+                }
+            }
+            "networks" => {
+                let def = read_network(r, name, &e.key_loc, &e.value);
+                top.networks.insert(name.clone(), def);
+            }
+            _ => {}
+        }
+    }
+}
+
+const SECRET_KEYS: &[&str] = &[
+    "name",
+    "environment",
+    "file",
+    "external",
+    "labels",
+    "driver",
+    "driver_opts",
+    "template_driver",
+];
+const CONFIG_KEYS: &[&str] = &[
+    "name",
+    "content",
+    "environment",
+    "file",
+    "external",
+    "labels",
+    "template_driver",
+];
+
+fn read_file_object(
+    r: &mut Reader<'_>,
+    section: &str,
+    name: &str,
+    key_loc: &Location,
+    v: &Node,
+    ctx: &ServiceContext<'_>,
+) -> FileObjectDef {
+    let path = format!("{section}.{name}");
+    let known = if section == "secrets" {
+        SECRET_KEYS
+    } else {
+        CONFIG_KEYS
+    };
+    let mut def = FileObjectDef {
+        name: name.to_string(),
+        loc: key_loc.clone(),
+        source: FileSource::Missing,
+        real_name: None,
+        skipped: Vec::new(),
+    };
+    let Some(m) = (!v.is_null()).then(|| r.map(v, &path)).flatten() else {
+        return def;
+    };
+    let mut sources = 0;
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "file" => {
+                sources += 1;
+                if let Some(f) = r.located_string(n, &p) {
+                    def.source = FileSource::File(f);
+                }
+            }
+            "content" if section == "configs" => {
+                sources += 1;
+                if let Some(c) = r.string(n, &p) {
+                    def.source = FileSource::Content(Located::new(Sensitive(c), n.loc.clone()));
+                }
+            }
+            "environment" => {
+                sources += 1;
+                if let Some(var) = r.located_string(n, &p) {
+                    let value = (ctx.lookup)(&var.value).map(Sensitive);
+                    def.source = FileSource::Environment(var, value);
+                }
+            }
+            "external" => {
+                let ext = match &n.value {
+                    Value::Map(em) => {
+                        if let Some(en) = em.get("name") {
+                            def.real_name = r.string(&en.value, &format!("{p}.name"));
+                        }
+                        true
+                    }
+                    _ => r.boolean(n, &p).unwrap_or(false),
+                };
+                if ext {
+                    sources += 1;
+                    def.source = FileSource::External;
+                }
+            }
+            "name" => def.real_name = r.string(n, &p),
+            k if k.starts_with("x-") => {}
+            k if known.contains(&k) => def.skipped.push(Skipped {
+                key: k.to_string(),
+                loc: e.key_loc.clone(),
+                value: n.as_scalar().map(|s| s.text.clone()),
+            }),
+            k => r.unknown(&e.key_loc, &path, k, known),
+        }
+    }
+    if sources > 1 {
+        r.msg(
+            key_loc,
+            &path,
+            if section == "secrets" {
+                "give only one of `file`, `environment` and `external`"
+            } else {
+                "give only one of `file`, `content`, `environment` and `external`"
+            },
+        );
+    }
+    def
+}
+
+const NETWORK_KEYS: &[&str] = &[
+    "name",
+    "driver",
+    "driver_opts",
+    "ipam",
+    "external",
+    "internal",
+    "enable_ipv4",
+    "enable_ipv6",
+    "attachable",
+    "labels",
+];
+
+fn read_network(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) -> NetworkDef {
+    let path = format!("networks.{name}");
+    let mut def = NetworkDef {
+        name: name.to_string(),
+        loc: key_loc.clone(),
+        external: false,
+        internal: false,
+        skipped: Vec::new(),
+    };
+    let Some(m) = (!v.is_null()).then(|| r.map(v, &path)).flatten() else {
+        return def;
+    };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        let n = &e.value;
+        match k.as_str() {
+            "external" => {
+                def.external = match &n.value {
+                    Value::Map(_) => true,
+                    _ => r.boolean(n, &p).unwrap_or(false),
+                }
+            }
+            "internal" => def.internal = r.boolean(n, &p).unwrap_or(false),
+            "name" => {
+                r.string(n, &p);
+            }
+            k if k.starts_with("x-") => {}
+            k if NETWORK_KEYS.contains(&k) => def.skipped.push(Skipped {
+                key: k.to_string(),
+                loc: e.key_loc.clone(),
+                value: n.as_scalar().map(|s| s.text.clone()),
+            }),
+            k => r.unknown(&e.key_loc, &path, k, NETWORK_KEYS),
+        }
+    }
+    def
+}
+
 pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) -> VolumeDef {
     let path = format!("volumes.{name}");
     let mut def = VolumeDef {
@@ -966,6 +1879,9 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
         loc: key_loc.clone(),
         external: false,
         real_name: None,
+        labels: Vec::new(),
+        ferry: Default::default(),
+        keys: Vec::new(),
         skipped: Vec::new(),
     };
     if v.is_null() {
@@ -974,7 +1890,10 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
     let Some(m) = r.map(v, &path) else { return def };
     for (k, e) in m {
         let p = format!("{path}.{k}");
+        def.keys.push((k.clone(), e.key_loc.clone()));
         match k.as_str() {
+            "labels" => def.labels = r.key_values(&e.value, &p),
+            "x-ferry" => def.ferry = super::xferry::read_volume(r, &e.value, &p),
             "external" => {
                 def.external = match &e.value.value {
                     Value::Map(_) => true,
@@ -986,6 +1905,7 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
             k if VOLUME_KEYS.contains(&k) => def.skipped.push(Skipped {
                 key: k.to_string(),
                 loc: e.key_loc.clone(),
+                value: e.value.as_scalar().map(|s| s.text.clone()),
             }),
             k => r.unknown(&e.key_loc, &path, k, VOLUME_KEYS),
         }

@@ -418,6 +418,7 @@ mod tests {
                 .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
                 .collect(),
             apply_order: Vec::new(),
+            sensitive: Default::default(),
         }
     }
 

@@ -7,7 +7,7 @@ pub mod templates;
 
 use crate::compose::Project;
 use crate::error::{Error, Report, Result};
-use crate::translate::Object;
+use crate::translate::{ExtraFile, Kustomize, Object};
 use crate::yaml;
 use minijinja::Value as JValue;
 use serde_json::Value as J;
@@ -16,11 +16,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The rendered output: relative path → bytes, in path order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Tree {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Object files of the base in apply order (kind, then name) for `--stdout`.
     pub apply_order: Vec<String>,
+    /// Files holding secret material (read by a kustomize secretGenerator): written as they are
+    /// (no header), but never shown in terminal output, diffs or logs.
+    pub sensitive: std::collections::BTreeSet<String>,
+}
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .field("apply_order", &self.apply_order)
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
 }
 
 /// Options that change how the output is rendered.
@@ -184,6 +197,8 @@ fn render_extra<'a>(
 pub fn render(
     project: &Project,
     objects: &[Object],
+    kustomize: &Kustomize,
+    extra: &[ExtraFile],
     compose: &J,
     opts: &RenderOptions,
     report: &mut Report,
@@ -290,12 +305,41 @@ pub fn render(
         .env
         .get_template(tname)
         .map_err(|e| templates::render_error(tname, &e))?;
+    let generators: Vec<J> = kustomize
+        .secret_generators
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "name": g.name,
+                "files": g.files.iter().map(|(k, p)| format!("{k}={p}")).collect::<Vec<_>>(),
+                "options": { "labels": g.labels },
+            })
+        })
+        .collect();
     let text = tmpl
-        .render(minijinja::context! { header => header.clone(), resources => resources, project => project_v.clone() })
+        .render(minijinja::context! {
+            header => header.clone(),
+            resources => resources,
+            project => project_v.clone(),
+            namespace => kustomize.namespace.clone(),
+            secret_generators => JValue::from(minijinja::value::Serde(&generators)),
+        })
         .map_err(|e| templates::render_error(tname, &e))?;
     check_rendered(tname, &text, false)?;
     tree.files
         .insert(KUSTOMIZATION.to_string(), text.into_bytes());
+    for f in extra {
+        if tree.files.contains_key(&f.path) {
+            return Err(Error::Usage(format!(
+                "`{}` would be written twice; rename the object or secret that makes it",
+                f.path
+            )));
+        }
+        tree.files.insert(f.path.clone(), f.bytes.clone());
+        if f.sensitive {
+            tree.sensitive.insert(f.path.clone());
+        }
+    }
 
     for name in &opts.overlays {
         if !overlay::valid_name(name) {
@@ -314,6 +358,10 @@ pub fn render(
         tree.apply_order = tree
             .apply_order
             .iter()
+            .map(|p| format!("{BASE_DIR}/{p}"))
+            .collect();
+        tree.sensitive = std::mem::take(&mut tree.sensitive)
+            .into_iter()
             .map(|p| format!("{BASE_DIR}/{p}"))
             .collect();
     }
@@ -339,7 +387,11 @@ pub fn render(
     }
     // Every generated file starts with the header, whatever a user's template does: it is how
     // `convert` tells its own files from the user's (see src/output).
-    for text in tree.files.values_mut() {
+    for (path, text) in tree.files.iter_mut() {
+        // Secret files are kustomize inputs, kept byte for byte.
+        if tree.sensitive.contains(path) {
+            continue;
+        }
         if !text.starts_with(HEADER_PREFIX.as_bytes()) {
             let mut with = format!("{header}\n").into_bytes();
             with.append(text);

@@ -1,8 +1,8 @@
 //! `env_file` → a ConfigMap consumed with `envFrom`.
 
-use super::workload::{escape_dollars, PodParts};
-use super::{metadata, Object};
-use crate::compose::{Project, Service};
+use super::pod::{escape_dollars, ContainerParts};
+use super::{metadata, Ctx, Object};
+use crate::compose::Service;
 use crate::error::Report;
 use crate::names;
 use serde_json::{json, Map, Value};
@@ -16,11 +16,12 @@ pub fn valid_configmap_key(k: &str) -> bool {
 }
 
 pub fn env_configmap(
-    project: &Project,
+    ctx: &Ctx<'_>,
     svc: &Service,
-    pod: &mut PodParts,
+    pod: &mut ContainerParts,
     report: &mut Report,
 ) -> Option<Object> {
+    let project = ctx.project;
     if svc.env_files.is_empty() {
         return None;
     }
@@ -54,13 +55,24 @@ pub fn env_configmap(
     let name = names::derived(&svc.name, "env");
     pod.env_from
         .push(json!({ "configMapRef": { "name": name } }));
+    for ef in &svc.env_files {
+        report.converted(
+            Some(&ef.path.loc),
+            format!("services.{}.env_file", svc.name),
+            format!("ConfigMap/{name}, consumed with envFrom"),
+        );
+    }
+    let mut md = metadata(project, &name, Some(&svc.name));
+    if let Some(m) = md.as_object_mut() {
+        ctx.namespace_into(m);
+    }
     Some(Object {
         kind: "ConfigMap".into(),
         name: name.clone(),
         value: json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": metadata(project, &name, Some(&svc.name)),
+            "metadata": md,
             "data": Value::Object(cm),
         }),
         service: Some(svc.name.clone()),

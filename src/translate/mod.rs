@@ -1,18 +1,39 @@
-//! Translate: the canonical compose [`Project`] to Kubernetes objects, plus a [`Report`] of every
-//! key that did not become something in Kubernetes. One module per concern.
+//! Translate: the canonical compose [`Project`] to Kubernetes objects, plus a [`Report`] of what
+//! became of every key. One module per concern:
+//!
+//! - `settings`: `x-ferry` and Kompose's `kompose.*` labels, resolved per service;
+//! - `workload`: the kind (Deployment, StatefulSet, DaemonSet, Job, CronJob) and rollouts;
+//! - `pod`, `probes`, `scheduling`: the pod template;
+//! - `service`, `ingress`: how the service is reached;
+//! - `storage`: volumes and bind mounts; `config`: env files; `secrets`: secrets and configs;
+//! - `network`: NetworkPolicies; `autoscale`: HorizontalPodAutoscalers;
+//! - `report`: the reasons for keys ferry does not convert, and the grouped report.
 
+mod autoscale;
 mod config;
+mod ingress;
+mod network;
+mod pod;
+mod probes;
+pub mod report;
+mod scheduling;
+mod secrets;
 mod service;
+pub mod settings;
 mod storage;
 mod workload;
 
-pub use workload::escape_dollars;
+pub use pod::escape_dollars;
+pub use storage::BindMounts;
 
 use crate::compose::{Project, Service};
 use crate::error::{Error, Location, Report, Result};
 use crate::names;
+use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use settings::Settings;
+use std::collections::{BTreeMap, BTreeSet};
+use workload::Plan;
 
 /// One Kubernetes object, ready to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,16 +48,64 @@ pub struct Object {
     pub origin: String,
 }
 
+/// A file written beside the manifests that is not an object.
+#[derive(Clone, PartialEq)]
+pub struct ExtraFile {
+    /// Relative to the output directory.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// Secret material: never shown in terminal output, diffs or logs.
+    pub sensitive: bool,
+}
+
+impl std::fmt::Debug for ExtraFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtraFile")
+            .field("path", &self.path)
+            .field("bytes", &format!("<{} bytes>", self.bytes.len()))
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
+}
+
+/// A kustomize `secretGenerator` entry: the Secret is made from files when the kustomization is
+/// built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretGenerator {
+    pub name: String,
+    /// (key in the Secret, file relative to the kustomization).
+    pub files: Vec<(String, String)>,
+    pub labels: Map<String, Value>,
+}
+
+/// What goes into `kustomization.yaml` besides the resources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Kustomize {
+    pub namespace: Option<String>,
+    pub secret_generators: Vec<SecretGenerator>,
+}
+
 /// Everything translate produces.
 #[derive(Debug, Clone)]
 pub struct Translation {
     pub objects: Vec<Object>,
     pub report: Report,
+    pub kustomize: Kustomize,
+    pub files: Vec<ExtraFile>,
 }
 
-/// Options that change what translate produces.
+/// Options that change what translate produces (the `convert` flags).
 #[derive(Debug, Clone, Default)]
-pub struct TranslateOptions {}
+pub struct TranslateOptions {
+    /// `--network-policies`: a NetworkPolicy per compose network.
+    pub network_policies: bool,
+    /// `--volume-size`: the size of claims that say nothing else (a Kubernetes quantity).
+    pub volume_size: Option<String>,
+    /// `--bind-mounts`.
+    pub bind_mounts: BindMounts,
+    /// `--namespace`.
+    pub namespace: Option<String>,
+}
 
 /// `app.kubernetes.io/*` labels for a service's objects.
 pub(crate) fn labels(project: &Project, service: Option<&str>) -> Map<String, Value> {
@@ -63,20 +132,92 @@ pub(crate) fn metadata(project: &Project, name: &str, service: Option<&str>) -> 
     json!({ "name": name, "labels": labels(project, service) })
 }
 
-/// Report keys a service has that this version does not convert.
-fn report_skipped(svc: &Service, report: &mut Report) {
-    for s in &svc.skipped {
-        let why = match s.key.as_str() {
-            "depends_on" => {
-                "not needed on Kubernetes: pods start in any order, and a pod whose dependency is not up yet fails and is restarted until it answers"
-            }
-            _ => "not converted yet",
-        };
-        report.not_converted(
-            Some(&s.loc),
-            format!("services.{}.{}", svc.name, s.key),
-            why,
-        );
+fn name_part_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A label or annotation key: `[prefix/]name` (prefix a DNS subdomain).
+pub(crate) fn valid_qualified_name(k: &str) -> bool {
+    match k.split_once('/') {
+        Some((prefix, name)) => {
+            !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        && l.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                })
+                && name_part_ok(name)
+        }
+        None => name_part_ok(k),
+    }
+}
+
+pub(crate) fn valid_label_value(v: &str) -> bool {
+    v.is_empty() || name_part_ok(v)
+}
+
+/// What every module can ask about the project while translating.
+pub struct Ctx<'a> {
+    pub project: &'a Project,
+    pub opts: &'a TranslateOptions,
+    settings: IndexMap<String, Settings>,
+    plans: IndexMap<String, Plan>,
+    /// Service → the service whose pod it runs in.
+    owners: IndexMap<String, String>,
+    referenced: BTreeSet<String>,
+    /// Alias (as a Kubernetes name) → the first pod owner it names.
+    aliases: BTreeMap<String, String>,
+    namespace: Option<String>,
+    network_policies: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn settings(&self, service: &str) -> &Settings {
+        &self.settings[service]
+    }
+
+    pub fn plan(&self, service: &str) -> &Plan {
+        &self.plans[service]
+    }
+
+    /// The service whose pod this one runs in (itself, unless `network_mode: service:…` or
+    /// `kompose.service.group`).
+    pub fn pod_owner(&self, service: &str) -> &'a Service {
+        let owner = self.owners.get(service).map_or(service, String::as_str);
+        self.project
+            .services
+            .get(owner)
+            .or_else(|| self.project.services.get(service))
+            .expect("pod owners are services")
+    }
+
+    /// Other services name this one (depends_on, links, or its name in their environment).
+    pub fn referenced(&self, service: &str) -> bool {
+        self.referenced.contains(service)
+    }
+
+    pub fn alias_owner(&self, alias: &str) -> Option<&str> {
+        self.aliases.get(alias).map(String::as_str)
+    }
+
+    pub fn network_policies(&self) -> bool {
+        self.network_policies
+    }
+
+    /// Put the namespace (if any) into an object's metadata.
+    pub fn namespace_into(&self, md: &mut Map<String, Value>) {
+        if let Some(ns) = &self.namespace {
+            md.insert("namespace".into(), json!(ns));
+        }
     }
 }
 
@@ -103,7 +244,246 @@ fn check_collisions<'a>(
     errors
 }
 
-pub fn translate(project: &Project, _opts: &TranslateOptions) -> Result<Translation> {
+/// Which pod each service runs in: `network_mode: service:X` and `kompose.service.group`.
+fn pod_owners(
+    project: &Project,
+    settings: &IndexMap<String, Settings>,
+    errors: &mut Vec<Error>,
+) -> IndexMap<String, String> {
+    let mut direct: IndexMap<String, String> = IndexMap::new();
+    let mut groups: IndexMap<String, String> = IndexMap::new();
+    for svc in project.services.values() {
+        if let Some(nm) = &svc.network_mode {
+            if let Some(target) = nm.value.strip_prefix("service:") {
+                if project.services.contains_key(target) {
+                    direct.insert(svc.name.clone(), target.to_string());
+                } else {
+                    errors.push(Error::invalid(
+                        &nm.loc,
+                        format!(
+                            "services.{}.network_mode: refers to the service `{target}`, which does not exist",
+                            svc.name
+                        ),
+                    ));
+                }
+                continue;
+            }
+        }
+        if let Some(g) = &settings[&svc.name].group {
+            match groups.get(&g.value) {
+                Some(first) => {
+                    direct.insert(svc.name.clone(), first.clone());
+                }
+                None => {
+                    groups.insert(g.value.clone(), svc.name.clone());
+                }
+            }
+        }
+    }
+    let mut owners = IndexMap::new();
+    for svc in project.services.values() {
+        let mut cur = svc.name.clone();
+        let mut seen = vec![cur.clone()];
+        while let Some(next) = direct.get(&cur) {
+            if seen.contains(next) {
+                errors.push(Error::invalid(
+                    &svc.loc,
+                    format!(
+                        "services.{}: `network_mode: service:…` goes round in a circle ({} → {next})",
+                        svc.name,
+                        seen.join(" → ")
+                    ),
+                ));
+                break;
+            }
+            seen.push(next.clone());
+            cur = next.clone();
+        }
+        owners.insert(svc.name.clone(), cur);
+    }
+    owners
+}
+
+/// True when `value` names `host` the way a connection setting does: the whole value
+/// (`DB_HOST=db`), a URL's host (`postgres://db:5432`, `redis://user@cache`), or `host:port`.
+fn names_host(value: &str, host: &str) -> bool {
+    let v = value.trim();
+    if v.eq_ignore_ascii_case(host) {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let is_host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut start = 0;
+    while let Some(i) = lower[start..].find(&host) {
+        let at = start + i;
+        let end = at + host.len();
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        let bounded =
+            before.is_none_or(|c| !is_host_char(c)) && after.is_none_or(|c| !is_host_char(c));
+        let url_host = lower[..at].ends_with("://") || before == Some('@');
+        let with_port =
+            after == Some(':') && lower[end + 1..].starts_with(|c: char| c.is_ascii_digit());
+        if bounded && (url_host || with_port) {
+            return true;
+        }
+        start = end;
+    }
+    false
+}
+
+/// Services other services name: in `depends_on` (to be started or healthy), `links`, or as a
+/// host in their environment.
+fn referenced(project: &Project) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for svc in project.services.values() {
+        for d in svc
+            .depends_on
+            .iter()
+            .filter(|d| d.condition != "service_completed_successfully")
+        {
+            out.insert(d.service.clone());
+        }
+        for l in &svc.links {
+            out.insert(l.service.clone());
+        }
+        let values: Vec<&str> = svc
+            .environment
+            .iter()
+            .filter_map(|e| e.value.as_deref())
+            .chain(
+                svc.env_files
+                    .iter()
+                    .flat_map(|f| f.entries.iter().map(|(_, v)| v.as_str())),
+            )
+            .collect();
+        for other in project.services.keys() {
+            if *other != svc.name && values.iter().any(|v| names_host(v, other)) {
+                out.insert(other.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Keys of a service that runs in another's pod and that only the pod's owner sets.
+fn report_member(svc: &Service, owner: &Service, report: &mut Report) {
+    for (k, loc) in &svc.keys {
+        if k == "deploy" {
+            for (dk, dloc) in &svc.deploy.keys {
+                if dk == "resources" {
+                    continue;
+                }
+                report.not_converted(
+                    Some(dloc),
+                    format!("services.{}.deploy.{dk}", svc.name),
+                    format!("`{}` runs as a container in the pod of `{}`; the pod's settings come from `{}`", svc.name, owner.name, owner.name),
+                );
+            }
+            continue;
+        }
+        if pod::POD_LEVEL_KEYS.contains(&k.as_str()) {
+            report.not_converted(
+                Some(loc),
+                format!("services.{}.{k}", svc.name),
+                format!("`{}` runs as a container in the pod of `{}`; the pod's settings come from `{}`", svc.name, owner.name, owner.name),
+            );
+        }
+    }
+}
+
+fn report_skipped(svc: &Service, report: &mut Report) {
+    for s in &svc.skipped {
+        let (sev, why) = report::skipped_reason(s);
+        report.push(
+            sev,
+            Some(&s.loc),
+            format!("services.{}.{}", svc.name, s.key),
+            why,
+        );
+    }
+    for h in svc.pre_start.iter() {
+        for s in &h.skipped {
+            report.warn(
+                Some(&s.loc),
+                format!("services.{}.pre_start", svc.name),
+                "an init container runs in every pod, so `per_replica: false` cannot hold with several replicas",
+            );
+        }
+    }
+}
+
+fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
+    let wait = ctx
+        .settings(&svc.name)
+        .wait_for
+        .as_ref()
+        .is_some_and(|w| w.value);
+    for d in &svc.depends_on {
+        let k = format!("services.{}.depends_on", svc.name);
+        if !ctx.project.services.contains_key(&d.service) {
+            if d.required {
+                report.not_converted(
+                    Some(&d.loc),
+                    k,
+                    format!("`{}` is not a service of this project", d.service),
+                );
+            } else {
+                report.ignored(
+                    Some(&d.loc),
+                    k,
+                    format!("`{}` is optional and not in the project", d.service),
+                );
+            }
+            continue;
+        }
+        if wait && d.condition == "service_completed_successfully" {
+            report.not_converted(
+                Some(&d.loc),
+                k,
+                format!("`{}` must complete first; an init container can only wait until a service answers on the network, so none waits for it", d.service),
+            );
+        } else if wait {
+            report.converted(
+                Some(&d.loc),
+                k,
+                format!(
+                    "an init container waits for `{}` (x-ferry waitFor)",
+                    d.service
+                ),
+            );
+        } else {
+            report.ignored(
+                Some(&d.loc),
+                k,
+                "not needed on Kubernetes: pods start in any order, and a pod whose dependency is not up yet fails and is restarted until it answers (`x-ferry: {waitFor: true}` waits with an init container)",
+            );
+        }
+    }
+    for l in &svc.links {
+        let k = format!("services.{}.links", svc.name);
+        if !ctx.project.services.contains_key(&l.service) {
+            report.not_converted(
+                Some(&l.loc),
+                k,
+                format!("`{}` is not a service of this project", l.service),
+            );
+        } else if l.alias.is_none() {
+            report.converted(
+                Some(&l.loc),
+                k,
+                format!(
+                    "`{}` resolves through Service/{}",
+                    l.service,
+                    names::dns_label(&ctx.pod_owner(&l.service).name)
+                ),
+            );
+        }
+    }
+}
+
+pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translation> {
     let mut errors = check_collisions(
         "services",
         project.services.values().map(|s| (s.name.as_str(), &s.loc)),
@@ -112,25 +492,136 @@ pub fn translate(project: &Project, _opts: &TranslateOptions) -> Result<Translat
         "volumes",
         project.volumes.values().map(|v| (v.name.as_str(), &v.loc)),
     ));
+    errors.extend(check_collisions(
+        "secrets",
+        project
+            .top
+            .secrets
+            .values()
+            .map(|v| (v.name.as_str(), &v.loc)),
+    ));
+    errors.extend(check_collisions(
+        "configs",
+        project
+            .top
+            .configs
+            .values()
+            .map(|v| (v.name.as_str(), &v.loc)),
+    ));
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
     let mut report = Report::default();
-    let mut objects = Vec::new();
     for (key, loc) in &project.unconverted {
-        report.not_converted(Some(loc), key.clone(), "not converted yet");
+        let (sev, why) = report::top_level_reason(key);
+        report.push(sev, Some(loc), key.clone(), why);
     }
-    for v in project.volumes.values() {
-        for s in &v.skipped {
-            report.not_converted(
-                Some(&s.loc),
-                format!("volumes.{}.{}", v.name, s.key),
-                "not converted yet",
-            );
+    let mut errors = Vec::new();
+    let mut all_settings = IndexMap::new();
+    for svc in project.services.values() {
+        match settings::resolve(svc, &mut report) {
+            Ok(s) => {
+                all_settings.insert(svc.name.clone(), s);
+            }
+            Err(e) => {
+                errors.extend(e);
+                all_settings.insert(svc.name.clone(), Settings::default());
+            }
         }
     }
-    objects.extend(storage::claims(project, &mut report));
-    let mut errors = Vec::new();
+    let owners = pod_owners(project, &all_settings, &mut errors);
+    if let Some(e) = Error::from_many(std::mem::take(&mut errors)) {
+        return Err(e);
+    }
+    let plans: IndexMap<String, Plan> = project
+        .services
+        .values()
+        .map(|s| (s.name.clone(), workload::plan(s, &all_settings[&s.name])))
+        .collect();
+    let namespace = opts.namespace.clone().or_else(|| {
+        project
+            .top
+            .ferry
+            .namespace
+            .as_ref()
+            .map(|n| n.value.clone())
+    });
+    let mut aliases = BTreeMap::new();
+    for svc in project.services.values() {
+        let owner = owners[&svc.name].clone();
+        let names_of = svc
+            .networks
+            .iter()
+            .flat_map(|n| n.aliases.iter().map(|a| a.value.clone()))
+            .chain(svc.container_name.iter().map(|c| c.value.clone()));
+        for a in names_of {
+            aliases.entry(names::dns_label(&a)).or_insert(owner.clone());
+        }
+    }
+    let ctx = Ctx {
+        project,
+        opts,
+        settings: all_settings,
+        plans,
+        owners,
+        referenced: referenced(project),
+        aliases,
+        namespace: namespace.clone(),
+        network_policies: opts.network_policies
+            || project
+                .top
+                .ferry
+                .network_policies
+                .as_ref()
+                .is_some_and(|n| n.value),
+    };
+    let mut objects = Vec::new();
+    if let Some(ns) = &namespace {
+        objects.push(Object {
+            kind: "Namespace".into(),
+            name: ns.clone(),
+            value: json!({
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": { "name": ns, "labels": labels(project, None) },
+            }),
+            service: None,
+            origin: "--namespace".into(),
+        });
+    }
+    if let Some(f) = &project.top.ferry.loc {
+        let tf = &project.top.ferry;
+        for (set, k, what) in [
+            (
+                tf.namespace.as_ref().map(|n| &n.loc),
+                "namespace",
+                "the Namespace and every object's namespace (unless --namespace)",
+            ),
+            (
+                tf.volume_size.as_ref().map(|n| &n.loc),
+                "volumeSize",
+                "the size of claims that say nothing else (unless --volume-size)",
+            ),
+            (
+                tf.storage_class.as_ref().map(|n| &n.loc),
+                "storageClass",
+                "the storage class of claims that say nothing else",
+            ),
+            (
+                tf.network_policies.as_ref().map(|n| &n.loc),
+                "networkPolicies",
+                "NetworkPolicies per compose network",
+            ),
+        ] {
+            if let Some(loc) = set {
+                report.converted(Some(loc), format!("x-ferry.{k}"), what);
+            }
+        }
+        let _ = f;
+    }
+    let made = secrets::objects(&ctx, &mut report)?;
+    objects.extend(made.objects);
+    objects.extend(storage::claims(&ctx, &mut report));
     for svc in project.services.values() {
         let k8s_name = names::dns_label(&svc.name);
         if k8s_name != svc.name {
@@ -144,21 +635,141 @@ pub fn translate(project: &Project, _opts: &TranslateOptions) -> Result<Translat
             );
         }
         report_skipped(svc, &mut report);
-        let mut pod = workload::PodParts::default();
-        if let Some(cm) = config::env_configmap(project, svc, &mut pod, &mut report) {
-            objects.push(cm);
+        report_dependencies(&ctx, svc, &mut report);
+        if let Some(g) = &ctx.settings(&svc.name).group {
+            let owner = ctx.pod_owner(&svc.name);
+            report.converted(
+                Some(&g.loc),
+                settings::label_key(svc, "kompose.service.group"),
+                format!(
+                    "a container in the pod of `{}` (group `{}`)",
+                    owner.name, g.value
+                ),
+            );
         }
-        match storage::mounts(project, svc, &mut pod, &mut report) {
-            Ok(extra) => objects.extend(extra),
-            Err(e) => errors.push(e),
+        network::report_service(&ctx, svc, &mut report);
+        let owner = ctx.pod_owner(&svc.name);
+        if owner.name != svc.name {
+            report_member(svc, owner, &mut report);
+            continue;
         }
-        objects.push(workload::workload(project, svc, pod, &mut report));
-        if let Some(s) = service::service(project, svc, &mut report) {
-            objects.push(s);
+        let members: Vec<&Service> = project
+            .services
+            .values()
+            .filter(|s| s.name != svc.name && ctx.pod_owner(&s.name).name == svc.name)
+            .collect();
+        let settings = ctx.settings(&svc.name);
+        let plan = ctx.plan(&svc.name).clone();
+        let mut pod = pod::PodParts::default();
+        let mut containers = Vec::new();
+        let mut annotations = Map::new();
+        for m in std::iter::once(svc).chain(members.iter().copied()) {
+            let mut parts = pod::ContainerParts::default();
+            if let Some(cm) = config::env_configmap(&ctx, m, &mut parts, &mut report) {
+                objects.push(cm);
+            }
+            secrets::mounts(&ctx, m, &mut pod, &mut parts, &mut report, &mut errors);
+            match storage::mounts(&ctx, m, svc, &mut pod, &mut parts, &mut report) {
+                Ok(extra) => objects.extend(extra),
+                Err(e) => errors.push(e),
+            }
+            containers.push(pod::container(
+                &ctx,
+                m,
+                ctx.settings(&m.name),
+                parts,
+                &mut report,
+            ));
+            for (k, v) in pod::annotations(m, &mut report) {
+                annotations.entry(k).or_insert(v);
+            }
+        }
+        pod::init_containers(&ctx, svc, settings, &mut pod, plan.replicas, &mut report);
+        storage::finish_volumes(&mut pod);
+        let uses_claim = pod.uses_claim;
+        let claim_templates = std::mem::take(&mut pod.claim_templates);
+        let restart_policy = match plan.kind {
+            settings_kind @ (crate::compose::xferry::WorkloadKind::Job
+            | crate::compose::xferry::WorkloadKind::CronJob) => {
+                let _ = settings_kind;
+                Some(plan.restart_policy)
+            }
+            _ => None,
+        };
+        let mut pod_members = vec![svc];
+        pod_members.extend(members.iter().copied());
+        let template = json!({
+            "metadata": workload::template_metadata(&ctx, svc, annotations, network::pod_labels(&ctx, &pod_members)),
+            "spec": pod::pod_spec(&ctx, svc, settings, containers, pod, restart_policy, &mut report),
+        });
+        let hpa = autoscale::hpa(&ctx, svc, plan.kind, &mut report, &mut errors);
+        objects.push(workload::workload(
+            &ctx,
+            svc,
+            settings,
+            &plan,
+            template,
+            uses_claim,
+            claim_templates,
+            hpa.is_some(),
+            &mut report,
+        ));
+        objects.extend(service::services(
+            &ctx,
+            svc,
+            &members,
+            plan.kind,
+            &mut report,
+            &mut errors,
+        ));
+        objects.extend(ingress::ingresses(&ctx, svc, &mut report, &mut errors));
+        objects.extend(hpa);
+    }
+    // Every Kompose label ferry reads must say what it became.
+    for svc in project.services.values() {
+        for kv in &svc.labels {
+            if !settings::is_setting_label(&kv.key) {
+                continue;
+            }
+            let k = settings::label_key(svc, &kv.key);
+            if !report.entries.iter().any(|d| d.key == k) {
+                report.ignored(
+                    Some(&kv.loc),
+                    k,
+                    "has no effect here (the setting it belongs to is not used by this service)",
+                );
+            }
         }
     }
+    network::report_top_level(&ctx, &mut report);
+    objects.extend(network::policies(&ctx));
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
-    Ok(Translation { objects, report })
+    Ok(Translation {
+        objects,
+        report,
+        kustomize: Kustomize {
+            namespace,
+            secret_generators: made.generators,
+        },
+        files: made.files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_host;
+
+    #[test]
+    fn host_references() {
+        assert!(names_host("db", "db"));
+        assert!(names_host("postgres://user:pw@db:5432/app", "db"));
+        assert!(names_host("redis://cache", "cache"));
+        assert!(names_host("cache:6379", "cache"));
+        assert!(names_host("http://api/v1", "api"));
+        assert!(!names_host("tail -f /var/log/nginx/access.log", "nginx"));
+        assert!(!names_host("mydb:5432", "db"));
+        assert!(!names_host("database", "db"));
+    }
 }

@@ -1,18 +1,27 @@
-//! Services: every container port a compose service publishes or exposes is reachable at the
-//! same host name and port as under compose.
+//! Services: every compose service other services can reach keeps its host name and ports.
+//! Published and exposed ports become Service ports; a service without ports that others
+//! reference gets a headless Service (its name resolves to the pod); network aliases, link
+//! aliases and `container_name` become Services of their own. The type comes from
+//! `x-ferry: {service: …}` or Kompose's labels.
 
-use super::{metadata, selector, Object};
-use crate::compose::{Port, Project, Service};
-use crate::error::Report;
+use super::pod::key;
+use super::settings::Settings;
+use super::{labels, selector, Ctx, Object};
+use crate::compose::xferry::{ServiceType, WorkloadKind};
+use crate::compose::{Port, Service};
+use crate::error::{Error, Location, Report};
 use crate::names;
 use serde_json::{json, Map, Value};
 
-struct Entry {
-    name: String,
-    port: u16,
-    target: u16,
-    protocol: &'static str,
-    app_protocol: Option<String>,
+pub(crate) struct Entry {
+    pub name: String,
+    pub port: u16,
+    pub target: u16,
+    pub protocol: &'static str,
+    pub app_protocol: Option<String>,
+    /// The compose port was published (`ports:`, not `expose:`) and this is its published
+    /// number.
+    pub published: bool,
 }
 
 /// A port name: the compose name when given (made a valid label), else `<proto>-<port>`.
@@ -23,17 +32,16 @@ fn port_name(p: &Port, port: u16) -> String {
     }
 }
 
-pub fn service(project: &Project, svc: &Service, report: &mut Report) -> Option<Object> {
-    if svc.ports.is_empty() && svc.expose.is_empty() {
-        return None;
-    }
+/// The Service ports of a compose service, in compose order.
+pub(crate) fn entries(svc: &Service) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::new();
-    let add = |entries: &mut Vec<Entry>, p: &Port, port: u16, name: String| {
+    let add = |entries: &mut Vec<Entry>, p: &Port, port: u16, name: String, published: bool| {
         let proto = p.protocol.as_k8s();
-        if entries
-            .iter()
-            .any(|e| e.port == port && e.protocol == proto)
+        if let Some(e) = entries
+            .iter_mut()
+            .find(|e| e.port == port && e.protocol == proto)
         {
+            e.published |= published;
             return;
         }
         let mut name = name;
@@ -48,26 +56,69 @@ pub fn service(project: &Project, svc: &Service, report: &mut Report) -> Option<
             target: p.target,
             protocol: proto,
             app_protocol: p.app_protocol.clone(),
+            published,
         });
     };
-    for p in svc.ports.iter().chain(&svc.expose) {
-        add(&mut entries, p, p.target, port_name(p, p.target));
+    for (is_port, p) in svc
+        .ports
+        .iter()
+        .map(|p| (true, p))
+        .chain(svc.expose.iter().map(|p| (false, p)))
+    {
+        let published_here = is_port && p.published.is_none_or(|pp| pp == p.target);
+        add(
+            &mut entries,
+            p,
+            p.target,
+            port_name(p, p.target),
+            published_here,
+        );
         if let Some(published) = p.published.filter(|&pp| pp != p.target) {
             let name = match &p.name {
                 Some(n) => names::derived(n, &published.to_string()),
                 None => port_name(p, published),
             };
-            add(&mut entries, p, published, name);
-        }
-        if let Some(ip) = &p.host_ip {
-            report.warn(
-                Some(&p.loc),
-                format!("services.{}.ports", svc.name),
-                format!("the host address `{ip}` has no meaning in a cluster; the port is reachable inside the cluster"),
-            );
+            add(&mut entries, p, published, name, true);
         }
     }
-    let ports: Vec<Value> = entries
+    entries
+}
+
+/// The port an init container waits on: the dependency's first port.
+pub fn wait_port(ctx: &Ctx<'_>, target: &Service) -> Option<u16> {
+    let owner = ctx.pod_owner(&target.name);
+    let t = if owner.name == target.name {
+        target
+    } else {
+        owner
+    };
+    t.ports.iter().chain(&t.expose).next().map(|p| p.target)
+}
+
+/// The Service type after x-ferry, labels and `deploy.endpoint_mode`.
+fn service_type(svc: &Service, settings: &Settings) -> ServiceType {
+    if let Some(t) = &settings.service.type_ {
+        return t.value;
+    }
+    match svc.deploy.endpoint_mode.as_ref().map(|m| m.value.as_str()) {
+        Some("dnsrr") => ServiceType::Headless,
+        _ => ServiceType::ClusterIP,
+    }
+}
+
+/// The name of the headless Service a StatefulSet's pods are named under.
+pub fn headless_name(ctx: &Ctx<'_>, svc: &Service) -> String {
+    let settings = ctx.settings(&svc.name);
+    let ports = !svc.ports.is_empty() || !svc.expose.is_empty();
+    if service_type(svc, settings) == ServiceType::Headless || !ports {
+        names::dns_label(&svc.name)
+    } else {
+        names::derived(&svc.name, "headless")
+    }
+}
+
+fn port_values(entries: &[Entry], node_port: Option<u16>, node_port_on: Option<u16>) -> Vec<Value> {
+    entries
         .iter()
         .map(|e| {
             let mut m = Map::new();
@@ -78,24 +129,391 @@ pub fn service(project: &Project, svc: &Service, report: &mut Report) -> Option<
             if let Some(a) = &e.app_protocol {
                 m.insert("appProtocol".into(), json!(a));
             }
+            if let (Some(np), Some(on)) = (node_port, node_port_on) {
+                if on == e.port {
+                    m.insert("nodePort".into(), json!(np));
+                }
+            }
             Value::Object(m)
         })
-        .collect();
-    let name = names::dns_label(&svc.name);
-    Some(Object {
+        .collect()
+}
+
+fn service_object(
+    ctx: &Ctx<'_>,
+    name: &str,
+    svc: &Service,
+    spec: Map<String, Value>,
+    annotations: Option<Map<String, Value>>,
+    origin: String,
+) -> Object {
+    let mut md = Map::new();
+    md.insert("name".into(), json!(name));
+    md.insert(
+        "labels".into(),
+        Value::Object(labels(ctx.project, Some(&svc.name))),
+    );
+    if let Some(a) = annotations.filter(|a| !a.is_empty()) {
+        md.insert("annotations".into(), Value::Object(a));
+    }
+    ctx.namespace_into(&mut md);
+    Object {
         kind: "Service".into(),
-        name: name.clone(),
-        value: json!({
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": metadata(project, &name, Some(&svc.name)),
-            "spec": {
-                "type": "ClusterIP",
-                "selector": selector(project, &svc.name),
-                "ports": ports,
-            },
-        }),
+        name: name.to_string(),
+        value: json!({ "apiVersion": "v1", "kind": "Service", "metadata": md, "spec": spec }),
         service: Some(svc.name.clone()),
-        origin: format!("services.{}.ports", svc.name),
-    })
+        origin,
+    }
+}
+
+/// The headless spec (no cluster IP; DNS answers with the pods' addresses).
+fn headless_spec(ctx: &Ctx<'_>, owner: &Service, ports: Vec<Value>) -> Map<String, Value> {
+    let mut spec = Map::new();
+    spec.insert("clusterIP".into(), json!("None"));
+    spec.insert(
+        "selector".into(),
+        Value::Object(selector(ctx.project, &owner.name)),
+    );
+    if !ports.is_empty() {
+        spec.insert("ports".into(), Value::Array(ports));
+    }
+    spec
+}
+
+/// The Services of one pod: its own, a StatefulSet's headless one, and aliases.
+pub fn services(
+    ctx: &Ctx<'_>,
+    svc: &Service,
+    members: &[&Service],
+    kind: WorkloadKind,
+    report: &mut Report,
+    errors: &mut Vec<Error>,
+) -> Vec<Object> {
+    let settings = ctx.settings(&svc.name);
+    let name = names::dns_label(&svc.name);
+    let entries = entries(svc);
+    let mut out = Vec::new();
+    let stype = service_type(svc, settings);
+    let referenced = ctx.referenced(&svc.name);
+    let has_ports = !entries.is_empty();
+    for (k, p) in svc
+        .ports
+        .iter()
+        .map(|p| ("ports", p))
+        .chain(svc.expose.iter().map(|p| ("expose", p)))
+    {
+        if let Some(ip) = &p.host_ip {
+            report.warn(
+                Some(&p.loc),
+                key(svc, k),
+                format!("the host address `{ip}` has no meaning in a cluster; the port is reachable inside the cluster"),
+            );
+        }
+        let published = match p.published {
+            Some(pp) if pp != p.target => format!(" and {pp}"),
+            _ => String::new(),
+        };
+        report.converted(
+            Some(&p.loc),
+            key(svc, k),
+            format!(
+                "containerPort {}; Service/{name} port {}{published}",
+                p.target, p.target
+            ),
+        );
+    }
+    if let Some(m) = &svc.deploy.endpoint_mode {
+        report.converted(
+            Some(&m.loc),
+            key(svc, "deploy.endpoint_mode"),
+            match m.value.as_str() {
+                "dnsrr" => {
+                    format!("headless Service/{name} (DNS answers with the pods' addresses)")
+                }
+                _ => format!("Service/{name} with a cluster IP"),
+            },
+        );
+    }
+    let wanted = has_ports || referenced || settings.service.type_.is_some();
+    // Type settings.
+    let mut node_port_on = None;
+    if let Some(np) = &settings.service.node_port {
+        let published: Vec<u16> = entries
+            .iter()
+            .filter(|e| e.published)
+            .map(|e| e.port)
+            .collect();
+        let on = match (published.as_slice(), entries.as_slice()) {
+            ([one], _) => Some(*one),
+            ([], [only]) => Some(only.port),
+            _ => None,
+        };
+        match (stype, on) {
+            (ServiceType::NodePort | ServiceType::LoadBalancer, Some(on)) => {
+                node_port_on = Some(on);
+                if !(30000..=32767).contains(&np.value) {
+                    report.warn(
+                        Some(&np.loc),
+                        settings.service_keys.iter().find(|k| k.contains("node")).cloned().unwrap_or_default(),
+                        format!("{} is outside Kubernetes' default node port range (30000-32767); the API server refuses it unless the cluster's range includes it", np.value),
+                    );
+                }
+            }
+            (ServiceType::NodePort | ServiceType::LoadBalancer, None) => errors.push(Error::invalid(
+                &np.loc,
+                format!(
+                    "services.{}: a node port needs exactly one published port to go with; the service publishes {}",
+                    svc.name,
+                    if published.is_empty() { "none".to_string() } else { published.iter().map(u16::to_string).collect::<Vec<_>>().join(", ") }
+                ),
+            )),
+            _ => errors.push(Error::invalid(
+                &np.loc,
+                format!("services.{}: a node port needs the Service type NodePort or LoadBalancer", svc.name),
+            )),
+        }
+    }
+    if !wanted {
+        for k in &settings.service_keys {
+            if let Some(kv) = settings_loc(svc, settings, k) {
+                report.not_converted(
+                    Some(&kv),
+                    k.clone(),
+                    "the service has no ports, so no Service is made",
+                );
+            }
+        }
+    } else {
+        let mut spec = Map::new();
+        let ports = port_values(
+            &entries,
+            settings.service.node_port.as_ref().map(|n| n.value),
+            node_port_on,
+        );
+        match stype {
+            ServiceType::Headless => {
+                spec = headless_spec(ctx, svc, ports);
+            }
+            t => {
+                if !has_ports {
+                    // Nothing to balance: a headless Service makes the name resolve.
+                    spec = headless_spec(ctx, svc, ports);
+                    if t != ServiceType::ClusterIP {
+                        if let Some(l) = &settings.service.type_ {
+                            report.not_converted(
+                                Some(&l.loc),
+                                settings.service_keys.first().cloned().unwrap_or_default(),
+                                "the service has no ports; its Service is headless (the name resolves to the pod)",
+                            );
+                        }
+                    }
+                } else {
+                    let tname = match t {
+                        ServiceType::NodePort => "NodePort",
+                        ServiceType::LoadBalancer => "LoadBalancer",
+                        _ => "ClusterIP",
+                    };
+                    spec.insert("type".into(), json!(tname));
+                    spec.insert(
+                        "selector".into(),
+                        Value::Object(selector(ctx.project, &svc.name)),
+                    );
+                    spec.insert("ports".into(), Value::Array(ports));
+                }
+            }
+        }
+        if let Some(etp) = &settings.service.external_traffic_policy {
+            if matches!(stype, ServiceType::NodePort | ServiceType::LoadBalancer) && has_ports {
+                spec.insert("externalTrafficPolicy".into(), json!(etp.value));
+            } else {
+                report.not_converted(
+                    Some(&etp.loc),
+                    settings
+                        .service_keys
+                        .iter()
+                        .find(|k| k.contains("traffic"))
+                        .cloned()
+                        .unwrap_or_default(),
+                    "externalTrafficPolicy applies to NodePort and LoadBalancer Services only",
+                );
+            }
+        }
+        let mut annotations = Map::new();
+        for kv in &settings.service.annotations {
+            annotations.insert(kv.key.clone(), json!(kv.value));
+        }
+        for k in &settings.service_keys {
+            if let Some(l) = settings_loc(svc, settings, k) {
+                let converted = !k.contains("traffic")
+                    || matches!(stype, ServiceType::NodePort | ServiceType::LoadBalancer);
+                if converted {
+                    report.converted(Some(&l), k.clone(), format!("Service/{name}"));
+                }
+            }
+        }
+        out.push(service_object(
+            ctx,
+            &name,
+            svc,
+            spec,
+            Some(annotations),
+            format!("services.{}.ports", svc.name),
+        ));
+    }
+    // A StatefulSet's pods are named under a headless Service.
+    if kind == WorkloadKind::StatefulSet {
+        let hname = headless_name(ctx, svc);
+        if hname != name || !wanted {
+            let ports = port_values(&entries, None, None);
+            out.push(service_object(
+                ctx,
+                &hname,
+                svc,
+                headless_spec(ctx, svc, ports),
+                None,
+                format!("services.{} (StatefulSet)", svc.name),
+            ));
+        }
+    }
+    // Other names the pod answers to.
+    let mut aliases: Vec<(String, Location, String)> = Vec::new();
+    for m in std::iter::once(&svc).chain(members.iter()) {
+        for n in &m.networks {
+            for a in &n.aliases {
+                aliases.push((
+                    a.value.clone(),
+                    a.loc.clone(),
+                    format!("services.{}.networks", m.name),
+                ));
+            }
+        }
+        if let Some(cn) = m.container_name.as_ref().filter(|_| wanted) {
+            aliases.push((
+                cn.value.clone(),
+                cn.loc.clone(),
+                format!("services.{}.container_name", m.name),
+            ));
+        }
+        if m.name != svc.name && ctx.referenced(&m.name) {
+            let k = match &m.network_mode {
+                Some(_) => format!("services.{}.network_mode", m.name),
+                None => super::settings::label_key(m, "kompose.service.group"),
+            };
+            aliases.push((m.name.clone(), m.loc.clone(), k));
+        }
+    }
+    for other in ctx.project.services.values() {
+        for l in &other.links {
+            let target = ctx.pod_owner(&l.service);
+            if target.name != svc.name {
+                continue;
+            }
+            if let Some(a) = &l.alias {
+                aliases.push((
+                    a.clone(),
+                    l.loc.clone(),
+                    format!("services.{}.links", other.name),
+                ));
+            }
+        }
+    }
+    for m in std::iter::once(&svc).chain(members.iter()) {
+        if let Some(cn) = m.container_name.as_ref().filter(|_| !wanted) {
+            report.ignored(
+                Some(&cn.loc),
+                format!("services.{}.container_name", m.name),
+                "Kubernetes names pods itself, and nothing reaches this service over the network (it has no ports and no service names it)",
+            );
+        }
+    }
+    let mut made: Vec<String> = vec![name.clone(), headless_name(ctx, svc)];
+    for (alias, loc, k) in aliases {
+        let aname = names::dns_label(&alias);
+        if made.contains(&aname) {
+            if k.ends_with("container_name") {
+                report.ignored(
+                    Some(&loc),
+                    k,
+                    format!(
+                        "Kubernetes names pods itself; other services reach this one as `{aname}`"
+                    ),
+                );
+            } else {
+                report.converted(Some(&loc), k, format!("Service/{aname}"));
+            }
+            continue;
+        }
+        if let Some(owner) = ctx
+            .project
+            .services
+            .values()
+            .find(|s| names::dns_label(&s.name) == aname)
+            .filter(|s| ctx.pod_owner(&s.name).name != svc.name)
+        {
+            report.not_converted(
+                Some(&loc),
+                k,
+                format!("the alias `{alias}` is the name of the service `{}` in Kubernetes; it resolves to that service", owner.name),
+            );
+            continue;
+        }
+        if let Some(first) = ctx.alias_owner(&aname).filter(|o| *o != svc.name) {
+            report.not_converted(
+                Some(&loc),
+                k,
+                format!("the alias `{alias}` is also an alias of `{first}`; one name can point at one service only"),
+            );
+            continue;
+        }
+        made.push(aname.clone());
+        let spec = if has_ports {
+            let mut spec = Map::new();
+            spec.insert("type".into(), json!("ClusterIP"));
+            spec.insert(
+                "selector".into(),
+                Value::Object(selector(ctx.project, &svc.name)),
+            );
+            spec.insert(
+                "ports".into(),
+                Value::Array(port_values(&entries, None, None)),
+            );
+            spec
+        } else {
+            headless_spec(ctx, svc, Vec::new())
+        };
+        if aname != alias {
+            report.warn(
+                Some(&loc),
+                k.clone(),
+                format!("`{alias}` is not a valid Service name; the pod is reachable as `{aname}`"),
+            );
+        }
+        let what = if k.ends_with("container_name") {
+            format!("Service/{aname}: the container name resolves to the pod, as under compose")
+        } else {
+            format!("Service/{aname}")
+        };
+        report.converted(Some(&loc), k.clone(), what);
+        out.push(service_object(ctx, &aname, svc, spec, None, k));
+    }
+    out
+}
+
+/// Where a service setting was written.
+fn settings_loc(svc: &Service, settings: &Settings, k: &str) -> Option<Location> {
+    if let Some(label) = k.strip_prefix(&format!("services.{}.labels.", svc.name)) {
+        return svc.label(label).map(|kv| kv.loc.clone());
+    }
+    let s = &settings.service;
+    if k.ends_with("service.type") {
+        s.type_.as_ref().map(|v| v.loc.clone())
+    } else if k.ends_with("nodePort") {
+        s.node_port.as_ref().map(|v| v.loc.clone())
+    } else if k.ends_with("externalTrafficPolicy") {
+        s.external_traffic_policy.as_ref().map(|v| v.loc.clone())
+    } else if k.ends_with("annotations") {
+        s.annotations.first().map(|v| v.loc.clone())
+    } else {
+        None
+    }
 }
