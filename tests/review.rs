@@ -754,3 +754,43 @@ fn completions_and_man_page() {
         r.stderr
     );
 }
+
+#[test]
+fn secret_files_are_rewritten_and_never_shown_in_diffs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token:\n    file: token.txt\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("token.txt"), "hunter2-old\n").unwrap();
+    let run = |args: &[&str]| {
+        crate::support::ferry()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["convert"]).status.success());
+    // A second run sees its own secret file (which has no header) as its own.
+    std::fs::write(dir.path().join("token.txt"), "hunter2-new\n").unwrap();
+    let out = run(&["diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("hunter2"), "{all}");
+    assert!(all.contains("secrets/token"), "{all}");
+    let out = run(&["convert"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("k8s/secrets/token")).unwrap(),
+        "hunter2-new\n"
+    );
+}

@@ -86,8 +86,12 @@ pub fn file_diff(entry: &Entry, color: bool) -> FileDiff {
     let old: Vec<&str> = old_text.split_inclusive('\n').collect();
     let new: Vec<&str> = new_text.split_inclusive('\n').collect();
     let diff = TextDiff::from_slices(&old, &new);
-    let old_hidden = secret_lines(&old);
-    let new_hidden = secret_lines(&new);
+    // A secret file is hidden whole; in YAML, the data of Secret objects.
+    let (old_hidden, new_hidden) = if entry.sensitive {
+        (vec![true; old.len()], vec![true; new.len()])
+    } else {
+        (secret_lines(&old), secret_lines(&new))
+    };
     let mut counts = LineCounts::default();
     for change in diff.iter_all_changes() {
         match change.tag() {
@@ -245,6 +249,7 @@ mod tests {
             },
             old: old.map(|s| s.as_bytes().to_vec()),
             new: new.map(|s| s.as_bytes().to_vec()),
+            sensitive: false,
         }
     }
 
@@ -301,6 +306,19 @@ mod tests {
                 removed: 1
             }
         );
+    }
+
+    #[test]
+    fn secret_file_is_hidden_whole() {
+        let mut e = entry(Status::Changed, Some("hunter2\n"), Some("swordfish\n"));
+        e.sensitive = true;
+        let d = file_diff(&e, false);
+        assert!(
+            !d.text.contains("hunter2") && !d.text.contains("swordfish"),
+            "{}",
+            d.text
+        );
+        assert!(d.text.contains("<redacted"), "{}", d.text);
     }
 
     #[test]

@@ -58,12 +58,15 @@ pub struct Entry {
     pub old: Option<Vec<u8>>,
     /// The bytes ferry would write (`None` for a stale file).
     pub new: Option<Vec<u8>>,
+    /// Secret material (a kustomize secretGenerator input): ferry's own file even without its
+    /// header, and never shown in a diff.
+    pub sensitive: bool,
 }
 
 impl Entry {
     /// A file at a generated path that ferry did not write: `convert` refuses to overwrite it.
     pub fn is_conflict(&self) -> bool {
-        self.on_disk == OnDisk::HandWritten && self.new.is_some()
+        self.on_disk == OnDisk::HandWritten && self.new.is_some() && !self.sensitive
     }
 }
 
@@ -229,6 +232,7 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
             on_disk,
             old,
             new: Some(bytes.clone()),
+            sensitive: tree.sensitive.contains(rel),
         });
     }
     for sub in scanned_dirs(tree, dir)? {
@@ -265,6 +269,7 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
                     on_disk: OnDisk::Generated,
                     old: Some(bytes),
                     new: None,
+                    sensitive: false,
                 });
             }
         }
