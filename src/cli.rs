@@ -828,6 +828,7 @@ mod tests {
             on_disk: OnDisk::Generated,
             old: None,
             new: None,
+            sensitive: false,
         };
         let plan = Plan {
             dir: PathBuf::from("k8s"),
