@@ -276,3 +276,20 @@ fn bind_mounted_file_over_a_configmap_is_reported() {
     assert!(err.contains("more than a ConfigMap holds (1 MiB)"), "{err}");
     assert!(!out.contains("kind: ConfigMap"));
 }
+
+/// Found by the `convert` fuzz target: a link to a service that does not exist crashed translate.
+#[test]
+fn link_to_an_undefined_service_is_a_located_error() {
+    fails(
+        b"services:\n  api:\n    image: a\n    links:\n      - zache:redis\n",
+        "compose.yaml:5:9: services.api.links: links to `zache`, which is not a service of this project",
+    );
+}
+
+#[test]
+fn dependency_on_an_undefined_service_is_a_located_error() {
+    fails(
+        b"services:\n  web:\n    image: a\n    depends_on:\n      nope:\n        condition: service_started\n",
+        "compose.yaml:5:7: services.web.depends_on: `nope` is not a service of this project",
+    );
+}

@@ -281,6 +281,31 @@ fn build_project(
 /// Cross-checks docker compose makes once the model is read.
 fn check_references(project: &Project, errors: &mut Vec<Error>) {
     for svc in project.services.values() {
+        // Links and required dependencies must name services of the project (docker compose
+        // refuses the project otherwise); optional dependencies may name absent ones.
+        let undefined = |name: &str| !project.services.contains_key(name);
+        for l in svc.links.iter().filter(|l| undefined(&l.service)) {
+            errors.push(Error::invalid(
+                &l.loc,
+                format!(
+                    "services.{}.links: links to `{}`, which is not a service of this project",
+                    svc.name, l.service
+                ),
+            ));
+        }
+        for d in svc
+            .depends_on
+            .iter()
+            .filter(|d| d.required && undefined(&d.service))
+        {
+            errors.push(Error::invalid(
+                &d.loc,
+                format!(
+                    "services.{}.depends_on: `{}` is not a service of this project",
+                    svc.name, d.service
+                ),
+            ));
+        }
         if svc.image.is_none() && svc.build.is_none() {
             errors.push(Error::invalid(
                 &svc.loc,
