@@ -293,3 +293,26 @@ fn dependency_on_an_undefined_service_is_a_located_error() {
         "compose.yaml:5:7: services.web.depends_on: `nope` is not a service of this project",
     );
 }
+
+/// Every input a fuzz target ever crashed on (`fuzz/regressions/`) now converts or fails with
+/// an error, without panicking.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let dir = crate::support::root().join("fuzz/regressions");
+    let work = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let opts = ferry::compose::LoadOptions {
+            files: vec!["-".into()],
+            stdin: Some(text),
+            project_name: Some("fuzz".into()),
+            working_dir: work.path().to_path_buf(),
+            ..Default::default()
+        };
+        let _ = ferry::convert(&opts, &Default::default(), &Default::default());
+        n += 1;
+    }
+    assert!(n > 0, "no regression inputs in {}", dir.display());
+}
