@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod determinism;
 mod fixtures;
+mod generated;
 mod properties;
 mod review;
 mod safety;

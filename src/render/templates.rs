@@ -57,6 +57,11 @@ pub const BUILTINS: &[Builtin] = &[
     ),
 ];
 
+/// True when `name` is a built-in template (a user's template is named by its path).
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.iter().any(|b| b.name == name)
+}
+
 /// Extra templates from a user's directory: rendered once per compose service
 /// (`service/NAME.yaml` → `<service>-NAME.yaml`) or once per project (`project/NAME.yaml` →
 /// `NAME.yaml`).

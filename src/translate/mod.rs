@@ -178,6 +178,8 @@ pub struct Ctx<'a> {
     aliases: BTreeMap<String, String>,
     namespace: Option<String>,
     network_policies: bool,
+    /// For each top-level volume (by index), the pod owners that mount it; computed once.
+    volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -306,37 +308,54 @@ fn pod_owners(
 
 /// True when `value` names `host` the way a connection setting does: the whole value
 /// (`DB_HOST=db`), a URL's host (`postgres://db:5432`, `redis://user@cache`), or `host:port`.
-fn names_host(value: &str, host: &str) -> bool {
-    let v = value.trim();
-    if v.eq_ignore_ascii_case(host) {
-        return true;
-    }
-    let lower = v.to_ascii_lowercase();
-    let host = host.to_ascii_lowercase();
+/// The words of `value` (lower case) that [`names_host`] would accept as a host: the whole value,
+/// or a run of host characters after `://` or `@`, or before `:<port>`.
+fn host_tokens(value: &str) -> Vec<String> {
+    let lower = value.trim().to_ascii_lowercase();
     let is_host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let mut start = 0;
-    while let Some(i) = lower[start..].find(&host) {
-        let at = start + i;
-        let end = at + host.len();
-        let before = lower[..at].chars().next_back();
-        let after = lower[end..].chars().next();
-        let bounded =
-            before.is_none_or(|c| !is_host_char(c)) && after.is_none_or(|c| !is_host_char(c));
-        let url_host = lower[..at].ends_with("://") || before == Some('@');
-        let with_port =
-            after == Some(':') && lower[end + 1..].starts_with(|c: char| c.is_ascii_digit());
-        if bounded && (url_host || with_port) {
-            return true;
-        }
-        start = end;
+    let mut out = Vec::new();
+    if !lower.is_empty() && lower.chars().all(is_host_char) {
+        out.push(lower.clone());
+        return out;
     }
-    false
+    let bytes = lower.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_host_char(bytes[i] as char) {
+            i += 1;
+            continue;
+        }
+        let at = i;
+        while i < bytes.len() && is_host_char(bytes[i] as char) {
+            i += 1;
+        }
+        let end = i;
+        let url_host = lower[..at].ends_with("://") || lower[..at].ends_with('@');
+        let with_port = lower[end..].starts_with(':')
+            && lower[end + 1..].starts_with(|c: char| c.is_ascii_digit());
+        if url_host || with_port {
+            out.push(lower[at..end].to_string());
+        }
+    }
+    out
+}
+
+/// Whether `value` names `host` as a host (see [`host_tokens`]).
+#[cfg(test)]
+fn names_host(value: &str, host: &str) -> bool {
+    host_tokens(value).contains(&host.to_ascii_lowercase())
 }
 
 /// Services other services name: in `depends_on` (to be started or healthy), `links`, or as a
 /// host in their environment.
 fn referenced(project: &Project) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    // Lower-case name → service, so that each value is scanned once, not once per service.
+    let by_lower: std::collections::HashMap<String, &str> = project
+        .services
+        .keys()
+        .map(|k| (k.to_ascii_lowercase(), k.as_str()))
+        .collect();
     for svc in project.services.values() {
         for d in svc
             .depends_on
@@ -348,7 +367,7 @@ fn referenced(project: &Project) -> BTreeSet<String> {
         for l in &svc.links {
             out.insert(l.service.clone());
         }
-        let values: Vec<&str> = svc
+        let values = svc
             .environment
             .iter()
             .filter_map(|e| e.value.as_deref())
@@ -356,11 +375,14 @@ fn referenced(project: &Project) -> BTreeSet<String> {
                 svc.env_files
                     .iter()
                     .flat_map(|f| f.entries.iter().map(|(_, v)| v.as_str())),
-            )
-            .collect();
-        for other in project.services.keys() {
-            if *other != svc.name && values.iter().any(|v| names_host(v, other)) {
-                out.insert(other.clone());
+            );
+        for v in values {
+            for token in host_tokens(v) {
+                if let Some(&name) = by_lower.get(&token) {
+                    if name != svc.name {
+                        out.insert(name.to_string());
+                    }
+                }
             }
         }
     }
@@ -565,6 +587,7 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         plans,
         owners,
         referenced: referenced(project),
+        volume_users: std::cell::OnceCell::new(),
         aliases,
         namespace: namespace.clone(),
         network_policies: opts.network_policies
@@ -575,6 +598,14 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
                 .as_ref()
                 .is_some_and(|n| n.value),
     };
+    // Pod owner → the services that run in its pod (computed once, not per service).
+    let mut members_of: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
+    for s in project.services.values() {
+        let owner = ctx.pod_owner(&s.name);
+        if owner.name != s.name {
+            members_of.entry(owner.name.as_str()).or_default().push(s);
+        }
+    }
     let mut objects = Vec::new();
     if let Some(ns) = &namespace {
         objects.push(Object {
@@ -653,11 +684,10 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
             report_member(svc, owner, &mut report);
             continue;
         }
-        let members: Vec<&Service> = project
-            .services
-            .values()
-            .filter(|s| s.name != svc.name && ctx.pod_owner(&s.name).name == svc.name)
-            .collect();
+        let members: Vec<&Service> = members_of
+            .get(svc.name.as_str())
+            .cloned()
+            .unwrap_or_default();
         let settings = ctx.settings(&svc.name);
         let plan = ctx.plan(&svc.name).clone();
         let mut pod = pod::PodParts::default();

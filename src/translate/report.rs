@@ -281,17 +281,29 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
 /// Group the report's entries by service key and top-level item.
 pub fn build(project: &Project, report: &Report, objects: &[super::Object]) -> Summary {
     let mut taken = vec![false; report.entries.len()];
+    // Entry indices sorted by key: the entries under a path are one contiguous run that a
+    // binary search finds, so building the summary stays linear in the project's size.
+    let mut by_key: Vec<usize> = (0..report.entries.len()).collect();
+    by_key.sort_by(|&a, &b| {
+        report.entries[a]
+            .key
+            .cmp(&report.entries[b].key)
+            .then(a.cmp(&b))
+    });
     let take = |path: &str, taken: &mut Vec<bool>| -> Vec<usize> {
-        report
-            .entries
+        let start = by_key.partition_point(|&i| report.entries[i].key.as_str() < path);
+        let mut idx: Vec<usize> = by_key[start..]
             .iter()
-            .enumerate()
-            .filter(|(i, d)| !taken[*i] && under(&d.key, path))
-            .map(|(i, _)| i)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .inspect(|&i| taken[i] = true)
-            .collect()
+            .copied()
+            .take_while(|&i| report.entries[i].key.starts_with(path))
+            .filter(|&i| !taken[i] && under(&report.entries[i].key, path))
+            .collect();
+        // In the order they were reported.
+        idx.sort_unstable();
+        for &i in &idx {
+            taken[i] = true;
+        }
+        idx
     };
     let mut counts = Counts::default();
     let count = |it: &Item, counts: &mut Counts| {
@@ -303,15 +315,32 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Object]) -> S
         }
         counts.warnings += it.warnings.len();
     };
+    // Service → its objects, in one pass (not one scan of every object per service).
+    let mut objects_of: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for o in objects {
+        if let Some(s) = o.service.as_deref() {
+            objects_of
+                .entry(s)
+                .or_default()
+                .push(format!("{}/{}", o.kind, o.name));
+        }
+    }
     let mut services = Vec::new();
     for svc in project.services.values() {
         let spath = format!("services.{}", svc.name);
         let mut notes: Vec<Diagnostic> = Vec::new();
-        for (i, d) in report.entries.iter().enumerate() {
-            if !taken[i] && d.key == spath {
-                taken[i] = true;
-                notes.push(d.clone());
-            }
+        let start = by_key.partition_point(|&i| report.entries[i].key.as_str() < spath.as_str());
+        let mut own: Vec<usize> = by_key[start..]
+            .iter()
+            .copied()
+            .take_while(|&i| report.entries[i].key == spath)
+            .filter(|&i| !taken[i])
+            .collect();
+        own.sort_unstable();
+        for i in own {
+            taken[i] = true;
+            notes.push(report.entries[i].clone());
         }
         for d in &notes {
             if d.severity == Severity::Warning {
@@ -362,11 +391,7 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Object]) -> S
             count(&it, &mut counts);
             keys.push(it);
         }
-        let objs = objects
-            .iter()
-            .filter(|o| o.service.as_deref() == Some(svc.name.as_str()))
-            .map(|o| format!("{}/{}", o.kind, o.name))
-            .collect();
+        let objs = objects_of.remove(svc.name.as_str()).unwrap_or_default();
         services.push(ServiceReport {
             name: svc.name.clone(),
             objects: objs,

@@ -212,22 +212,26 @@ fn claim_body(spec: &ClaimSpec) -> Value {
 }
 
 /// Pod owners that mount each named volume, in compose order.
-fn users<'a>(ctx: &Ctx<'a>) -> Vec<Vec<&'a str>> {
-    let project = ctx.project;
-    let mut users: Vec<Vec<&str>> = vec![Vec::new(); project.volumes.len()];
-    for svc in project.services.values() {
-        let owner = ctx.pod_owner(&svc.name).name.as_str();
-        for m in &svc.volumes {
-            if let (MountKind::Volume, Some(src)) = (&m.kind, &m.source) {
-                if let Some(i) = project.volumes.get_index_of(src) {
-                    if !users[i].contains(&owner) {
-                        users[i].push(owner);
+fn users<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [Vec<&'a str>] {
+    ctx.volume_users.get_or_init(|| {
+        let project = ctx.project;
+        let mut users: Vec<Vec<&str>> = vec![Vec::new(); project.volumes.len()];
+        let mut seen: Vec<std::collections::BTreeSet<&str>> =
+            vec![std::collections::BTreeSet::new(); project.volumes.len()];
+        for svc in project.services.values() {
+            let owner = ctx.pod_owner(&svc.name).name.as_str();
+            for m in &svc.volumes {
+                if let (MountKind::Volume, Some(src)) = (&m.kind, &m.source) {
+                    if let Some(i) = project.volumes.get_index_of(src) {
+                        if seen[i].insert(owner) {
+                            users[i].push(owner);
+                        }
                     }
                 }
             }
         }
-    }
-    users
+        users
+    })
 }
 
 /// True when the volume becomes claim templates of the StatefulSet that alone mounts it.
@@ -306,7 +310,7 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
             );
             continue;
         }
-        if empty_dir_users(ctx, &users) {
+        if empty_dir_users(ctx, users) {
             report.converted(
                 Some(&def.loc),
                 vk.clone(),
@@ -314,8 +318,8 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
             );
             continue;
         }
-        let spec = claim_spec(ctx, key, def, &users, report);
-        if templated(ctx, def, &users) {
+        let spec = claim_spec(ctx, key, def, users, report);
+        if templated(ctx, def, users) {
             report.converted(
                 Some(&def.loc),
                 vk.clone(),
