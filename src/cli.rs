@@ -525,6 +525,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let dir = &args.output;
+    let _lock = ferry::output::lock(dir)?;
     let plan = ferry::output::plan(&conv.tree, dir)?;
     let summary = ferry::output::write(&plan, &WriteOptions { prune: args.prune })?;
     if ui.verbose {

@@ -717,6 +717,9 @@ fn concurrent_runs_never_leave_half_files() {
             let whole = ta.iter().chain(&tb).any(|(p, b)| *p == path && *b == bytes);
             assert!(whole, "{path} is neither run's output");
         }
+        // The runs hold the directory in turn: what is left is one run's output, not a mix.
+        let left = read_tree(&out);
+        assert!(left == ta || left == tb, "the output mixes two runs");
     }
 }
 

@@ -408,6 +408,19 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
 
 /// Write every file of the tree into `dir` (created if missing), without pruning: [`plan`] then
 /// [`write`].
+/// Hold the output directory for one `convert`: a second ferry writing into the same directory
+/// waits until this one has written everything, then compares afresh, so two runs never leave
+/// a mix of their outputs. The lock is on the directory itself (no lock file is left behind)
+/// and is released when the returned handle is dropped. Creates the directory if missing.
+pub fn lock(dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the output directory", e))?;
+    let handle = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open the output directory", e))?;
+    handle
+        .lock()
+        .map_err(|e| Error::io(dir, "cannot lock the output directory", e))?;
+    Ok(handle)
+}
+
 pub fn write_tree(tree: &Tree, dir: &Path) -> Result<WriteSummary> {
     write(&plan(tree, dir)?, &WriteOptions::default())
 }
