@@ -413,8 +413,10 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
 /// a mix of their outputs. The lock is on the directory itself (no lock file is left behind)
 /// and is released when the returned handle is dropped. Creates the directory if missing.
 pub fn lock(dir: &Path) -> Result<std::fs::File> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the output directory", e))?;
-    let handle = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open the output directory", e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create the output directory", e))?;
+    let handle = std::fs::File::open(dir)
+        .map_err(|e| Error::io(dir, "cannot open the output directory", e))?;
     handle
         .lock()
         .map_err(|e| Error::io(dir, "cannot lock the output directory", e))?;
