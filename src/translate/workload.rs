@@ -295,6 +295,20 @@ fn deployment_strategy(
         // forever for the new pod. Recreate stops the old pod first.
         spec.insert("strategy".into(), json!({ "type": "Recreate" }));
     }
+    revision_history(
+        svc,
+        spec,
+        report,
+        ", so `kubectl rollout undo` can go back; a rollback runs like any rollout",
+    );
+}
+
+/// Old versions kept for `kubectl rollout undo`.
+pub const REVISION_HISTORY: u32 = 10;
+
+/// `revisionHistoryLimit` when the service sets rollout settings, and the report entry for
+/// `deploy.rollback_config` (`note` ends the message).
+fn revision_history(svc: &Service, spec: &mut Map<String, Value>, report: &mut Report, note: &str) {
     if svc.deploy.update_config.is_some() || svc.deploy.rollback_config.is_some() {
         spec.insert("revisionHistoryLimit".into(), json!(REVISION_HISTORY));
     }
@@ -302,13 +316,10 @@ fn deployment_strategy(
         report.converted(
             Some(l),
             key(svc, "deploy.rollback_config"),
-            format!("revisionHistoryLimit: {REVISION_HISTORY}, so `kubectl rollout undo` can go back; a rollback runs like any rollout"),
+            format!("revisionHistoryLimit: {REVISION_HISTORY}{note}"),
         );
     }
 }
-
-/// Old versions kept for `kubectl rollout undo`.
-pub const REVISION_HISTORY: u32 = 10;
 
 /// Workload labels: ferry's plus `deploy.labels` that are valid Kubernetes labels.
 fn workload_labels(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) -> Map<String, Value> {
@@ -424,16 +435,12 @@ pub fn workload(
                     "updateStrategy RollingUpdate (a StatefulSet replaces its pods one at a time)",
                 );
             }
-            if svc.deploy.update_config.is_some() || svc.deploy.rollback_config.is_some() {
-                spec.insert("revisionHistoryLimit".into(), json!(REVISION_HISTORY));
-            }
-            if let Some(l) = &svc.deploy.rollback_config {
-                report.converted(
-                    Some(l),
-                    key(svc, "deploy.rollback_config"),
-                    format!("revisionHistoryLimit: {REVISION_HISTORY}, so `kubectl rollout undo` can go back"),
-                );
-            }
+            revision_history(
+                svc,
+                &mut spec,
+                report,
+                ", so `kubectl rollout undo` can go back",
+            );
             spec.insert("template".into(), template);
             if !claim_templates.is_empty() {
                 spec.insert("volumeClaimTemplates".into(), Value::Array(claim_templates));
@@ -456,16 +463,7 @@ pub fn workload(
                     "updateStrategy RollingUpdate maxUnavailable",
                 );
             }
-            if svc.deploy.update_config.is_some() || svc.deploy.rollback_config.is_some() {
-                spec.insert("revisionHistoryLimit".into(), json!(REVISION_HISTORY));
-            }
-            if let Some(l) = &svc.deploy.rollback_config {
-                report.converted(
-                    Some(l),
-                    key(svc, "deploy.rollback_config"),
-                    format!("revisionHistoryLimit: {REVISION_HISTORY}"),
-                );
-            }
+            revision_history(svc, &mut spec, report, "");
             spec.insert("template".into(), template);
             ("apps/v1", spec)
         }
