@@ -54,13 +54,12 @@ fn translated(project: &compose::Project) -> translate::Translation {
 fn rendered(n: usize) -> render::Tree {
     let (loaded, project) = loaded(n);
     let t = translated(&project);
-    let canonical = compose::config::canonical(&loaded, &project);
     render::render(
         &project,
         &t.objects,
         &t.kustomize,
         &t.files,
-        &canonical,
+        || compose::config::canonical(&loaded, &project),
         &render::RenderOptions::default(),
         &mut ferry::Report::default(),
     )
@@ -84,7 +83,6 @@ fn translate(bencher: Bencher, n: usize) {
 fn render(bencher: Bencher, n: usize) {
     let (loaded, project) = loaded(n);
     let t = translated(&project);
-    let canonical = compose::config::canonical(&loaded, &project);
     let opts = render::RenderOptions::default();
     bencher.bench_local(|| {
         render::render(
@@ -92,7 +90,7 @@ fn render(bencher: Bencher, n: usize) {
             &t.objects,
             &t.kustomize,
             &t.files,
-            &canonical,
+            || compose::config::canonical(&loaded, &project),
             &opts,
             &mut ferry::Report::default(),
         )

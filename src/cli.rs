@@ -437,8 +437,15 @@ impl Ui {
 
 /// Write to stdout; a closed pipe (`ferry diff | head`) is not an error.
 fn print_stdout(text: &str) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// Write to stdout through a buffer; a closed pipe (`ferry ... | head`) is not an error.
+fn write_stdout(
+    f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match f(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::io("<stdout>", "cannot write", e))
         }
@@ -514,7 +521,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
                 files.join(" ")
             );
         }
-        print_stdout(&conv.tree.to_stream())?;
+        write_stdout(|out| conv.tree.write_stream(out))?;
         if !ui.quiet {
             let _ = writeln!(
                 err,

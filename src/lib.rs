@@ -38,13 +38,12 @@ pub fn convert(
     let (loaded, project, mut report) = compose::load_all(load)?;
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
-    let canonical = compose::config::canonical(&loaded, &project);
     let tree = render::render(
         &project,
         &translation.objects,
         &translation.kustomize,
         &translation.files,
-        &canonical,
+        || compose::config::canonical(&loaded, &project),
         render_opts,
         &mut report,
     )?;

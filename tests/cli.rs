@@ -529,6 +529,35 @@ fn exported_templates_render_identically() {
     assert_eq!(a, b);
 }
 
+/// `compose` (the canonical project, made only when a template reads it), `service` and
+/// `objects` reach user templates with their values.
+#[test]
+fn templates_read_compose_service_and_objects() {
+    let dir = project(
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['80:80']\n  db:\n    image: postgres\n",
+    );
+    std::fs::create_dir_all(dir.path().join("tpl/project")).unwrap();
+    std::fs::write(
+        dir.path().join("tpl/project/summary.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: summary\ndata:\n  project: {{ compose.name | quote }}\n  services: {{ compose.services | list | join(',') | quote }}\n  web-image: {{ compose.services.web.image | quote }}\n  kinds: {{ objects | map(attribute='kind') | join(',') | quote }}\n  first-port: {{ (objects | selectattr('kind', 'eq', 'Service') | first).spec.ports[0].port | string | quote }}\n",
+    )
+    .unwrap();
+    let r = run_in(
+        dir.path(),
+        &["convert", "--stdout", "--templates", "tpl", "-q"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "project: shop\n",
+        "services: db,web\n",
+        "web-image: nginx:1.27\n",
+        "kinds: Deployment,Service,Deployment\n",
+        "first-port: \"80\"\n",
+    ] {
+        assert!(r.stdout.contains(want), "{want:?} not in\n{}", r.stdout);
+    }
+}
+
 #[test]
 fn overlay_setting_typo_is_error_with_suggestion() {
     fails_with_args(

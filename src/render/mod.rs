@@ -2,6 +2,7 @@
 //! directory), parsed back before they leave so that a broken template is an error naming the
 //! template, not a broken file.
 
+pub mod json;
 pub mod overlay;
 pub mod templates;
 
@@ -193,13 +194,14 @@ fn render_extra<'a>(
 }
 
 /// Render every object, the extra templates, the kustomization and the overlays.
-/// `compose` is the canonical project (`ferry config`), handed to templates.
+/// `compose` makes the canonical project (`ferry config`) for templates; it is called only
+/// when a template uses `compose` or `service` (the built-in ones do not).
 pub fn render(
     project: &Project,
     objects: &[Object],
     kustomize: &Kustomize,
     extra: &[ExtraFile],
-    compose: &J,
+    compose: impl FnOnce() -> J,
     opts: &RenderOptions,
     report: &mut Report,
 ) -> Result<Tree> {
@@ -223,20 +225,17 @@ pub fn render(
         .collect::<Vec<_>>()
         .join(", ");
     let header = header(&source);
-    let compose_v = JValue::from(minijinja::value::Serde(compose));
-    let project_v = minijinja::context! { name => project.name.clone() };
-    // Each service's compose model as a template value, converted once (not once per object).
-    let service_values: std::collections::HashMap<&str, JValue> = compose["services"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str(), JValue::from(minijinja::value::Serde(v))))
-                .collect()
-        })
+    // The canonical project costs about as much as loading; it is made only for templates
+    // that read it.
+    let compose = set
+        .uses_any(&["compose", "service"])
+        .then(|| Arc::new(compose()))
         .unwrap_or_default();
+    let compose_v = json::Json::value(compose.clone());
+    let project_v = minijinja::context! { name => project.name.clone() };
     let service_of = |name: &Option<String>| -> JValue {
         name.as_deref()
-            .and_then(|n| service_values.get(n).cloned())
+            .and_then(|n| json::Json::at(&compose, &["services", n]))
             .unwrap_or_else(|| JValue::from(()))
     };
     let mut out = Rendered {
@@ -253,7 +252,7 @@ pub fn render(
             .map_err(|e| templates::render_error(tname, &e))?;
         let ctx = minijinja::context! {
             header => header.clone(),
-            object => JValue::from(minijinja::value::Serde(&obj.value)),
+            object => json::Json::value(obj.value.clone()),
             project => project_v.clone(),
             compose => compose_v.clone(),
             service => service_of(&obj.service),
@@ -277,10 +276,10 @@ pub fn render(
     // Extra templates: once per service, and once per project.
     for tname in &set.extras.per_service {
         for svc in project.services.values() {
-            let svc_objects: Vec<&J> = objects
+            let svc_objects: Vec<JValue> = objects
                 .iter()
                 .filter(|o| o.service.as_deref() == Some(svc.name.as_str()))
-                .map(|o| &o.value)
+                .map(|o| json::Json::value(o.value.clone()))
                 .collect();
             let ctx = minijinja::context! {
                 header => header.clone(),
@@ -288,19 +287,22 @@ pub fn render(
                 compose => compose_v.clone(),
                 service => service_of(&Some(svc.name.clone())),
                 service_name => svc.name.clone(),
-                objects => JValue::from(minijinja::value::Serde(&svc_objects)),
+                objects => JValue::from(svc_objects),
             };
             let prefix = format!("{}-", crate::names::dns_label(&svc.name));
             render_extra(&set, tname, &prefix, ctx, &mut out)?;
         }
     }
     for tname in &set.extras.per_project {
-        let all: Vec<&J> = objects.iter().map(|o| &o.value).collect();
+        let all: Vec<JValue> = objects
+            .iter()
+            .map(|o| json::Json::value(o.value.clone()))
+            .collect();
         let ctx = minijinja::context! {
             header => header.clone(),
             project => project_v.clone(),
             compose => compose_v.clone(),
-            objects => JValue::from(minijinja::value::Serde(&all)),
+            objects => JValue::from(all),
         };
         render_extra(&set, tname, "", ctx, &mut out)?;
     }
@@ -419,13 +421,20 @@ pub fn render(
 impl Tree {
     /// One multi-document stream for `kubectl apply -f -`, objects in apply order.
     pub fn to_stream(&self) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
+        self.write_stream(&mut out)
+            .expect("writing into memory does not fail");
+        String::from_utf8(out).expect("rendered files are UTF-8")
+    }
+
+    /// Write [`Tree::to_stream`] to `w` without building it in memory first.
+    pub fn write_stream(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
         for path in &self.apply_order {
             if let Some(bytes) = self.files.get(path) {
-                out.push_str("---\n");
-                out.push_str(&String::from_utf8_lossy(bytes));
+                w.write_all(b"---\n")?;
+                w.write_all(bytes)?;
             }
         }
-        out
+        Ok(())
     }
 }

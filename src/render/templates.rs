@@ -95,23 +95,40 @@ impl TemplateSet {
     pub fn builtin<'a>(&'a self, name: &'a str) -> &'a str {
         self.names.get(name).map_or(name, String::as_str)
     }
+
+    /// True when any template reads one of the top-level variables `names`.
+    pub fn uses_any(&self, names: &[&str]) -> bool {
+        self.env.templates().any(|(_, t)| {
+            let used = t.undeclared_variables(false);
+            names.iter().any(|n| used.contains(*n))
+        })
+    }
+}
+
+/// The JSON behind a template value: an object's own JSON (the usual case) as it is, anything
+/// else (values a template made itself) converted.
+fn with_json<T>(
+    value: &JValue,
+    f: impl FnOnce(&serde_json::Value) -> T,
+) -> std::result::Result<T, minijinja::Error> {
+    if let Some(json) = value.downcast_object_ref::<super::json::Json>() {
+        return Ok(f(json.get()));
+    }
+    let json: serde_json::Value = serde_json::to_value(value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+    })?;
+    Ok(f(&json))
 }
 
 fn yaml_filter(
     value: JValue,
     indent: Option<usize>,
 ) -> std::result::Result<String, minijinja::Error> {
-    let json: serde_json::Value = serde_json::to_value(&value).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-    })?;
-    Ok(emit::after_key(&json, indent.unwrap_or(0)))
+    with_json(&value, |json| emit::after_key(json, indent.unwrap_or(0)))
 }
 
 fn to_yaml_filter(value: JValue) -> std::result::Result<String, minijinja::Error> {
-    let json: serde_json::Value = serde_json::to_value(&value).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-    })?;
-    Ok(emit::to_document(&json))
+    with_json(&value, emit::to_document)
 }
 
 fn base_environment() -> Environment<'static> {

@@ -111,7 +111,7 @@ pub fn hpa(
     Some(Object {
         kind: "HorizontalPodAutoscaler".into(),
         name: name.clone(),
-        value: json!({
+        value: std::sync::Arc::new(json!({
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
             "metadata": md,
@@ -121,7 +121,7 @@ pub fn hpa(
                 "maxReplicas": max,
                 "metrics": metrics,
             },
-        }),
+        })),
         service: Some(svc.name.clone()),
         origin: k.clone(),
     })

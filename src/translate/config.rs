@@ -69,12 +69,12 @@ pub fn env_configmap(
     Some(Object {
         kind: "ConfigMap".into(),
         name: name.clone(),
-        value: json!({
+        value: std::sync::Arc::new(json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": md,
             "data": Value::Object(cm),
-        }),
+        })),
         service: Some(svc.name.clone()),
         origin: format!("services.{}.env_file", svc.name),
     })

@@ -187,12 +187,12 @@ pub fn ingresses(
         out.push(Object {
             kind: "Ingress".into(),
             name: name.clone(),
-            value: json!({
+            value: std::sync::Arc::new(json!({
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "Ingress",
                 "metadata": md,
                 "spec": spec,
-            }),
+            })),
             service: Some(svc.name.clone()),
             origin: settings.ingress_key.clone(),
         });

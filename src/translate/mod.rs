@@ -35,13 +35,20 @@ use settings::Settings;
 use std::collections::{BTreeMap, BTreeSet};
 use workload::Plan;
 
+/// A JSON object from (key, value) pairs, in order, moving the values in (`json!` would copy
+/// every embedded map and list through serde).
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// One Kubernetes object, ready to render.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {
     pub kind: String,
     pub name: String,
-    /// The whole object, keys in kubectl's order.
-    pub value: Value,
+    /// The whole object, keys in kubectl's order. Shared, so that templates read it in place
+    /// (see `render::json`) instead of a converted copy.
+    pub value: std::sync::Arc<Value>,
     /// The compose service it came from, if any (for templates).
     pub service: Option<String>,
     /// The compose key it was made from, to name both sides when two objects collide.
@@ -611,11 +618,11 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         objects.push(Object {
             kind: "Namespace".into(),
             name: ns.clone(),
-            value: json!({
+            value: std::sync::Arc::new(json!({
                 "apiVersion": "v1",
                 "kind": "Namespace",
                 "metadata": { "name": ns, "labels": labels(project, None) },
-            }),
+            })),
             service: None,
             origin: "--namespace".into(),
         });
@@ -728,10 +735,29 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         };
         let mut pod_members = vec![svc];
         pod_members.extend(members.iter().copied());
-        let template = json!({
-            "metadata": workload::template_metadata(&ctx, svc, annotations, network::pod_labels(&ctx, &pod_members)),
-            "spec": pod::pod_spec(&ctx, svc, settings, containers, pod, restart_policy, &mut report),
-        });
+        let template = object([
+            (
+                "metadata",
+                workload::template_metadata(
+                    &ctx,
+                    svc,
+                    annotations,
+                    network::pod_labels(&ctx, &pod_members),
+                ),
+            ),
+            (
+                "spec",
+                pod::pod_spec(
+                    &ctx,
+                    svc,
+                    settings,
+                    containers,
+                    pod,
+                    restart_policy,
+                    &mut report,
+                ),
+            ),
+        ]);
         let hpa = autoscale::hpa(&ctx, svc, plan.kind, &mut report, &mut errors);
         objects.push(workload::workload(
             &ctx,

@@ -213,7 +213,7 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
         out.push(Object {
             kind: "NetworkPolicy".into(),
             name: name.clone(),
-            value: json!({
+            value: std::sync::Arc::new(json!({
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
                 "metadata": meta(&name, None),
@@ -222,7 +222,7 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
                     "policyTypes": ["Ingress"],
                     "ingress": [{ "from": [{ "podSelector": { "matchLabels": { label: "true" } } }] }],
                 },
-            }),
+            })),
             service: None,
             origin: format!("networks.{n}"),
         });
@@ -237,12 +237,12 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
             out.push(Object {
                 kind: "NetworkPolicy".into(),
                 name: name.clone(),
-                value: json!({
+                value: std::sync::Arc::new(json!({
                     "apiVersion": "networking.k8s.io/v1",
                     "kind": "NetworkPolicy",
                     "metadata": meta(&name, Some(&svc.name)),
                     "spec": { "podSelector": { "matchLabels": sel }, "policyTypes": ["Ingress", "Egress"] },
-                }),
+                })),
                 service: Some(svc.name.clone()),
                 origin: format!("services.{}.network_mode", svc.name),
             });
@@ -263,7 +263,7 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
         out.push(Object {
             kind: "NetworkPolicy".into(),
             name: name.clone(),
-            value: json!({
+            value: std::sync::Arc::new(json!({
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
                 "metadata": meta(&name, Some(&svc.name)),
@@ -272,7 +272,7 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
                     "policyTypes": ["Ingress"],
                     "ingress": [{ "ports": ports }],
                 },
-            }),
+            })),
             service: Some(svc.name.clone()),
             origin: format!("services.{}.ports", svc.name),
         });

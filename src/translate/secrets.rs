@@ -180,7 +180,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                 made.objects.push(Object {
                     kind: "ConfigMap".into(),
                     name: name.clone(),
-                    value: Value::Object(cm),
+                    value: std::sync::Arc::new(Value::Object(cm)),
                     service: None,
                     origin: k,
                 });

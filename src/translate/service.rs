@@ -160,7 +160,12 @@ fn service_object(
     Object {
         kind: "Service".into(),
         name: name.to_string(),
-        value: json!({ "apiVersion": "v1", "kind": "Service", "metadata": md, "spec": spec }),
+        value: std::sync::Arc::new(super::object([
+            ("apiVersion", json!("v1")),
+            ("kind", json!("Service")),
+            ("metadata", Value::Object(md)),
+            ("spec", Value::Object(spec)),
+        ])),
         service: Some(svc.name.clone()),
         origin,
     }

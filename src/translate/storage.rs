@@ -369,12 +369,12 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
         out.push(Object {
             kind: "PersistentVolumeClaim".into(),
             name: name.clone(),
-            value: json!({
+            value: std::sync::Arc::new(json!({
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
                 "metadata": md,
                 "spec": claim_body(&spec),
-            }),
+            })),
             service: None,
             origin: vk,
         });
@@ -830,7 +830,7 @@ fn bind(
     Ok(Some(Object {
         kind: "ConfigMap".into(),
         name,
-        value: Value::Object(cm),
+        value: std::sync::Arc::new(Value::Object(cm)),
         service: Some(svc.name.clone()),
         origin: format!("services.{}.volumes ({src})", svc.name),
     }))

@@ -508,7 +508,10 @@ pub fn workload(
                 job.insert("backoffLimit".into(), json!(b));
             }
             job.insert("template".into(), template);
-            spec.insert("jobTemplate".into(), json!({ "spec": job }));
+            spec.insert(
+                "jobTemplate".into(),
+                super::object([("spec", Value::Object(job))]),
+            );
             report_rollout_ignored(svc, kind, report);
             ("batch/v1", spec)
         }
@@ -516,7 +519,12 @@ pub fn workload(
     Object {
         kind: kind.into(),
         name: name.clone(),
-        value: json!({ "apiVersion": api, "kind": kind, "metadata": md, "spec": body }),
+        value: std::sync::Arc::new(super::object([
+            ("apiVersion", json!(api)),
+            ("kind", json!(kind)),
+            ("metadata", Value::Object(md)),
+            ("spec", Value::Object(body)),
+        ])),
         service: Some(svc.name.clone()),
         origin: format!("services.{}", svc.name),
     }
