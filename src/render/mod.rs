@@ -227,10 +227,11 @@ pub fn render(
     let header = header(&source);
     // The canonical project costs about as much as loading; it is made only for templates
     // that read it.
-    let compose = set
-        .uses_any(&["compose", "service"])
-        .then(|| Arc::new(compose()))
-        .unwrap_or_default();
+    let compose = if set.uses_any(&["compose", "service"]) {
+        Arc::new(compose())
+    } else {
+        Arc::default()
+    };
     let compose_v = json::Json::value(compose.clone());
     let project_v = minijinja::context! { name => project.name.clone() };
     let service_of = |name: &Option<String>| -> JValue {
