@@ -58,16 +58,43 @@ pub fn after_key(v: &Value, indent: usize) -> String {
 /// A scalar string in the form to write: plain when a plain scalar reads back
 /// as this same string under both YAML 1.1 and 1.2, double-quoted otherwise.
 pub fn scalar(s: &str) -> String {
+    let mut out = String::new();
+    push_scalar(&mut out, s);
+    out
+}
+
+/// [`scalar`], written at the end of `out`.
+fn push_scalar(out: &mut String, s: &str) {
     if needs_quotes(s) {
-        double_quoted(s)
+        out.push_str(&double_quoted(s));
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
 /// `true` when `s` written as a plain scalar would be read as something else
 /// (another type, another string) or would not parse.
 pub fn needs_quotes(s: &str) -> bool {
+    // The common case (names, labels, images, paths): a letter, then letters, digits and
+    // `-_./`. Such a word is no indicator, number, timestamp or document marker, and holds no
+    // space, `: ` or ` #`; only the reserved words (booleans, null) need quotes.
+    let b = s.as_bytes();
+    if is_plain_word(s) {
+        return is_reserved_word(s);
+    }
+    needs_quotes_checked(s)
+}
+
+/// A letter, then only letters, digits and `-_./` (see [`needs_quotes`]).
+fn is_plain_word(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
+}
+
+/// [`needs_quotes`] by every rule, without the shortcut for plain words.
+fn needs_quotes_checked(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return true; // empty string reads as null
     };
@@ -107,14 +134,12 @@ fn write_map(out: &mut String, m: &Map<String, Value>, indent: usize, inline_fir
         } else if !inline_first {
             push_spaces(out, indent);
         }
-        let key = scalar(k);
-        if key.len() > MAX_IMPLICIT_KEY_LEN {
-            out.push_str("? ");
-            out.push_str(&key);
+        let start = out.len();
+        push_scalar(out, k);
+        if out.len() - start > MAX_IMPLICIT_KEY_LEN {
+            out.insert_str(start, "? ");
             out.push('\n');
             push_spaces(out, indent);
-        } else {
-            out.push_str(&key);
         }
         out.push(':');
         write_after_key(out, v, indent);
@@ -162,7 +187,7 @@ fn write_after_key(out: &mut String, v: &Value, indent: usize) {
             out.push(' ');
             match literal_block(s, indent + STEP, true) {
                 Some(block) => out.push_str(&block),
-                None => out.push_str(&scalar(s)),
+                None => push_scalar(out, s),
             }
         }
         other => {
@@ -704,6 +729,18 @@ mod tests {
         match docs.len() {
             1 => Ok(docs.remove(0)),
             n => Err(format!("expected one document, got {n}")),
+        }
+    }
+
+    #[test]
+    fn plain_word_shortcut_agrees_on_tricky_words() {
+        for w in [
+            "y", "Y", "yes", "No", "ON", "off", "true", "False", "null", "NULL", "e", "E1", "e10",
+            "inf", "Inf", "nan", "NaN", "Infinity", "x1.5", "a.b.c", "v1", "b_1", "o-1", "a/b",
+            "latest", "x",
+        ] {
+            assert!(is_plain_word(w), "{w}");
+            assert_eq!(needs_quotes(w), needs_quotes_checked(w), "{w}");
         }
     }
 
@@ -1423,6 +1460,12 @@ data:
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn prop_plain_word_shortcut_agrees(s in "[a-zA-Z][a-zA-Z0-9._/-]{0,12}") {
+                prop_assert!(is_plain_word(&s));
+                prop_assert_eq!(needs_quotes(&s), needs_quotes_checked(&s), "{:?}", s);
+            }
 
             #[test]
             fn prop_scalar_roundtrips(s in any_string()) {
