@@ -6,18 +6,11 @@ use crate::error::{Error, Location, Report};
 use crate::yaml::{Node, Value};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
-use std::sync::OnceLock;
 
-const SCHEMA: &str = include_str!("../../schema/compose-spec.json");
-
-fn validator() -> &'static jsonschema::Validator {
-    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let schema: serde_json::Value =
-            serde_json::from_str(SCHEMA).expect("the vendored schema is JSON");
-        jsonschema::validator_for(&schema).expect("the vendored schema compiles")
-    })
-}
+/// The vendored schema, compiled into Rust code at build time (jsonschema's `macros` feature):
+/// compiling it at run time cost more than a small project's whole conversion.
+#[jsonschema::validator(path = "schema/compose-spec.json")]
+struct ComposeSpec;
 
 /// The node at a JSON-pointer-like path, and the path written compose's way
 /// (`services.web.ports[1]`).
@@ -82,7 +75,7 @@ pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
         .iter()
         .filter_map(|d| d.location.clone())
         .collect();
-    for e in validator().iter_errors(&json) {
+    for e in ComposeSpec::iter_errors(&json) {
         let (node, path) = locate(doc, e.instance_path().segments());
         // `version` is obsolete and ignored; docker compose does not type-check it either.
         if path == "version" || path.starts_with("version.") {

@@ -78,7 +78,6 @@ pub fn needs_quotes(s: &str) -> bool {
     // The common case (names, labels, images, paths): a letter, then letters, digits and
     // `-_./`. Such a word is no indicator, number, timestamp or document marker, and holds no
     // space, `: ` or ` #`; only the reserved words (booleans, null) need quotes.
-    let b = s.as_bytes();
     if is_plain_word(s) {
         return is_reserved_word(s);
     }
