@@ -488,8 +488,8 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         .or(args.report.then_some(ReportFormat::Text));
     if let Some(f) = format {
         let text = match f {
-            ReportFormat::Text => conv.summary.to_text(),
-            ReportFormat::Json => conv.summary.to_json(),
+            ReportFormat::Text => conv.summary().to_text(),
+            ReportFormat::Json => conv.summary().to_json(),
         };
         print_stdout(&text)?;
     }
@@ -499,7 +499,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
             err,
             "error: --strict: {} not converted (see above); nothing was written",
             plural(
-                conv.summary.unconverted().max(1),
+                conv.summary().unconverted().max(1),
                 "compose key was",
                 "compose keys were"
             )

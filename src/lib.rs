@@ -21,12 +21,20 @@ pub struct Conversion {
     pub project: compose::Project,
     pub tree: render::Tree,
     pub report: Report,
-    /// The report grouped per compose key (`ferry convert --report`).
-    pub summary: translate::report::Summary,
     /// How many Kubernetes objects the tree holds.
     pub objects: usize,
+    /// The objects, for [`Conversion::summary`].
+    made: Vec<translate::Object>,
     /// Secrets kustomize makes from files (not in the `--stdout` stream).
     pub secret_generators: Vec<translate::SecretGenerator>,
+}
+
+impl Conversion {
+    /// The report grouped per compose key (`ferry convert --report`), made on demand: it costs
+    /// about as much as translating.
+    pub fn summary(&self) -> translate::report::Summary {
+        translate::report::build(&self.project, &self.report, &self.made)
+    }
 }
 
 /// Load, translate and render a project. Nothing is written.
@@ -48,13 +56,12 @@ pub fn convert(
         &mut report,
     )?;
     report.sort();
-    let summary = translate::report::build(&project, &report, &translation.objects);
     Ok(Conversion {
         objects: translation.objects.len(),
+        made: translation.objects,
         project,
         tree,
         report,
-        summary,
         secret_generators: translation.kustomize.secret_generators,
     })
 }

@@ -118,13 +118,13 @@ fn snapshot_text(conv: &ferry::Conversion) -> String {
         }
     }
     out.push_str("=== report\n");
-    out.push_str(&conv.summary.to_text());
+    out.push_str(&conv.summary().to_text());
     out
 }
 
 fn check(case: &str) {
     let conv = convert(case);
-    let text = conv.summary.to_text();
+    let text = conv.summary().to_text();
     assert!(
         !text.contains(ferry::translate::report::NOTHING),
         "{case}: a key has no report entry:\n{text}"
