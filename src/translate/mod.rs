@@ -187,6 +187,10 @@ pub struct Ctx<'a> {
     network_policies: bool,
     /// For each top-level volume (by index), the pod owners that mount it; computed once.
     volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
+    /// Pod owner → the links that name it, as (linking service, link); computed once.
+    links_to: std::cell::OnceCell<
+        std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
+    >,
 }
 
 impl<'a> Ctx<'a> {
@@ -207,6 +211,24 @@ impl<'a> Ctx<'a> {
             .get(owner)
             .or_else(|| self.project.services.get(service))
             .expect("pod owners are services")
+    }
+
+    /// The links, in every service, whose target runs in `owner`'s pod, with the linking
+    /// service.
+    pub fn links_to(&self, owner: &str) -> &[(&'a Service, &'a crate::compose::model::Link)] {
+        let map = self.links_to.get_or_init(|| {
+            let mut map: std::collections::HashMap<&str, Vec<_>> = std::collections::HashMap::new();
+            for other in self.project.services.values() {
+                for l in &other.links {
+                    let target = self.pod_owner(&l.service);
+                    map.entry(target.name.as_str())
+                        .or_default()
+                        .push((other, l));
+                }
+            }
+            map
+        });
+        map.get(owner).map_or(&[], Vec::as_slice)
     }
 
     /// Other services name this one (depends_on, links, or its name in their environment).
@@ -595,6 +617,7 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         owners,
         referenced: referenced(project),
         volume_users: std::cell::OnceCell::new(),
+        links_to: std::cell::OnceCell::new(),
         aliases,
         namespace: namespace.clone(),
         network_policies: opts.network_policies

@@ -407,19 +407,13 @@ pub fn services(
             aliases.push((m.name.clone(), m.loc.clone(), k));
         }
     }
-    for other in ctx.project.services.values() {
-        for l in &other.links {
-            let target = ctx.pod_owner(&l.service);
-            if target.name != svc.name {
-                continue;
-            }
-            if let Some(a) = &l.alias {
-                aliases.push((
-                    a.clone(),
-                    l.loc.clone(),
-                    format!("services.{}.links", other.name),
-                ));
-            }
+    for (other, l) in ctx.links_to(&svc.name) {
+        if let Some(a) = &l.alias {
+            aliases.push((
+                a.clone(),
+                l.loc.clone(),
+                format!("services.{}.links", other.name),
+            ));
         }
     }
     for m in std::iter::once(&svc).chain(members.iter()) {
