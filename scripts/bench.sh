@@ -77,7 +77,7 @@ peak_rss_mb() { # peak_rss_mb ARGS... (in the current directory): median of 5 ru
   done | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1024 }'
 }
 
-declare -A stdout_ms unchanged_ms fresh_ms rss_stdout rss_out
+declare -A stdout_ms unchanged_ms diff_ms fresh_ms rss_stdout rss_out
 for n in "${sizes[@]}"; do
   dir="$work/$n"
   "$gen" "$n" "$dir" >/dev/null
@@ -90,12 +90,15 @@ for n in "${sizes[@]}"; do
       "$ferry convert --stdout" >/dev/null
     hyperfine -N --style none --warmup 2 --runs "$runs" --export-json unchanged.json \
       "$ferry convert -o out" >/dev/null
+    hyperfine -N --style none --warmup 2 --runs "$runs" --export-json diff.json \
+      "$ferry diff -o out" >/dev/null
     fresh_runs=$((runs < 10 ? runs : 10))
     hyperfine -N --style none --warmup 1 --runs "$fresh_runs" --export-json fresh.json \
       --prepare "rm -rf $dir/fresh" "$ferry convert -o fresh" >/dev/null
   )
   stdout_ms[$n]=$(median_ms "$dir/stdout.json")
   unchanged_ms[$n]=$(median_ms "$dir/unchanged.json")
+  diff_ms[$n]=$(median_ms "$dir/diff.json")
   fresh_ms[$n]=$(median_ms "$dir/fresh.json")
   rss_stdout[$n]=$(cd "$dir" && peak_rss_mb convert --stdout)
   rss_out[$n]=$(cd "$dir" && peak_rss_mb convert -o out)
@@ -107,14 +110,14 @@ echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /p
   "$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); load average" \
   "$(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); ferry $(git describe --always --dirty 2>/dev/null || echo '?')"
 echo
-echo "| services | compose.yaml | output | --stdout | -o DIR, unchanged | -o DIR, empty | peak RSS (--stdout / -o) |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| services | compose.yaml | output | --stdout | -o DIR, unchanged | diff, unchanged | -o DIR, empty | peak RSS (--stdout / -o) |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for n in "${sizes[@]}"; do
   dir="$work/$n"
   in_kb=$(( $(wc -c <"$dir/compose.yaml") / 1024 ))
   files=$(find "$dir/out" -type f | wc -l)
   out_kb=$(( $(find "$dir/out" -type f -exec cat {} + | wc -c) / 1024 ))
-  echo "| $n | ${in_kb} KB | $files files, ${out_kb} KB | ${stdout_ms[$n]} ms | ${unchanged_ms[$n]} ms | ${fresh_ms[$n]} ms | ${rss_stdout[$n]} / ${rss_out[$n]} MB |"
+  echo "| $n | ${in_kb} KB | $files files, ${out_kb} KB | ${stdout_ms[$n]} ms | ${unchanged_ms[$n]} ms | ${diff_ms[$n]} ms | ${fresh_ms[$n]} ms | ${rss_stdout[$n]} / ${rss_out[$n]} MB |"
 done
 
 echo
