@@ -633,27 +633,17 @@ fn check_summary(plan: &Plan) -> Vec<String> {
             counts.push(format!("{n} {word}"));
         }
     }
-    let names: Vec<&str> = changes
-        .iter()
-        .take(SUMMARY_NAMES)
-        .map(|e| e.path.as_str())
-        .collect();
-    let more = changes.len().saturating_sub(SUMMARY_NAMES);
-    let more = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
+    let paths: Vec<&str> = changes.iter().map(|e| e.path.as_str()).collect();
     let command = if plan.count(Status::Removed) > 0 {
         "ferry convert --prune"
     } else {
         "ferry convert"
     };
     let mut lines = vec![format!(
-        "ferry: {} in {dir} would change ({}): {}{more}; run `{command}` to update {}",
+        "ferry: {} in {dir} would change ({}): {}; run `{command}` to update {}",
         plural(changes.len(), "file", "files"),
         counts.join(", "),
-        names.join(", "),
+        ferry::names::some_of(&paths, SUMMARY_NAMES),
         if changes.len() == 1 { "it" } else { "them" }
     )];
     for e in &changes {

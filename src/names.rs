@@ -46,6 +46,16 @@ fn dns_label_checked(name: &str) -> String {
     truncate(&out, name, MAX_LABEL)
 }
 
+/// `a, b, c`, or the first `max` names and how many more (`a, b and 3 more`): a list that grows
+/// with the project stays one readable line.
+pub fn some_of<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(max).map(AsRef::as_ref).collect();
+    match names.len().saturating_sub(max) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// `base` cut to `max` characters, with a short hash of the original name so that two long
 /// names cut to the same prefix stay different.
 fn truncate(label: &str, original: &str, max: usize) -> String {
@@ -91,6 +101,17 @@ mod tests {
             && !s.ends_with('-')
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }
+
+    #[test]
+    fn long_lists_of_names_are_cut() {
+        assert_eq!(some_of(&["a", "b"], 10), "a, b");
+        let many: Vec<String> = (0..25).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            some_of(&many, 10),
+            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 15 more"
+        );
+        assert_eq!(some_of(&many[..10], 10).matches(", ").count(), 9);
     }
 
     #[test]

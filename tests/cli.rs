@@ -558,6 +558,28 @@ fn templates_read_compose_service_and_objects() {
     }
 }
 
+/// A volume shared by many services is one warning that names ten of them.
+#[test]
+fn shared_volume_warning_lists_ten_services() {
+    let mut compose = String::from("services:\n");
+    for i in 0..12 {
+        compose.push_str(&format!(
+            "  s{i:02}:\n    image: a\n    volumes: ['data:/d']\n"
+        ));
+    }
+    compose.push_str("volumes:\n  data: {}\n");
+    let dir = project(&compose);
+    let r = run_in(dir.path(), &["convert", "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "mounted by s00, s01, s02, s03, s04, s05, s06, s07, s08, s09 and 2 more: the claim is ReadWriteOnce"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn overlay_setting_typo_is_error_with_suggestion() {
     fails_with_args(

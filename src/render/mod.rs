@@ -275,13 +275,25 @@ pub fn render(
         out.add(file_name(obj), tname, text, &obj.origin, docs)?;
     }
     // Extra templates: once per service, and once per project.
+    // Each service's objects, grouped once (not one scan of every object per service).
+    let mut by_service: std::collections::HashMap<&str, Vec<JValue>> =
+        std::collections::HashMap::new();
+    if !set.extras.per_service.is_empty() {
+        for o in objects {
+            if let Some(s) = o.service.as_deref() {
+                by_service
+                    .entry(s)
+                    .or_default()
+                    .push(json::Json::value(o.value.clone()));
+            }
+        }
+    }
     for tname in &set.extras.per_service {
         for svc in project.services.values() {
-            let svc_objects: Vec<JValue> = objects
-                .iter()
-                .filter(|o| o.service.as_deref() == Some(svc.name.as_str()))
-                .map(|o| json::Json::value(o.value.clone()))
-                .collect();
+            let svc_objects = by_service
+                .get(svc.name.as_str())
+                .cloned()
+                .unwrap_or_default();
             let ctx = minijinja::context! {
                 header => header.clone(),
                 project => project_v.clone(),

@@ -343,7 +343,7 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
                 vk.clone(),
                 format!(
                     "mounted by {}: the claim is ReadWriteOnce, so their pods must run on one node (or use a ReadWriteMany storage class: `x-ferry: {{accessModes: [ReadWriteMany]}}`)",
-                    some_of(users)
+                    names::some_of(users, 10)
                 ),
             );
         }
@@ -899,37 +899,4 @@ fn host_path(
             m.target
         ),
     );
-}
-
-/// How many names a warning lists before "and N more".
-const LISTED: usize = 10;
-
-/// `a, b, c`, or the first [`LISTED`] names and how many more (a volume shared by thousands of
-/// services would otherwise make one warning thousands of names long).
-fn some_of(names: &[&str]) -> String {
-    if names.len() <= LISTED {
-        return names.join(", ");
-    }
-    format!(
-        "{} and {} more",
-        names[..LISTED].join(", "),
-        names.len() - LISTED
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::some_of;
-
-    #[test]
-    fn long_lists_of_names_are_cut() {
-        assert_eq!(some_of(&["a", "b"]), "a, b");
-        let many: Vec<String> = (0..25).map(|i| format!("s{i}")).collect();
-        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        assert_eq!(
-            some_of(&refs),
-            "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 15 more"
-        );
-        assert_eq!(some_of(&refs[..10]).matches(", ").count(), 9);
-    }
 }
