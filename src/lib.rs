@@ -23,8 +23,8 @@ pub struct Conversion {
     pub report: Report,
     /// How many Kubernetes objects the tree holds.
     pub objects: usize,
-    /// The objects, for [`Conversion::summary`].
-    made: Vec<translate::Object>,
+    /// What was made of each object, for [`Conversion::summary`].
+    made: Vec<translate::Made>,
     /// Secrets kustomize makes from files (not in the `--stdout` stream).
     pub secret_generators: Vec<translate::SecretGenerator>,
 }
@@ -44,21 +44,40 @@ pub fn convert(
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
     let (loaded, project, mut report) = compose::load_all(load)?;
-    let translation = translate::translate(&project, opts)?;
-    report.extend(translation.report);
-    let tree = render::render(
+    let mut renderer = render::Renderer::new(
         &project,
-        &translation.objects,
-        &translation.kustomize,
-        &translation.files,
         || compose::config::canonical(&loaded, &project),
         render_opts,
+    )?;
+    // The located YAML is read only for the canonical project, which the renderer has made by
+    // now if a template reads it.
+    drop(loaded);
+    // Each service's objects are rendered as they are made, and only their text is kept: every
+    // object's body at once was most of the memory at thousands of services.
+    let mut render_error = None;
+    let mut objects = 0;
+    let translation = translate::translate_each(&project, opts, &mut |obj| {
+        objects += 1;
+        if render_error.is_none() {
+            if let Err(e) = renderer.object(obj) {
+                render_error = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = render_error {
+        return Err(e);
+    }
+    report.extend(translation.report);
+    let (tree, made) = renderer.finish(
+        &project,
+        &translation.kustomize,
+        &translation.files,
         &mut report,
     )?;
     report.sort();
     Ok(Conversion {
-        objects: translation.objects.len(),
-        made: translation.objects,
+        objects,
+        made,
         project,
         tree,
         report,

@@ -141,7 +141,8 @@ fn build_project(
     } = loaded;
     let dir = dir.clone();
     let lookup = |k: &str| vars.get(k).cloned();
-    let top = doc.as_map().cloned().unwrap_or_default();
+    let no_keys = crate::yaml::Map::default();
+    let top = doc.as_map().unwrap_or(&no_keys);
 
     let mut reader = parse::Reader {
         errors: Vec::new(),
@@ -191,7 +192,7 @@ fn build_project(
     };
 
     let svc_ctx = parse::ServiceContext { lookup: &lookup };
-    for (key, entry) in &top {
+    for (key, entry) in top {
         match key.as_str() {
             "name" => {}
             "version" => reader.report.warn(

@@ -8,7 +8,7 @@ pub mod templates;
 
 use crate::compose::Project;
 use crate::error::{Error, Report, Result};
-use crate::translate::{ExtraFile, Kustomize, Object};
+use crate::translate::{ExtraFile, Kustomize, Made, Object};
 use crate::yaml;
 use minijinja::Value as JValue;
 use serde_json::Value as J;
@@ -120,21 +120,22 @@ fn check_rendered(
     Ok(out)
 }
 
-struct Rendered<'a> {
+#[derive(Default)]
+struct Rendered {
     tree: Tree,
     /// (kind, name) → (template, output line) of the document that defined it.
     defined: BTreeMap<(String, String), (String, u32)>,
     order: Vec<(u8, String, String)>,
-    origins: BTreeMap<String, &'a str>,
+    origins: BTreeMap<String, String>,
 }
 
-impl<'a> Rendered<'a> {
+impl Rendered {
     fn add(
         &mut self,
         path: String,
         template: &str,
         text: String,
-        origin: &'a str,
+        origin: &str,
         objects: Vec<(String, String, u32)>,
     ) -> Result<()> {
         if let Some(first) = self.origins.get(&path) {
@@ -156,7 +157,7 @@ impl<'a> Rendered<'a> {
                 .insert((kind.clone(), name), (template.to_string(), line));
             self.order.push((kind_rank(&kind), path.clone(), kind));
         }
-        self.origins.insert(path.clone(), origin);
+        self.origins.insert(path.clone(), origin.to_string());
         self.tree.files.insert(path, text.into_bytes());
         Ok(())
     }
@@ -164,12 +165,12 @@ impl<'a> Rendered<'a> {
 
 /// Render one extra template into `<prefix><template stem>.yaml`; nothing when it renders only
 /// blank lines and comments.
-fn render_extra<'a>(
+fn render_extra(
     set: &templates::TemplateSet,
-    tname: &'a str,
+    tname: &str,
     prefix: &str,
     ctx: JValue,
-    out: &mut Rendered<'a>,
+    out: &mut Rendered,
 ) -> Result<()> {
     let tmpl = set
         .env
@@ -205,58 +206,97 @@ pub fn render(
     opts: &RenderOptions,
     report: &mut Report,
 ) -> Result<Tree> {
-    if let (Some(dir), crate::paths::Reach::Project) = (&opts.templates_dir, project.reach) {
-        let real = dir
-            .canonicalize()
-            .map_err(|e| Error::io(dir, "cannot open the templates directory", e))?;
-        if !real.starts_with(&project.dir) {
-            return Err(Error::Usage(format!(
-                "--templates {}: the directory is outside the project directory {}; allow it with --allow-outside-project",
-                dir.display(),
-                project.dir.display()
-            )));
-        }
-    }
-    let set = templates::load(opts.templates_dir.as_deref())?;
-    let source = project
-        .files
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let header = header(&source);
-    // The canonical project costs about as much as loading; it is made only for templates
-    // that read it.
-    let compose = if set.uses_any(&["compose", "service"]) {
-        Arc::new(compose())
-    } else {
-        Arc::default()
-    };
-    let compose_v = json::Json::value(compose.clone());
-    let project_v = minijinja::context! { name => project.name.clone() };
-    let service_of = |name: &Option<String>| -> JValue {
-        name.as_deref()
-            .and_then(|n| json::Json::at(&compose, &["services", n]))
-            .unwrap_or_else(|| JValue::from(()))
-    };
-    let mut out = Rendered {
-        tree: Tree::default(),
-        defined: BTreeMap::new(),
-        order: Vec::new(),
-        origins: BTreeMap::new(),
-    };
+    let mut r = Renderer::new(project, compose, opts)?;
     for obj in objects {
+        r.object(obj.clone())?;
+    }
+    Ok(r.finish(project, kustomize, extra, report)?.0)
+}
+
+/// [`render`] one object at a time: [`Renderer::object`] renders an object as translate makes
+/// it and keeps only its text (and its body only when an extra template reads `objects`), so
+/// that a conversion never holds every object's body at once. [`Renderer::finish`] renders the
+/// extra templates, the kustomization and the overlays.
+pub struct Renderer {
+    set: templates::TemplateSet,
+    header: String,
+    compose: Arc<J>,
+    project_v: JValue,
+    out: Rendered,
+    made: Vec<Made>,
+    /// The objects' bodies, kept only for extra templates (service of each, body).
+    kept: Vec<(Option<String>, Arc<J>)>,
+    /// `--overlay` names.
+    overlays: Vec<String>,
+}
+
+impl Renderer {
+    /// Load the templates (`opts.templates_dir` or the built-in ones). `compose` makes the
+    /// canonical project; it is called here, and only when a template uses `compose` or
+    /// `service`, so that the caller can drop what it needs afterwards.
+    pub fn new(
+        project: &Project,
+        compose: impl FnOnce() -> J,
+        opts: &RenderOptions,
+    ) -> Result<Self> {
+        if let (Some(dir), crate::paths::Reach::Project) = (&opts.templates_dir, project.reach) {
+            let real = dir
+                .canonicalize()
+                .map_err(|e| Error::io(dir, "cannot open the templates directory", e))?;
+            if !real.starts_with(&project.dir) {
+                return Err(Error::Usage(format!(
+                    "--templates {}: the directory is outside the project directory {}; allow it with --allow-outside-project",
+                    dir.display(),
+                    project.dir.display()
+                )));
+            }
+        }
+        let set = templates::load(opts.templates_dir.as_deref())?;
+        let source = project
+            .files
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The canonical project costs about as much as loading; it is made only for templates
+        // that read it.
+        let compose = if set.uses_any(&["compose", "service"]) {
+            Arc::new(compose())
+        } else {
+            Arc::default()
+        };
+        Ok(Renderer {
+            set,
+            header: header(&source),
+            compose,
+            project_v: minijinja::context! { name => project.name.clone() },
+            out: Rendered::default(),
+            made: Vec::new(),
+            kept: Vec::new(),
+            overlays: opts.overlays.clone(),
+        })
+    }
+
+    /// The canonical service for templates (null when no template reads it).
+    fn service_of(&self, name: Option<&str>) -> JValue {
+        name.and_then(|n| json::Json::at(&self.compose, &["services", n]))
+            .unwrap_or_else(|| JValue::from(()))
+    }
+
+    /// Render one object into `<name>-<kind>.yaml`.
+    pub fn object(&mut self, obj: Object) -> Result<()> {
+        let set = &self.set;
         let tname = set.for_kind(&obj.kind);
         let tmpl = set
             .env
             .get_template(tname)
             .map_err(|e| templates::render_error(tname, &e))?;
         let ctx = minijinja::context! {
-            header => header.clone(),
+            header => self.header.clone(),
             object => json::Json::value(obj.value.clone()),
-            project => project_v.clone(),
-            compose => compose_v.clone(),
-            service => service_of(&obj.service),
+            project => self.project_v.clone(),
+            compose => json::Json::value(self.compose.clone()),
+            service => self.service_of(obj.service.as_deref()),
             service_name => obj.service.clone(),
         };
         let text = tmpl
@@ -272,163 +312,196 @@ pub fn render(
         } else {
             check_rendered(tname, &text, true)?
         };
-        out.add(file_name(obj), tname, text, &obj.origin, docs)?;
+        let tname = tname.to_string();
+        self.out
+            .add(file_name(&obj), &tname, text, &obj.origin, docs)?;
+        self.made.push(obj.made());
+        if !self.set.extras.per_service.is_empty() || !self.set.extras.per_project.is_empty() {
+            self.kept.push((obj.service, obj.value));
+        }
+        Ok(())
     }
-    // Extra templates: once per service, and once per project.
-    // Each service's objects, grouped once (not one scan of every object per service).
-    let mut by_service: std::collections::HashMap<&str, Vec<JValue>> =
-        std::collections::HashMap::new();
-    if !set.extras.per_service.is_empty() {
-        for o in objects {
-            if let Some(s) = o.service.as_deref() {
-                by_service
-                    .entry(s)
-                    .or_default()
-                    .push(json::Json::value(o.value.clone()));
+
+    /// Render the extra templates, the kustomization and the overlays: the whole tree, and
+    /// what was made of every object (for the report).
+    pub fn finish(
+        self,
+        project: &Project,
+        kustomize: &Kustomize,
+        extra: &[ExtraFile],
+        report: &mut Report,
+    ) -> Result<(Tree, Vec<Made>)> {
+        let Renderer {
+            set,
+            header,
+            compose,
+            project_v,
+            mut out,
+            made,
+            kept,
+            overlays,
+        } = self;
+        let compose_v = json::Json::value(compose.clone());
+        let service_of = |name: &str| -> JValue {
+            json::Json::at(&compose, &["services", name]).unwrap_or_else(|| JValue::from(()))
+        };
+        // Extra templates: once per service, and once per project.
+        // Each service's objects, grouped once (not one scan of every object per service).
+        let mut by_service: std::collections::HashMap<&str, Vec<JValue>> =
+            std::collections::HashMap::new();
+        if !set.extras.per_service.is_empty() {
+            for (service, value) in &kept {
+                if let Some(s) = service.as_deref() {
+                    by_service
+                        .entry(s)
+                        .or_default()
+                        .push(json::Json::value(value.clone()));
+                }
             }
         }
-    }
-    for tname in &set.extras.per_service {
-        for svc in project.services.values() {
-            let svc_objects = by_service
-                .get(svc.name.as_str())
-                .cloned()
-                .unwrap_or_default();
+        for tname in &set.extras.per_service {
+            for svc in project.services.values() {
+                let svc_objects = by_service
+                    .get(svc.name.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                let ctx = minijinja::context! {
+                    header => header.clone(),
+                    project => project_v.clone(),
+                    compose => compose_v.clone(),
+                    service => service_of(&svc.name),
+                    service_name => svc.name.clone(),
+                    objects => JValue::from(svc_objects),
+                };
+                let prefix = format!("{}-", crate::names::dns_label(&svc.name));
+                render_extra(&set, tname, &prefix, ctx, &mut out)?;
+            }
+        }
+        for tname in &set.extras.per_project {
+            let all: Vec<JValue> = kept
+                .iter()
+                .map(|(_, v)| json::Json::value(v.clone()))
+                .collect();
             let ctx = minijinja::context! {
                 header => header.clone(),
                 project => project_v.clone(),
                 compose => compose_v.clone(),
-                service => service_of(&Some(svc.name.clone())),
-                service_name => svc.name.clone(),
-                objects => JValue::from(svc_objects),
+                objects => JValue::from(all),
             };
-            let prefix = format!("{}-", crate::names::dns_label(&svc.name));
-            render_extra(&set, tname, &prefix, ctx, &mut out)?;
+            render_extra(&set, tname, "", ctx, &mut out)?;
         }
-    }
-    for tname in &set.extras.per_project {
-        let all: Vec<JValue> = objects
-            .iter()
-            .map(|o| json::Json::value(o.value.clone()))
-            .collect();
-        let ctx = minijinja::context! {
-            header => header.clone(),
-            project => project_v.clone(),
-            compose => compose_v.clone(),
-            objects => JValue::from(all),
-        };
-        render_extra(&set, tname, "", ctx, &mut out)?;
-    }
-    let mut tree = out.tree;
-    out.order.sort();
-    let mut seen = std::collections::BTreeSet::new();
-    tree.apply_order = out
-        .order
-        .into_iter()
-        .map(|(_, p, _)| p)
-        .filter(|p| seen.insert(p.clone()))
-        .collect();
-
-    let resources: Vec<String> = tree.files.keys().cloned().collect();
-    let tname = set.builtin(KUSTOMIZATION);
-    let tmpl = set
-        .env
-        .get_template(tname)
-        .map_err(|e| templates::render_error(tname, &e))?;
-    let generators: Vec<J> = kustomize
-        .secret_generators
-        .iter()
-        .map(|g| {
-            serde_json::json!({
-                "name": g.name,
-                "files": g.files.iter().map(|(k, p)| format!("{k}={p}")).collect::<Vec<_>>(),
-                "options": { "labels": g.labels },
-            })
-        })
-        .collect();
-    let text = tmpl
-        .render(minijinja::context! {
-            header => header.clone(),
-            resources => resources,
-            project => project_v.clone(),
-            namespace => kustomize.namespace.clone(),
-            secret_generators => JValue::from(minijinja::value::Serde(&generators)),
-        })
-        .map_err(|e| templates::render_error(tname, &e))?;
-    check_rendered(tname, &text, false)?;
-    tree.files
-        .insert(KUSTOMIZATION.to_string(), text.into_bytes());
-    for f in extra {
-        if tree.files.contains_key(&f.path) {
-            return Err(Error::Usage(format!(
-                "`{}` would be written twice; rename the object or secret that makes it",
-                f.path
-            )));
-        }
-        tree.files.insert(f.path.clone(), f.bytes.clone());
-        if f.sensitive {
-            tree.sensitive.insert(f.path.clone());
-        }
-    }
-
-    for name in &opts.overlays {
-        if !overlay::valid_name(name) {
-            return Err(Error::Usage(format!(
-                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
-            )));
-        }
-    }
-    if !opts.overlays.is_empty() {
-        // kustomize refuses a base that contains its overlays: with overlays, the base goes to
-        // base/ beside overlays/ (the usual kustomize layout).
-        tree.files = std::mem::take(&mut tree.files)
+        drop(kept);
+        let mut tree = out.tree;
+        out.order.sort();
+        let mut seen = std::collections::BTreeSet::new();
+        tree.apply_order = out
+            .order
             .into_iter()
-            .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
+            .map(|(_, p, _)| p)
+            .filter(|p| seen.insert(p.clone()))
             .collect();
-        tree.apply_order = tree
-            .apply_order
-            .iter()
-            .map(|p| format!("{BASE_DIR}/{p}"))
-            .collect();
-        tree.sensitive = std::mem::take(&mut tree.sensitive)
-            .into_iter()
-            .map(|p| format!("{BASE_DIR}/{p}"))
-            .collect();
-    }
-    let tname = set.builtin("overlay.yaml");
-    for (name, kustomization) in overlay::overlays(project, objects, &opts.overlays, report)? {
+
+        let resources: Vec<String> = tree.files.keys().cloned().collect();
+        let tname = set.builtin(KUSTOMIZATION);
         let tmpl = set
             .env
             .get_template(tname)
             .map_err(|e| templates::render_error(tname, &e))?;
+        let generators: Vec<J> = kustomize
+            .secret_generators
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "name": g.name,
+                    "files": g.files.iter().map(|(k, p)| format!("{k}={p}")).collect::<Vec<_>>(),
+                    "options": { "labels": g.labels },
+                })
+            })
+            .collect();
         let text = tmpl
             .render(minijinja::context! {
                 header => header.clone(),
-                overlay => name.clone(),
-                kustomization => JValue::from(minijinja::value::Serde(&kustomization)),
+                resources => resources,
                 project => project_v.clone(),
+                namespace => kustomize.namespace.clone(),
+                secret_generators => JValue::from(minijinja::value::Serde(&generators)),
             })
             .map_err(|e| templates::render_error(tname, &e))?;
         check_rendered(tname, &text, false)?;
-        tree.files.insert(
-            format!("overlays/{name}/{KUSTOMIZATION}"),
-            text.into_bytes(),
-        );
-    }
-    // Every generated file starts with the header, whatever a user's template does: it is how
-    // `convert` tells its own files from the user's (see src/output).
-    for (path, text) in tree.files.iter_mut() {
-        // Secret files are kustomize inputs, kept byte for byte.
-        if tree.sensitive.contains(path) {
-            continue;
+        tree.files
+            .insert(KUSTOMIZATION.to_string(), text.into_bytes());
+        for f in extra {
+            if tree.files.contains_key(&f.path) {
+                return Err(Error::Usage(format!(
+                    "`{}` would be written twice; rename the object or secret that makes it",
+                    f.path
+                )));
+            }
+            tree.files.insert(f.path.clone(), f.bytes.clone());
+            if f.sensitive {
+                tree.sensitive.insert(f.path.clone());
+            }
         }
-        if !text.starts_with(HEADER_PREFIX.as_bytes()) {
-            let mut with = format!("{header}\n").into_bytes();
-            with.append(text);
-            *text = with;
+
+        for name in &overlays {
+            if !overlay::valid_name(name) {
+                return Err(Error::Usage(format!(
+                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
+            )));
+            }
         }
+        if !overlays.is_empty() {
+            // kustomize refuses a base that contains its overlays: with overlays, the base goes to
+            // base/ beside overlays/ (the usual kustomize layout).
+            tree.files = std::mem::take(&mut tree.files)
+                .into_iter()
+                .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
+                .collect();
+            tree.apply_order = tree
+                .apply_order
+                .iter()
+                .map(|p| format!("{BASE_DIR}/{p}"))
+                .collect();
+            tree.sensitive = std::mem::take(&mut tree.sensitive)
+                .into_iter()
+                .map(|p| format!("{BASE_DIR}/{p}"))
+                .collect();
+        }
+        let tname = set.builtin("overlay.yaml");
+        for (name, kustomization) in overlay::overlays(project, &made, &overlays, report)? {
+            let tmpl = set
+                .env
+                .get_template(tname)
+                .map_err(|e| templates::render_error(tname, &e))?;
+            let text = tmpl
+                .render(minijinja::context! {
+                    header => header.clone(),
+                    overlay => name.clone(),
+                    kustomization => JValue::from(minijinja::value::Serde(&kustomization)),
+                    project => project_v.clone(),
+                })
+                .map_err(|e| templates::render_error(tname, &e))?;
+            check_rendered(tname, &text, false)?;
+            tree.files.insert(
+                format!("overlays/{name}/{KUSTOMIZATION}"),
+                text.into_bytes(),
+            );
+        }
+        // Every generated file starts with the header, whatever a user's template does: it is how
+        // `convert` tells its own files from the user's (see src/output).
+        for (path, text) in tree.files.iter_mut() {
+            // Secret files are kustomize inputs, kept byte for byte.
+            if tree.sensitive.contains(path) {
+                continue;
+            }
+            if !text.starts_with(HEADER_PREFIX.as_bytes()) {
+                let mut with = format!("{header}\n").into_bytes();
+                with.append(text);
+                *text = with;
+            }
+        }
+        Ok((tree, made))
     }
-    Ok(tree)
 }
 
 impl Tree {

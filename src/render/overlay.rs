@@ -5,7 +5,7 @@
 use crate::compose::{units, Project, Service};
 use crate::error::{Error, Report, Result};
 use crate::names;
-use crate::translate::Object;
+use crate::translate::Made;
 use crate::yaml::Node;
 use serde_json::{json, Map, Value as J};
 
@@ -85,7 +85,7 @@ fn nest(path: &[&str], leaf: J) -> J {
 /// Build each requested overlay's kustomization (everything but `resources`).
 pub fn overlays(
     project: &Project,
-    objects: &[Object],
+    objects: &[Made],
     requested: &[String],
     report: &mut Report,
 ) -> Result<Vec<(String, J)>> {
@@ -143,7 +143,7 @@ fn push(k: &mut Map<String, J>, field: &str, item: J) {
 }
 
 fn service_overlay(
-    objects: &[Object],
+    objects: &[Made],
     svc: &Service,
     path: &str,
     node: &Node,
@@ -281,7 +281,7 @@ fn service_overlay(
             pod_spec_path(&workload.kind).unwrap_or(&[]),
             json!({ "containers": [J::Object(c)] }),
         );
-        let api = workload.value["apiVersion"].clone();
+        let api = workload.api_version.clone();
         let patch = json!({
             "apiVersion": api,
             "kind": workload.kind,

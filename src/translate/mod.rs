@@ -101,6 +101,39 @@ pub struct Translation {
     pub files: Vec<ExtraFile>,
 }
 
+/// What [`translate_each`] returns: everything translate produces but the objects, which it
+/// hands over one by one.
+#[derive(Debug, Clone)]
+pub struct Translated {
+    pub report: Report,
+    pub kustomize: Kustomize,
+    pub files: Vec<ExtraFile>,
+}
+
+/// What is left of an [`Object`] once it is rendered: enough for the report and overlays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Made {
+    pub kind: String,
+    pub name: String,
+    pub api_version: String,
+    pub service: Option<String>,
+}
+
+impl Object {
+    /// The object without its body.
+    pub fn made(&self) -> Made {
+        Made {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            api_version: self.value["apiVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            service: self.service.clone(),
+        }
+    }
+}
+
 /// Options that change what translate produces (the `convert` flags).
 #[derive(Debug, Clone, Default)]
 pub struct TranslateOptions {
@@ -535,6 +568,24 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
 }
 
 pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translation> {
+    let mut objects = Vec::new();
+    let t = translate_each(project, opts, &mut |o| objects.push(o))?;
+    Ok(Translation {
+        objects,
+        report: t.report,
+        kustomize: t.kustomize,
+        files: t.files,
+    })
+}
+
+/// [`translate`], handing each object to `sink` as soon as its service is translated (in the
+/// same order as [`Translation::objects`]), so that a caller can render it and let it go
+/// instead of holding every object at once (most of the memory at thousands of services).
+pub fn translate_each(
+    project: &Project,
+    opts: &TranslateOptions,
+    sink: &mut dyn FnMut(Object),
+) -> Result<Translated> {
     let mut errors = check_collisions(
         "services",
         project.services.values().map(|s| (s.name.as_str(), &s.loc)),
@@ -683,7 +734,9 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
     let made = secrets::objects(&ctx, &mut report)?;
     objects.extend(made.objects);
     objects.extend(storage::claims(&ctx, &mut report));
+    objects.drain(..).for_each(&mut *sink);
     for svc in project.services.values() {
+        objects.drain(..).for_each(&mut *sink);
         let k8s_name = names::dns_label(&svc.name);
         if k8s_name != svc.name {
             report.warn(
@@ -820,13 +873,13 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
             }
         }
     }
+    objects.drain(..).for_each(&mut *sink);
     network::report_top_level(&ctx, &mut report);
-    objects.extend(network::policies(&ctx));
+    network::policies(&ctx).into_iter().for_each(&mut *sink);
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
-    Ok(Translation {
-        objects,
+    Ok(Translated {
         report,
         kustomize: Kustomize {
             namespace,

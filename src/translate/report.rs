@@ -279,7 +279,7 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
 }
 
 /// Group the report's entries by service key and top-level item.
-pub fn build(project: &Project, report: &Report, objects: &[super::Object]) -> Summary {
+pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Summary {
     let mut taken = vec![false; report.entries.len()];
     // Entry indices sorted by key: the entries under a path are one contiguous run that a
     // binary search finds, so building the summary stays linear in the project's size.
