@@ -229,6 +229,39 @@ mod tests {
         assert_eq!(r.entries[0].to_string(), "c.yaml:5:7: warning: services.web.logging.drivr: unknown key `drivr`; it is not part of the Compose Specification here");
     }
 
+    /// Checking the services one at a time finds what checking the whole document finds.
+    #[test]
+    fn parts_find_the_errors_of_the_whole_document() {
+        let src = "volumes:\n  data:\n    external: maybe\n    bogus: 1\nservices:\n  a:\n    image: nginx\n    cap_add: X\n  b c:\n    image: 3\n    ports: {}\n  d:\n    image: nginx\n    user: 1\nnetworks:\n  n:\n    labels: 5\n    bogus: 2\nx-any: 1\nother: 2\n";
+        let doc = parse_document(src, Arc::from("c.yaml"), &Limits::default())
+            .unwrap()
+            .unwrap();
+        let paths = |json: &serde_json::Value| -> Vec<String> {
+            ComposeSpec::iter_errors(json)
+                .map(|e| format!("{} {}", e.instance_path(), e))
+                .collect()
+        };
+        let mut whole = paths(&doc.to_json());
+        let mut split: Vec<String> = parts(&doc).flat_map(|j| paths(&j)).collect();
+        whole.sort();
+        split.sort();
+        assert!(whole.len() >= 7, "{whole:?}");
+        assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn errors_come_in_file_order() {
+        let (e, _) = check("services:\n  a:\n    image: nginx\n    cap_add: X\n  b:\n    image: nginx\n    user: 1\nvolumes:\n  data:\n    labels: 5\n");
+        assert_eq!(
+            e,
+            [
+                "c.yaml:4:14: services.a.cap_add: expected a list, found `X`",
+                "c.yaml:7:11: services.b.user: expected a string, found `1`",
+                "c.yaml:10:13: volumes.data.labels: 5 is not valid under any of the schemas listed in the 'oneOf' keyword",
+            ]
+        );
+    }
+
     #[test]
     fn obsolete_version_is_not_type_checked() {
         let (e, _) = check("version: 3.8\nservices:\n  web:\n    image: nginx\n");
