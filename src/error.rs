@@ -128,7 +128,8 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     /// Dotted path of the key, e.g. `services.web.ulimits`.
     pub key: String,
-    pub message: String,
+    /// Most messages are fixed text, kept without a copy.
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 fn ser_location<S: serde::Serializer>(loc: &Option<Location>, s: S) -> Result<S::Ok, S::Error> {
@@ -170,7 +171,7 @@ impl Report {
         &mut self,
         location: Option<&Location>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
     ) {
         self.push(Severity::Warning, location, key, message);
     }
@@ -179,7 +180,7 @@ impl Report {
         &mut self,
         location: Option<&Location>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
     ) {
         self.push(Severity::Ignored, location, key, message);
     }
@@ -188,7 +189,7 @@ impl Report {
         &mut self,
         location: Option<&Location>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
     ) {
         self.push(Severity::Converted, location, key, message);
     }
@@ -197,7 +198,7 @@ impl Report {
         &mut self,
         location: Option<&Location>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
     ) {
         self.push(Severity::NotConverted, location, key, message);
     }
@@ -207,7 +208,7 @@ impl Report {
         severity: Severity,
         location: Option<&Location>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
     ) {
         self.entries.push(Diagnostic {
             severity,

@@ -205,6 +205,9 @@ fn build_project(
                     continue;
                 }
                 if let Some(m) = reader.map(&entry.value, "services") {
+                    // A service is large (about 3 KB before what it holds): a map that grows
+                    // by doubling held twice the room, and both copies while it grew.
+                    project.services.reserve_exact(m.len());
                     for (sname, sentry) in m {
                         if let Some(svc) = parse::read_service(
                             &mut reader,
@@ -223,6 +226,7 @@ fn build_project(
                     continue;
                 }
                 if let Some(m) = reader.map(&entry.value, "volumes") {
+                    project.volumes.reserve_exact(m.len());
                     for (vname, ventry) in m {
                         let def =
                             parse::read_volume(&mut reader, vname, &ventry.key_loc, &ventry.value);

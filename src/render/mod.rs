@@ -299,9 +299,11 @@ impl Renderer {
             service => self.service_of(obj.service.as_deref()),
             service_name => obj.service.clone(),
         };
-        let text = tmpl
+        let mut text = tmpl
             .render(ctx)
             .map_err(|e| templates::render_error(tname, &e))?;
+        // Kept until the end: without the room the string grew into (up to half of it).
+        text.shrink_to_fit();
         // A user's template is parsed back: it may render anything. A built-in one renders the
         // object through the YAML emitter, whose output every fixture test parses back and
         // schema-checks, so parsing it again on every run would only cost time (it was nearly

@@ -619,7 +619,7 @@ pub fn translate_each(
         report.push(sev, Some(loc), key.clone(), why);
     }
     let mut errors = Vec::new();
-    let mut all_settings = IndexMap::new();
+    let mut all_settings = IndexMap::with_capacity(project.services.len());
     for svc in project.services.values() {
         match settings::resolve(svc, &mut report) {
             Ok(s) => {

@@ -222,7 +222,7 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
     let (mut conv, mut not, mut ign) = (false, false, false);
     let detail = |d: &Diagnostic| {
         if d.key == path {
-            d.message.clone()
+            d.message.to_string()
         } else {
             format!("{}: {}", &d.key[path.len() + 1..], d.message)
         }
@@ -361,7 +361,7 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
                     location: Some(loc.to_string()),
                     status: Status::NotConverted,
                     results: Vec::new(),
-                    reasons: entries.iter().map(|d| d.message.clone()).collect(),
+                    reasons: entries.iter().map(|d| d.message.to_string()).collect(),
                     warnings: Vec::new(),
                 }
             } else if k.starts_with("x-") && k != "x-ferry" && idx.is_empty() {
