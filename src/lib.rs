@@ -44,7 +44,7 @@ pub fn convert(
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
     let (loaded, project, mut report) = compose::load_all(load)?;
-    let mut renderer = render::Renderer::new(
+    let renderer = render::Renderer::new(
         &project,
         || compose::config::canonical(&loaded, &project),
         render_opts,
@@ -54,19 +54,7 @@ pub fn convert(
     drop(loaded);
     // Each service's objects are rendered as they are made, and only their text is kept: every
     // object's body at once was most of the memory at thousands of services.
-    let mut render_error = None;
-    let mut objects = 0;
-    let translation = translate::translate_each(&project, opts, &mut |obj| {
-        objects += 1;
-        if render_error.is_none() {
-            if let Err(e) = renderer.object(obj) {
-                render_error = Some(e);
-            }
-        }
-    })?;
-    if let Some(e) = render_error {
-        return Err(e);
-    }
+    let (translation, objects, renderer) = translate_and_render(&project, opts, renderer)?;
     report.extend(translation.report);
     let (tree, made) = renderer.finish(
         &project,
@@ -83,4 +71,83 @@ pub fn convert(
         report,
         secret_generators: translation.kustomize.secret_generators,
     })
+}
+
+/// How many objects go to the render thread at a time.
+const BATCH: usize = 32;
+
+/// Translate `project`, rendering each object as it is made: on a second thread when one can
+/// be started (translating and rendering each take about a third of a conversion, and neither
+/// waits for the other), else in turn. The objects are rendered in the order they are made
+/// either way, so the output is the same. A translation error wins over a render error, as it
+/// would if all were translated first.
+fn translate_and_render(
+    project: &compose::Project,
+    opts: &translate::TranslateOptions,
+    renderer: render::Renderer,
+) -> Result<(translate::Translated, usize, render::Renderer)> {
+    // Where the renderer waits for the thread that takes it (and stays if none can start).
+    let slot = std::sync::Mutex::new(Some(renderer));
+    let take = || {
+        slot.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+            .expect("the renderer is taken once")
+    };
+    let mut objects = 0;
+    let (translation, renderer, error) = std::thread::scope(|scope| {
+        // A few batches in flight bound the memory if rendering falls behind.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<translate::Object>>(4);
+        let worker = std::thread::Builder::new()
+            .name("ferry-render".into())
+            .spawn_scoped(scope, || {
+                let mut renderer = take();
+                let mut error = None;
+                for obj in rx.into_iter().flatten() {
+                    if error.is_none() {
+                        error = renderer.object(obj).err();
+                    }
+                }
+                (renderer, error)
+            });
+        match worker {
+            Ok(worker) => {
+                let mut batch = Vec::with_capacity(BATCH);
+                let translation = translate::translate_each(project, opts, &mut |obj| {
+                    objects += 1;
+                    batch.push(obj);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        // Fails only when the worker has gone, which it does not before the
+                        // sender is dropped (or when it panicked: see join below).
+                        let _ = tx.send(full);
+                    }
+                });
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                drop(tx);
+                let (renderer, error) = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (translation, renderer, error)
+            }
+            Err(_) => {
+                let mut renderer = take();
+                let mut error = None;
+                let translation = translate::translate_each(project, opts, &mut |obj| {
+                    objects += 1;
+                    if error.is_none() {
+                        error = renderer.object(obj).err();
+                    }
+                });
+                (translation, renderer, error)
+            }
+        }
+    });
+    let translation = translation?;
+    match error {
+        Some(e) => Err(e),
+        None => Ok((translation, objects, renderer)),
+    }
 }

@@ -449,6 +449,34 @@ fn template_syntax_error_names_file_and_line() {
     );
 }
 
+/// Objects are rendered while later services are still translated (on a second thread), but a
+/// translation error is what the user sees, as when everything was translated first; a render
+/// error with no translation error is reported as it is.
+#[test]
+fn translation_error_wins_over_a_render_error() {
+    let dir = project("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n  api:\n    image: api\n    x-ferry:\n      autoscale: {min: 2}\n");
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir_all(&tpl).unwrap();
+    std::fs::write(tpl.join("service.yaml"), "{{ object.nope.nope }}\n").unwrap();
+    let r = run_in(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("needs `max`"), "{}", r.stderr);
+    assert!(!r.stderr.contains("tpl/service.yaml"), "{}", r.stderr);
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n",
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("template tpl/service.yaml"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("k8s").exists());
+}
+
 #[test]
 fn template_undefined_variable_is_error() {
     template_fails_with(
