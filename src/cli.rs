@@ -241,6 +241,7 @@ impl RenderArgs {
         RenderOptions {
             templates_dir: self.templates.clone(),
             overlays: self.overlays.clone(),
+            ..RenderOptions::default()
         }
     }
 }

@@ -53,8 +53,15 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
 
 /// Convert a fixture as a user in its directory would, with a fixed, empty environment.
 fn convert(case: &str) -> ferry::Conversion {
+    convert_with(case, false)
+}
+
+/// [`convert`], with the built-in templates interpreted by minijinja when `interpret` (not
+/// written by their compiled form, `ferry::render::compiled_builtin`).
+fn convert_with(case: &str, interpret: bool) -> ferry::Conversion {
     let dir = root().join("fixtures").join(case);
-    let render = render_options(&dir);
+    let mut render = render_options(&dir);
+    render.interpret_builtins = interpret;
     let opts = LoadOptions {
         working_dir: dir.clone(),
         ..LoadOptions::default()
@@ -124,6 +131,19 @@ fn snapshot_text(conv: &ferry::Conversion) -> String {
 
 fn check(case: &str) {
     let conv = convert(case);
+    // The built-in templates' compiled form writes what the templates do, byte for byte.
+    let interpreted = convert_with(case, true);
+    for (path, bytes) in &interpreted.tree.files {
+        assert_eq!(
+            conv.tree
+                .files
+                .get(path)
+                .map(|b| String::from_utf8_lossy(b)),
+            Some(String::from_utf8_lossy(bytes)),
+            "{case}/{path}: the compiled built-in template differs from the template"
+        );
+    }
+    assert_eq!(conv.tree, interpreted.tree, "{case}");
     let text = conv.summary().to_text();
     assert!(
         !text.contains(ferry::translate::report::NOTHING),

@@ -55,6 +55,11 @@ pub fn after_key(v: &Value, indent: usize) -> String {
     out
 }
 
+/// [`after_key`], appended to `out`.
+pub fn push_after_key(out: &mut String, v: &Value, indent: usize) {
+    write_after_key(out, v, indent);
+}
+
 /// A scalar string in the form to write: plain when a plain scalar reads back
 /// as this same string under both YAML 1.1 and 1.2, double-quoted otherwise.
 pub fn scalar(s: &str) -> String {
