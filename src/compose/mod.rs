@@ -121,7 +121,22 @@ pub fn load(opts: &LoadOptions) -> Result<(Project, Report)> {
 pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     let mut report = Report::default();
     let loaded = load::load_tree(opts, &mut report)?;
-    let project = build_project(&loaded, opts, &mut report)?;
+    // The schema check needs only the merged tree: it runs on a second thread while the model
+    // is read (in turn when no thread can start). Its findings are explained after the
+    // readers', as if it ran after them.
+    let project = std::thread::scope(|scope| {
+        let doc = &loaded.doc;
+        let found = std::thread::Builder::new()
+            .name("ferry-schema".into())
+            .spawn_scoped(scope, move || schema::check(doc));
+        let found = move || match found {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => schema::check(doc),
+        };
+        build_project(&loaded, opts, found, &mut report)
+    })?;
     Ok((loaded, project, report))
 }
 
@@ -129,6 +144,7 @@ pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
 fn build_project(
     loaded: &load::Loaded,
     opts: &LoadOptions,
+    schema_found: impl FnOnce() -> schema::Found,
     report: &mut Report,
 ) -> Result<Project> {
     let load::Loaded {
@@ -264,7 +280,7 @@ fn build_project(
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
-        let schema_errors = schema::validate(doc, reader.report);
+        let schema_errors = schema::explain(doc, schema_found(), reader.report);
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {

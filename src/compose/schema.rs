@@ -68,6 +68,28 @@ fn type_names(kind: &jsonschema::error::TypeKind) -> String {
 /// that place); everything else is an error.
 /// Errors come in file order.
 pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
+    explain(doc, check(doc), report)
+}
+
+/// What the schema finds wrong with `doc`, before it is explained: [`validate`] in two steps,
+/// so that the costly one can run beside reading the model.
+pub struct Found(Vec<jsonschema::ValidationError<'static>>);
+
+/// The schema's findings on `doc` (the costly step of [`validate`]).
+pub fn check(doc: &Node) -> Found {
+    Found(
+        parts(doc)
+            .flat_map(|json| {
+                ComposeSpec::iter_errors(&json)
+                    .map(|e| e.to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    )
+}
+
+/// [`check`]'s findings as located errors and warnings (see [`validate`]).
+pub fn explain(doc: &Node, found: Found, report: &mut Report) -> Vec<Error> {
     let mut errors = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let warned: std::collections::BTreeSet<Location> = report
@@ -75,63 +97,61 @@ pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
         .iter()
         .filter_map(|d| d.location.clone())
         .collect();
-    for json in parts(doc) {
-        for e in ComposeSpec::iter_errors(&json) {
-            let (node, path) = locate(doc, e.instance_path().segments());
-            // `version` is obsolete and ignored; docker compose does not type-check it either.
-            if path == "version" || path.starts_with("version.") {
-                continue;
-            }
-            match e.kind() {
-                ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    for key in unexpected {
-                        let loc = node
-                            .as_map()
-                            .and_then(|m| m.get(key))
-                            .map_or(node.loc.clone(), |en| en.key_loc.clone());
-                        if warned.contains(&loc) || key.starts_with("x-") {
-                            continue;
-                        }
-                        let full = if path.is_empty() {
-                            key.clone()
-                        } else {
-                            format!("{path}.{key}")
-                        };
-                        report.warn(
-                            Some(&loc),
-                            full,
-                            format!(
+    for e in &found.0 {
+        let (node, path) = locate(doc, e.instance_path().segments());
+        // `version` is obsolete and ignored; docker compose does not type-check it either.
+        if path == "version" || path.starts_with("version.") {
+            continue;
+        }
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    let loc = node
+                        .as_map()
+                        .and_then(|m| m.get(key))
+                        .map_or(node.loc.clone(), |en| en.key_loc.clone());
+                    if warned.contains(&loc) || key.starts_with("x-") {
+                        continue;
+                    }
+                    let full = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    report.warn(
+                        Some(&loc),
+                        full,
+                        format!(
                             "unknown key `{key}`; it is not part of the Compose Specification here"
                         ),
-                        );
-                    }
+                    );
                 }
-                kind => {
-                    let message = match kind {
-                        ValidationErrorKind::Type { kind } => {
-                            let found = match &node.value {
-                                Value::Scalar(s) if !node.is_null() => format!("`{}`", s.text),
-                                _ => node.kind_name().to_string(),
-                            };
-                            format!("expected {}, found {found}", type_names(kind))
-                        }
-                        _ => {
-                            let mut m = e.to_string();
-                            if m.len() > 300 {
-                                m.truncate(300);
-                                m.push('…');
-                            }
-                            m
-                        }
-                    };
-                    let shown = if path.is_empty() {
-                        "(top level)".to_string()
-                    } else {
-                        path.clone()
-                    };
-                    if seen.insert((node.loc.clone(), message.clone())) {
-                        errors.push((node.loc.clone(), format!("{shown}: {message}")));
+            }
+            kind => {
+                let message = match kind {
+                    ValidationErrorKind::Type { kind } => {
+                        let found = match &node.value {
+                            Value::Scalar(s) if !node.is_null() => format!("`{}`", s.text),
+                            _ => node.kind_name().to_string(),
+                        };
+                        format!("expected {}, found {found}", type_names(kind))
                     }
+                    _ => {
+                        let mut m = e.to_string();
+                        if m.len() > 300 {
+                            m.truncate(300);
+                            m.push('…');
+                        }
+                        m
+                    }
+                };
+                let shown = if path.is_empty() {
+                    "(top level)".to_string()
+                } else {
+                    path.clone()
+                };
+                if seen.insert((node.loc.clone(), message.clone())) {
+                    errors.push((node.loc.clone(), format!("{shown}: {message}")));
                 }
             }
         }
