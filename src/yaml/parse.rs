@@ -31,11 +31,6 @@ enum Pending {
     Merge(Location),
 }
 
-enum Item {
-    Entry(String, Entry),
-    Merge(Node),
-}
-
 enum Frame {
     Seq {
         items: Vec<Node>,
@@ -44,8 +39,12 @@ enum Frame {
         anchor: usize,
     },
     Map {
-        items: Vec<Item>,
-        seen: HashMap<String, Location>,
+        /// The keys written in the mapping, in order (a duplicate is an error as soon as it is
+        /// read).
+        map: Map,
+        /// Merge keys (`<<`): how many written keys came before each, and its value. Written
+        /// keys win over merged ones, so merges are applied when the mapping ends.
+        merges: Vec<(usize, Node)>,
         pending: Option<Pending>,
         loc: Location,
         tag: Option<Tag>,
@@ -134,8 +133,8 @@ impl Builder<'_> {
                 Ok(())
             }
             Some(Frame::Map {
-                items,
-                seen,
+                map,
+                merges,
                 pending,
                 ..
             }) => match pending.take() {
@@ -157,26 +156,27 @@ impl Builder<'_> {
                     });
                     Ok(())
                 }
-                Some(Pending::Key(key, key_loc)) => {
-                    if let Some(first) = seen.get(&key) {
-                        return Err(Error::invalid(
+                Some(Pending::Key(key, key_loc)) => match map.entry(key) {
+                    indexmap::map::Entry::Occupied(first) => {
+                        let at = &first.get().key_loc;
+                        Err(Error::invalid(
                             &key_loc,
                             format!(
-                                "duplicate key `{key}` (first defined at line {}, column {})",
-                                first.line, first.column
+                                "duplicate key `{}` (first defined at line {}, column {})",
+                                first.key(),
+                                at.line,
+                                at.column
                             ),
-                        ));
+                        ))
                     }
-                    seen.insert(key.clone(), key_loc.clone());
-                    items.push(Item::Entry(
-                        key,
-                        Entry {
+                    indexmap::map::Entry::Vacant(slot) => {
+                        slot.insert(Entry {
                             key_loc,
                             value: node,
-                        },
-                    ));
-                    Ok(())
-                }
+                        });
+                        Ok(())
+                    }
+                },
                 Some(Pending::Merge(loc)) => {
                     let ok = match &node.value {
                         Value::Map(_) => true,
@@ -189,41 +189,50 @@ impl Builder<'_> {
                             "a merge key `<<` takes a mapping or a list of mappings (usually aliases such as `<<: *defaults`)",
                         ));
                     }
-                    items.push(Item::Merge(node));
+                    merges.push((map.len(), node));
                     Ok(())
                 }
             },
         }
     }
 
-    fn close_map(items: Vec<Item>, seen: &HashMap<String, Location>) -> Map {
-        let mut map = Map::with_capacity(items.len());
-        for item in items {
-            match item {
-                Item::Entry(k, e) => {
-                    map.insert(k, e);
-                }
-                Item::Merge(node) => {
-                    // Explicit keys win over merged ones; among several merged mappings the
-                    // first one that has a key wins.
-                    let sources: Vec<Node> = match node.value {
-                        Value::Map(_) => vec![node],
-                        Value::Seq(s) => s,
-                        Value::Scalar(_) => Vec::new(),
-                    };
-                    for src in sources {
-                        if let Value::Map(m) = src.value {
-                            for (k, e) in m {
-                                if !seen.contains_key(&k) && !map.contains_key(&k) {
-                                    map.insert(k, e);
-                                }
-                            }
+    /// The mapping with its merge keys applied: each merged key not written in the mapping
+    /// (the first merged mapping that has it wins) goes where its `<<` was.
+    fn close_map(map: Map, merges: Vec<(usize, Node)>) -> Map {
+        if merges.is_empty() {
+            return map;
+        }
+        let mut merged: Map = Map::default();
+        let mut at = Vec::new();
+        for (pos, node) in merges {
+            let sources: Vec<Node> = match node.value {
+                Value::Map(_) => vec![node],
+                Value::Seq(s) => s,
+                Value::Scalar(_) => Vec::new(),
+            };
+            for src in sources {
+                if let Value::Map(m) = src.value {
+                    for (k, e) in m {
+                        if !map.contains_key(&k) && !merged.contains_key(&k) {
+                            merged.insert(k, e);
+                            at.push(pos);
                         }
                     }
                 }
             }
         }
-        map
+        let mut out = Map::with_capacity(map.len() + merged.len());
+        let mut merged = at.into_iter().zip(merged).peekable();
+        for (i, (k, e)) in map.into_iter().enumerate() {
+            while let Some((_, (mk, me))) = merged.next_if(|(pos, _)| *pos <= i) {
+                out.insert(mk, me);
+            }
+            out.insert(k, e);
+        }
+        for (_, (mk, me)) in merged {
+            out.insert(mk, me);
+        }
+        out
     }
 
     fn event(&mut self, ev: Event<'_>, span: Span) -> Result<()> {
@@ -277,8 +286,8 @@ impl Builder<'_> {
                 let (tag, _) = convert_tag(tag.as_deref());
                 self.open(
                     Frame::Map {
-                        items: Vec::new(),
-                        seen: HashMap::new(),
+                        map: Map::default(),
+                        merges: Vec::new(),
                         pending: None,
                         loc: loc.clone(),
                         tag,
@@ -305,14 +314,14 @@ impl Builder<'_> {
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map {
-                    items,
-                    seen,
+                    map,
+                    merges,
                     loc,
                     tag,
                     anchor,
                     ..
                 }) => {
-                    let map = Self::close_map(items, &seen);
+                    let map = Self::close_map(map, merges);
                     self.complete(
                         Node {
                             value: Value::Map(map),
@@ -330,6 +339,16 @@ impl Builder<'_> {
 
 /// Parse every document of a YAML stream.
 pub fn parse_stream(src: &str, file: Arc<str>, limits: &Limits) -> Result<Vec<Node>> {
+    parse_stream_on(src, file, limits, src.len() >= THREADED_FROM)
+}
+
+/// [`parse_stream`], with the parser on a second thread or not.
+fn parse_stream_on(
+    src: &str,
+    file: Arc<str>,
+    limits: &Limits,
+    threaded: bool,
+) -> Result<Vec<Node>> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut builder = Builder {
         file: file.clone(),
@@ -339,23 +358,69 @@ pub fn parse_stream(src: &str, file: Arc<str>, limits: &Limits) -> Result<Vec<No
         nodes: 0,
         docs: Vec::new(),
     };
-    let mut parser = Parser::new_from_str(src).keep_tags(true);
-    while let Some(ev) = parser.next_event() {
-        match ev {
-            Ok((ev, span)) => builder.event(ev, span)?,
-            Err(e) => {
-                let m = e.marker();
-                let loc = Location::new(
-                    file,
-                    u32::try_from(m.line()).unwrap_or(u32::MAX),
-                    u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
-                );
-                return Err(Error::invalid(&loc, format!("invalid YAML: {}", e.info())));
-            }
+    let scan_error = |e: saphyr_parser::ScanError| {
+        let m = e.marker();
+        let loc = Location::new(
+            file.clone(),
+            u32::try_from(m.line()).unwrap_or(u32::MAX),
+            u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+        );
+        Error::invalid(&loc, format!("invalid YAML: {}", e.info()))
+    };
+    let parser = || Parser::new_from_str(src).keep_tags(true);
+    let in_turn = |mut builder: Builder<'_>| {
+        let mut parser = parser();
+        while let Some(ev) = parser.next_event() {
+            let (ev, span) = ev.map_err(&scan_error)?;
+            builder.event(ev, span)?;
         }
+        Ok(builder.docs)
+    };
+    if !threaded {
+        return in_turn(builder);
     }
-    Ok(builder.docs)
+    // A large file: the parser runs on a second thread and hands its events over in batches,
+    // while this one builds the tree (each is about half of reading a large compose file).
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed<'_>>>(4);
+        let parsing = std::thread::Builder::new()
+            .name("ferry-yaml".into())
+            .spawn_scoped(scope, move || {
+                let mut parser = parser();
+                let mut batch = Vec::with_capacity(EVENT_BATCH);
+                while let Some(ev) = parser.next_event() {
+                    let stop = ev.is_err();
+                    batch.push(ev);
+                    if stop || batch.len() == EVENT_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(EVENT_BATCH));
+                        // The receiver is gone when the tree builder stopped at an error.
+                        if tx.send(full).is_err() || stop {
+                            return;
+                        }
+                    }
+                }
+                let _ = tx.send(batch);
+            });
+        if parsing.is_err() {
+            return in_turn(builder);
+        }
+        for ev in rx.into_iter().flatten() {
+            let (ev, span) = ev.map_err(&scan_error)?;
+            builder.event(ev, span)?;
+        }
+        Ok(builder.docs)
+    })
 }
+
+/// What the parser yields: an event and where it is, or why the text is not YAML.
+type Parsed<'a> = std::result::Result<(Event<'a>, Span), saphyr_parser::ScanError>;
+
+/// Texts from this size on are parsed on a second thread (below it, starting one costs more
+/// than it saves).
+const THREADED_FROM: usize = 64 * 1024;
+
+/// How many events go to the tree builder at a time.
+const EVENT_BATCH: usize = 512;
 
 /// Parse a YAML stream that must hold at most one document; `None` for an empty file.
 pub fn parse_document(src: &str, file: Arc<str>, limits: &Limits) -> Result<Option<Node>> {
@@ -415,6 +480,68 @@ mod tests {
             n.get("r").unwrap().to_json(),
             serde_json::json!({"a": 1, "c": 3})
         );
+    }
+
+    /// Merged keys go where their `<<` is written, between the keys around it; a key written
+    /// later still wins over a merged one, and of two merges the first that has a key wins.
+    #[test]
+    fn merged_keys_keep_the_place_of_their_merge_key() {
+        let keys = |src: &str| -> Vec<String> {
+            let n = parse(src).unwrap();
+            n.get("m")
+                .unwrap()
+                .as_map()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        let src = "b: &b {y: 1, x: 9, z: 2}\nc: &c {v: 1, y: 2}\nm:\n  x: 1\n  <<: *b\n  w: 2\n  <<: *c\n  z: 3\n";
+        assert_eq!(keys(src), ["x", "y", "w", "v", "z"]);
+        let src = "b: &b {y: 1, x: 9, z: 2}\nc: &c {v: 1, y: 2}\nm:\n  x: 1\n  <<: [*b, *c]\n  w: 2\n  z: 3\n";
+        assert_eq!(keys(src), ["x", "y", "v", "w", "z"]);
+        let n = parse(src).unwrap();
+        let m = n.get("m").unwrap().to_json();
+        assert_eq!(
+            m,
+            serde_json::json!({"x": 1, "y": 1, "v": 1, "w": 2, "z": 3})
+        );
+        assert_eq!(keys("b: &b {y: 1}\nm:\n  <<: *b\n  a: 1\n"), ["y", "a"]);
+        assert_eq!(keys("b: &b {y: 1}\nm:\n  a: 1\n  <<: *b\n"), ["a", "y"]);
+    }
+
+    /// A large file (parsed on a second thread) reads as it does in turn, and its errors are
+    /// the same: a scanner error at the end, a tree error at the start (the parser thread then
+    /// stops), and a tree error after the scanner's own.
+    #[test]
+    fn threaded_parse_reads_and_fails_as_in_turn() {
+        let mut big = String::from("# big\nx-anchor: &a {k: v}\nservices:\n");
+        for i in 0..3000 {
+            big.push_str(&format!(
+                "  s{i}:\n    image: \"img:{i}\"\n    <<: *a\n    ports: [\"{i}:80\"]\n"
+            ));
+        }
+        assert!(big.len() > THREADED_FROM);
+        let both = |src: &str| {
+            let f = Arc::<str>::from("t.yaml");
+            let threaded = parse_stream_on(src, f.clone(), &Limits::default(), true);
+            let in_turn = parse_stream_on(src, f, &Limits::default(), false);
+            (threaded, in_turn)
+        };
+        let (t, i) = both(&big);
+        let (t, i) = (t.unwrap(), i.unwrap());
+        assert_eq!(t, i);
+        assert_eq!(t[0].get("services").unwrap().as_map().unwrap().len(), 3000);
+        for bad in [
+            format!("{big}  broken: [\n"),
+            format!("a: 1\na: 2\n{big}"),
+            format!("{big}services: 2\n"),
+            format!("{big}  tab:\t- x\n  s0: {{}}\n"),
+        ] {
+            let (t, i) = both(&bad);
+            let (t, i) = (t.unwrap_err().to_string(), i.unwrap_err().to_string());
+            assert_eq!(t, i);
+        }
     }
 
     #[test]
