@@ -334,8 +334,13 @@ impl Ctx<'_> {
 
     /// Resolve `extends` for every service of `doc` (read from `file`).
     fn apply_extends(&mut self, doc: &mut Node, file: &Path) -> Result<()> {
+        // Only services that extend another change (resolving one copied it whole).
         let names: Vec<String> = match doc.get("services").and_then(Node::as_map) {
-            Some(m) => m.keys().cloned().collect(),
+            Some(m) => m
+                .iter()
+                .filter(|(_, e)| e.value.get("extends").is_some())
+                .map(|(k, _)| k.clone())
+                .collect(),
             None => return Ok(()),
         };
         for name in names {

@@ -420,22 +420,35 @@ pub fn enforce_unicity(doc: &mut Node) {
             let Value::Seq(items) = &mut e.value.value else {
                 continue;
             };
-            if !UNIQUE_KEYS.contains(&key.as_str()) {
+            if items.len() < 2 || !UNIQUE_KEYS.contains(&key.as_str()) {
                 continue;
             }
             let mut out: Vec<Node> = Vec::with_capacity(items.len());
-            let mut seen: std::collections::HashMap<String, usize> =
+            // Most lists are short: for them a scan of the identities seen is cheaper than
+            // hashing them (a long list is hashed: no quadratic step).
+            let short = items.len() <= 16;
+            let mut scanned: Vec<(String, usize)> = Vec::new();
+            let mut hashed: std::collections::HashMap<String, usize> =
                 std::collections::HashMap::new();
             for item in std::mem::take(items) {
-                match identity(key, &item) {
-                    Some(id) => match seen.get(&id) {
-                        Some(&i) => out[i] = item,
-                        None => {
-                            seen.insert(id, out.len());
-                            out.push(item);
-                        }
-                    },
-                    None => out.push(item),
+                let Some(id) = identity(key, &item) else {
+                    out.push(item);
+                    continue;
+                };
+                let first = match short {
+                    true => scanned.iter().find(|(s, _)| *s == id).map(|&(_, i)| i),
+                    false => hashed.get(&id).copied(),
+                };
+                match first {
+                    Some(i) => out[i] = item,
+                    None if short => {
+                        scanned.push((id, out.len()));
+                        out.push(item);
+                    }
+                    None => {
+                        hashed.insert(id, out.len());
+                        out.push(item);
+                    }
                 }
             }
             *items = out;
@@ -491,6 +504,28 @@ mod tests {
             v,
             serde_json::json!({"image": "b", "user": "1", "working_dir": "/x"})
         );
+    }
+
+    /// A later entry with the same identity replaces the first in its place, in short lists
+    /// (scanned) and long ones (hashed) alike.
+    #[test]
+    fn unicity_keeps_the_last_entry_in_the_first_place() {
+        for n in [3, 40] {
+            let mut env = String::new();
+            for i in 0..n {
+                env.push_str(&format!("      - V{i}=a\n"));
+            }
+            env.push_str("      - V1=b\n");
+            let v = merged(
+                &format!("services:\n  web:\n    image: a\n    environment:\n{env}"),
+                "services:\n  web:\n    image: a\n",
+            );
+            let list = v["environment"].as_array().unwrap();
+            assert_eq!(list.len(), n, "{n}");
+            assert_eq!(list[1], "V1=b", "{n}");
+            assert_eq!(list[0], "V0=a", "{n}");
+            assert_eq!(list[n - 1], format!("V{}=a", n - 1), "{n}");
+        }
     }
 
     #[test]
