@@ -76,72 +76,61 @@ pub fn convert(
 /// How many objects go to the render thread at a time.
 const BATCH: usize = 32;
 
-/// Translate `project`, rendering each object as it is made: on a second thread when one can
-/// be started (translating and rendering each take about a third of a conversion, and neither
-/// waits for the other), else in turn. The objects are rendered in the order they are made
-/// either way, so the output is the same. A translation error wins over a render error, as it
-/// would if all were translated first.
+/// Translate `project`, rendering each object as it is made: translation runs on a second
+/// thread when one can be started (translating and rendering each take about a third of a
+/// conversion, and neither waits for the other), else in turn. Rendering stays on this thread,
+/// whose allocator has the memory of the tree just dropped to lend to the rendered text. The
+/// objects are rendered in the order they are made either way, so the output is the same. A
+/// translation error wins over a render error, as it would if all were translated first.
 fn translate_and_render(
     project: &compose::Project,
     opts: &translate::TranslateOptions,
-    renderer: render::Renderer,
+    mut renderer: render::Renderer,
 ) -> Result<(translate::Translated, usize, render::Renderer)> {
-    // Where the renderer waits for the thread that takes it (and stays if none can start).
-    let slot = std::sync::Mutex::new(Some(renderer));
-    let take = || {
-        slot.lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-            .expect("the renderer is taken once")
-    };
-    let mut objects = 0;
-    let (translation, renderer, error) = std::thread::scope(|scope| {
+    let mut error = None;
+    let (translation, objects) = std::thread::scope(|scope| {
         // A few batches in flight bound the memory if rendering falls behind.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<translate::Object>>(4);
         let worker = std::thread::Builder::new()
-            .name("ferry-render".into())
-            .spawn_scoped(scope, || {
-                let mut renderer = take();
-                let mut error = None;
-                for obj in rx.into_iter().flatten() {
-                    if error.is_none() {
-                        error = renderer.object(obj).err();
-                    }
-                }
-                (renderer, error)
-            });
-        match worker {
-            Ok(worker) => {
+            .name("ferry-translate".into())
+            .spawn_scoped(scope, move || {
+                let mut objects = 0;
                 let mut batch = Vec::with_capacity(BATCH);
                 let translation = translate::translate_each(project, opts, &mut |obj| {
                     objects += 1;
                     batch.push(obj);
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        // Fails only when the worker has gone, which it does not before the
-                        // sender is dropped (or when it panicked: see join below).
+                        // Fails only when this thread's receiver is gone, which it is not
+                        // before the loop below ends (it reads until this sender is dropped).
                         let _ = tx.send(full);
                     }
                 });
                 if !batch.is_empty() {
                     let _ = tx.send(batch);
                 }
-                drop(tx);
-                let (renderer, error) = worker
+                (translation, objects)
+            });
+        match worker {
+            Ok(worker) => {
+                for obj in rx.into_iter().flatten() {
+                    if error.is_none() {
+                        error = renderer.object(obj).err();
+                    }
+                }
+                worker
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (translation, renderer, error)
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             }
             Err(_) => {
-                let mut renderer = take();
-                let mut error = None;
+                let mut objects = 0;
                 let translation = translate::translate_each(project, opts, &mut |obj| {
                     objects += 1;
                     if error.is_none() {
                         error = renderer.object(obj).err();
                     }
                 });
-                (translation, renderer, error)
+                (translation, objects)
             }
         }
     });

@@ -406,7 +406,8 @@ pub fn read_service(
     let mut legacy_set = Vec::new();
     for (key, entry) in map {
         let v = &entry.value;
-        let path = format!("{base}.{key}");
+        // Not format!: this runs for every key of every service.
+        let path = [base.as_str(), ".", key].concat();
         svc.keys.push((key.clone(), entry.key_loc.clone()));
         match key.as_str() {
             "image" => svc.image = r.located_string(v, &path),

@@ -168,9 +168,13 @@ fn check_rendered(
 struct Rendered {
     tree: Tree,
     /// (kind, name) → (template, output line) of the document that defined it.
-    defined: BTreeMap<(String, String), (String, u32)>,
-    order: Vec<(u8, String, String)>,
+    defined: BTreeMap<(String, String), (Arc<str>, u32)>,
+    /// Each object's file with the rank of its kind, for the apply order.
+    order: Vec<(u8, String)>,
+    /// File → the compose key it was made from.
     origins: BTreeMap<String, String>,
+    /// The template names, each kept once.
+    templates: Vec<Arc<str>>,
 }
 
 impl Rendered {
@@ -179,7 +183,7 @@ impl Rendered {
         path: String,
         template: &str,
         text: String,
-        origin: &str,
+        origin: String,
         objects: Vec<(String, String, u32)>,
     ) -> Result<()> {
         if let Some(first) = self.origins.get(&path) {
@@ -188,20 +192,30 @@ impl Rendered {
             )));
         }
         for (kind, name, line) in objects {
-            if let Some((t, l)) = self.defined.get(&(kind.clone(), name.clone())) {
-                return Err(Error::Template {
-                    template: template.to_string(),
-                    line: None,
-                    message: format!(
-                        "rendered {kind} `{name}` (line {line} of its output), which {t} already rendered (line {l} of its output); kind and name must be unique"
-                    ),
-                });
-            }
-            self.defined
-                .insert((kind.clone(), name), (template.to_string(), line));
-            self.order.push((kind_rank(&kind), path.clone(), kind));
+            self.order.push((kind_rank(&kind), path.clone()));
+            let slot = match self.defined.entry((kind, name)) {
+                std::collections::btree_map::Entry::Occupied(first) => {
+                    let ((kind, name), (t, l)) = (first.key(), first.get());
+                    return Err(Error::Template {
+                        template: template.to_string(),
+                        line: None,
+                        message: format!(
+                            "rendered {kind} `{name}` (line {line} of its output), which {t} already rendered (line {l} of its output); kind and name must be unique"
+                        ),
+                    });
+                }
+                std::collections::btree_map::Entry::Vacant(slot) => slot,
+            };
+            let template = match self.templates.iter().find(|t| ***t == *template) {
+                Some(t) => t.clone(),
+                None => {
+                    self.templates.push(Arc::from(template));
+                    self.templates[self.templates.len() - 1].clone()
+                }
+            };
+            slot.insert((template, line));
         }
-        self.origins.insert(path.clone(), origin.to_string());
+        self.origins.insert(path.clone(), origin);
         self.tree.files.insert(path, text.into_bytes());
         Ok(())
     }
@@ -235,7 +249,7 @@ fn render_extra(
         .unwrap_or_default();
     let docs = check_rendered(tname, &text, true)?;
     let path = format!("{prefix}{}.yaml", crate::names::dns_label(&stem));
-    out.add(path, tname, text, tname, docs)
+    out.add(path, tname, text, tname.to_string(), docs)
 }
 
 /// Render every object, the extra templates, the kustomization and the overlays.
@@ -331,7 +345,7 @@ impl Renderer {
     }
 
     /// Render one object into `<name>-<kind>.yaml`.
-    pub fn object(&mut self, obj: Object) -> Result<()> {
+    pub fn object(&mut self, mut obj: Object) -> Result<()> {
         let set = &self.set;
         let tname = set.for_kind(&obj.kind);
         let compiled = match templates::is_builtin(tname) && !self.interpret_builtins {
@@ -370,8 +384,8 @@ impl Renderer {
             check_rendered(tname, &text, true)?
         };
         let tname = tname.to_string();
-        self.out
-            .add(file_name(&obj), &tname, text, &obj.origin, docs)?;
+        let origin = std::mem::take(&mut obj.origin);
+        self.out.add(file_name(&obj), &tname, text, origin, docs)?;
         self.made.push(obj.made());
         if !self.set.extras.per_service.is_empty() || !self.set.extras.per_project.is_empty() {
             self.kept.push((obj.service, obj.value));
@@ -455,7 +469,7 @@ impl Renderer {
         tree.apply_order = out
             .order
             .into_iter()
-            .map(|(_, p, _)| p)
+            .map(|(_, p)| p)
             .filter(|p| seen.insert(p.clone()))
             .collect();
 

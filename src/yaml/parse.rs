@@ -59,6 +59,10 @@ struct Builder<'a> {
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
     docs: Vec<Node>,
+    /// Copy each scalar's text instead of keeping the parser's string: set when the parser runs
+    /// on another thread, whose allocator would otherwise hold the whole tree's strings (and,
+    /// the thread gone, not lend their memory back once the tree is dropped).
+    copy_text: bool,
 }
 
 fn size(node: &Node) -> usize {
@@ -258,7 +262,10 @@ impl Builder<'_> {
                 let plain = matches!(style, ScalarStyle::Plain) && !force_str;
                 let node = Node {
                     value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text: match self.copy_text {
+                            true => String::from(&*text),
+                            false => text.into_owned(),
+                        },
                         plain,
                     }),
                     loc,
@@ -357,6 +364,7 @@ fn parse_stream_on(
         anchors: HashMap::new(),
         nodes: 0,
         docs: Vec::new(),
+        copy_text: threaded,
     };
     let scan_error = |e: saphyr_parser::ScanError| {
         let m = e.marker();
