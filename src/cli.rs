@@ -473,9 +473,20 @@ fn report_tail(conv: &ferry::Conversion) -> String {
     )
 }
 
+/// The conversion of a command: its memory goes back with the process, which ends right after
+/// the command (freeing a conversion of thousands of services piece by piece took milliseconds).
+fn converted(
+    p: &ProjectArgs,
+    t: &TranslateArgs,
+    r: &RenderArgs,
+) -> Result<std::mem::ManuallyDrop<ferry::Conversion>, Error> {
+    let load = load_options(p)?;
+    let conv = ferry::convert(&load, &t.options(), &r.options())?;
+    Ok(std::mem::ManuallyDrop::new(conv))
+}
+
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
-    let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &args.translate.options(), &args.render.options())?;
+    let conv = converted(&args.project, &args.translate, &args.render)?;
     if args.check {
         return check(&conv, &args.output, args.format, ui);
     }
@@ -534,7 +545,8 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     }
     let dir = &args.output;
     let _lock = ferry::output::lock(dir)?;
-    let plan = ferry::output::plan(&conv.tree, dir)?;
+    // Freed with the process, as the conversion is.
+    let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
     let summary = ferry::output::write(&plan, &WriteOptions { prune: args.prune })?;
     if ui.verbose {
         for e in &plan.entries {
@@ -580,14 +592,14 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
 }
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
-    let load = load_options(&args.project)?;
-    let conv = ferry::convert(&load, &args.translate.options(), &args.render.options())?;
+    let conv = converted(&args.project, &args.translate, &args.render)?;
     check(&conv, &args.output, args.format, ui)
 }
 
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
 fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
-    let plan = ferry::output::plan(&conv.tree, dir)?;
+    // Freed with the process, as the conversion is.
+    let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
     if ui.verbose {
         print_report(conv);
     }
