@@ -838,3 +838,29 @@ fn namespace_flag_sets_every_object() {
         r.stdout
     );
 }
+
+/// Writing more files than a process may hold open: each temporary file is closed once
+/// written (they are renamed into place only when all are written).
+#[cfg(unix)]
+#[test]
+fn writes_more_files_than_the_open_file_limit() {
+    let mut text = String::from("services:\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "  s{i}:\n    image: nginx\n    ports: ['{}:80']\n",
+            8000 + i
+        ));
+    }
+    let dir = project(&text);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 32 && exec \"$0\" convert -o k8s")
+        .arg(env!("CARGO_BIN_EXE_ferry"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let files = std::fs::read_dir(dir.path().join("k8s")).unwrap().count();
+    assert_eq!(files, 81, "{stderr}");
+}

@@ -454,7 +454,9 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
             .and_then(|()| tmp.write_all(bytes))
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
-        staged.push((tmp, path, entry.path.clone()));
+        // Closed now, renamed below: thousands of open files would pass the limit on open
+        // files (and the temporary file is still removed if anything fails first).
+        staged.push((tmp.into_temp_path(), path, entry.path.clone()));
     }
     for (tmp, path, rel) in staged {
         // rename(2) replaces a symbolic link itself, never the file it points to.
