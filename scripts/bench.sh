@@ -85,7 +85,11 @@ for n in "${sizes[@]}"; do
   (
     cd "$dir"
     rm -rf out
-    "$ferry" convert -o out 2>/dev/null
+    if ! "$ferry" convert -o out 2>convert.err; then
+      echo "bench.sh: ferry convert -o out failed at $n services:" >&2
+      tail -3 convert.err >&2
+      exit 1
+    fi
     hyperfine -N --style none --warmup 3 --runs "$runs" --export-json stdout.json \
       "$ferry convert --stdout" >/dev/null
     hyperfine -N --style none --warmup 2 --runs "$runs" --export-json unchanged.json \
