@@ -54,9 +54,10 @@ pub struct Entry {
     pub path: String,
     pub status: Status,
     pub on_disk: OnDisk,
-    /// The bytes on disk (`None` when missing or a symbolic link).
+    /// The bytes on disk (`None` when missing, a symbolic link, or unchanged).
     pub old: Option<Vec<u8>>,
-    /// The bytes ferry would write (`None` for a stale file).
+    /// The bytes ferry would write (`None` for a stale file, and for an unchanged one: the
+    /// bytes on disk are already these).
     pub new: Option<Vec<u8>>,
     /// Secret material (a kustomize secretGenerator input): ferry's own file even without its
     /// header, and never shown in a diff.
@@ -66,7 +67,7 @@ pub struct Entry {
 impl Entry {
     /// A file at a generated path that ferry did not write: `convert` refuses to overwrite it.
     pub fn is_conflict(&self) -> bool {
-        self.on_disk == OnDisk::HandWritten && self.new.is_some() && !self.sensitive
+        self.on_disk == OnDisk::HandWritten && self.status != Status::Removed && !self.sensitive
     }
 }
 
@@ -278,23 +279,27 @@ fn list_dir(path: &Path) -> Result<Vec<String>> {
 pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
     let mut entries = Vec::new();
     let files: Vec<(&String, &Vec<u8>)> = tree.files.iter().collect();
-    let on_disk = read_each(&files, |(rel, _)| {
+    let on_disk = read_each(&files, |(rel, bytes)| {
         check_parents(dir, rel)?;
-        read_on_disk(&dir.join(rel))
-    });
-    for ((rel, bytes), read) in files.into_iter().zip(on_disk) {
-        let (on_disk, old) = read?;
+        let (on_disk, old) = read_on_disk(&dir.join(rel))?;
         let status = match (&old, on_disk) {
             (_, OnDisk::Missing) => Status::Added,
-            (Some(old), _) if old == bytes => Status::Unchanged,
+            (Some(old), _) if old == *bytes => Status::Unchanged,
             _ => Status::Changed,
         };
+        // An unchanged file is neither written nor shown: its bytes are let go at once (two
+        // copies of a large output were most of the memory of checking it).
+        let old = old.filter(|_| status != Status::Unchanged);
+        Ok((on_disk, old, status))
+    });
+    for ((rel, bytes), read) in files.into_iter().zip(on_disk) {
+        let (on_disk, old, status) = read?;
         entries.push(Entry {
             path: rel.clone(),
             status,
             on_disk,
             old,
-            new: Some(bytes.clone()),
+            new: (status != Status::Unchanged).then(|| bytes.clone()),
             sensitive: tree.sensitive.contains(rel),
         });
     }
@@ -606,6 +611,12 @@ mod tests {
             })
             .collect();
         assert_eq!(statuses, want);
+        // Unchanged files keep no bytes; the others keep what a diff shows.
+        for e in &p.entries {
+            let unchanged = e.status == Status::Unchanged;
+            assert_eq!(e.new.is_none(), unchanged, "{}", e.path);
+            assert_eq!(e.old.is_none(), e.status != Status::Changed, "{}", e.path);
+        }
         std::fs::create_dir(d.join("f152.yaml")).unwrap();
         std::fs::create_dir(d.join("f020.yaml")).unwrap();
         let e = plan(&tree(&files), d).unwrap_err().to_string();
