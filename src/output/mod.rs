@@ -457,11 +457,17 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
         };
         keep.map_or(Ok(()), |p| tmp.as_file().set_permissions(p))
             .and_then(|()| tmp.write_all(bytes))
-            .and_then(|()| tmp.as_file().sync_all())
+            .and_then(|()| match SYNC_ONCE {
+                true => Ok(()),
+                false => tmp.as_file().sync_all(),
+            })
             .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
         // Closed now, renamed below: thousands of open files would pass the limit on open
         // files (and the temporary file is still removed if anything fails first).
         staged.push((tmp.into_temp_path(), path, entry.path.clone()));
+    }
+    if SYNC_ONCE && !staged.is_empty() {
+        sync_file_system(dir)?;
     }
     for (tmp, path, rel) in staged {
         // rename(2) replaces a symbolic link itself, never the file it points to.
@@ -498,6 +504,31 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
         let _ = d.sync_all();
     }
     Ok(summary)
+}
+
+/// Every file is on disk before any is renamed into place. On Linux one syncfs(2) of the output
+/// directory's file system does that for all of them; elsewhere each is synced as it is written
+/// (thousands of fsync calls took seconds: 3,086 files, 3.3 s).
+const SYNC_ONCE: bool = cfg!(target_os = "linux");
+
+#[cfg(target_os = "linux")]
+fn sync_file_system(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = std::fs::File::open(dir).map_err(|e| Error::io(dir, "cannot open", e))?;
+    // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
+    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+        return Err(Error::io(
+            dir,
+            "cannot write",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_file_system(_dir: &Path) -> Result<()> {
+    Ok(())
 }
 
 /// Write every file of the tree into `dir` (created if missing), without pruning: [`plan`] then
