@@ -44,11 +44,18 @@ pub fn convert(
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
     let (loaded, project, mut report) = compose::load_all(load)?;
-    let renderer = render::Renderer::new(
+    let renderer = match render::Renderer::new(
         &project,
         || compose::config::canonical(&loaded, &project),
         render_opts,
-    )?;
+    ) {
+        Ok(renderer) => renderer,
+        Err(e) => {
+            // A translation error wins over a templates error, as when translation came first.
+            translate::translate_each(&project, opts, &mut |_| {})?;
+            return Err(e);
+        }
+    };
     // The located YAML is read only for the canonical project, which the renderer has made by
     // now if a template reads it.
     drop(loaded);

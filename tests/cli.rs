@@ -462,6 +462,13 @@ fn translation_error_wins_over_a_render_error() {
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
     assert!(r.stderr.contains("needs `max`"), "{}", r.stderr);
     assert!(!r.stderr.contains("tpl/service.yaml"), "{}", r.stderr);
+    // A template that does not even load (found before translating) loses to it too.
+    std::fs::write(tpl.join("service.yaml"), "{% if %}\n").unwrap();
+    let r = run_in(dir.path(), &["convert", "--templates", "tpl"]);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("needs `max`"), "{}", r.stderr);
+    assert!(!r.stderr.contains("tpl/service.yaml"), "{}", r.stderr);
+    std::fs::write(tpl.join("service.yaml"), "{{ object.nope.nope }}\n").unwrap();
     std::fs::write(
         dir.path().join("compose.yaml"),
         "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n",

@@ -135,7 +135,7 @@ fn read_on_disk_unix(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path);
     let mut file = match file {
         Ok(f) => f,
@@ -149,10 +149,11 @@ fn read_on_disk_unix(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
     if !meta.file_type().is_file() {
         return read_on_disk_portable(path);
     }
-    // Room for one byte more than its size: a read that fills it means the file grew (read
-    // on); a shorter read is the end of a regular file (std's read_to_end would ask the file
-    // system for the size again and read once more to see the end).
-    let mut bytes = vec![0; meta.len() as usize + 1];
+    // Room for one byte more than its size. Reading stops once the size fstat gave is read
+    // (std's read_to_end would ask for the size again and read once more to see the end); a
+    // short read before that reads on, and a file that grew past it is read to its end.
+    let size = meta.len() as usize;
+    let mut bytes = vec![0; size + 1];
     let mut filled = 0;
     loop {
         match file.read(&mut bytes[filled..]) {
@@ -161,10 +162,12 @@ fn read_on_disk_unix(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::io(path, "cannot read", e)),
         }
-        if filled < bytes.len() {
+        if filled == size {
             break;
         }
-        bytes.resize(bytes.len() * 2, 0);
+        if filled == bytes.len() {
+            bytes.resize(bytes.len() * 2, 0);
+        }
     }
     bytes.truncate(filled);
     let on_disk = if has_header(&bytes) {
@@ -431,6 +434,14 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
     let dir = &plan.dir;
     let mut summary = WriteSummary::default();
     let mut staged = Vec::new();
+    // One syncfs for many files; an fsync each for a few (syncfs flushes the whole file system,
+    // which on a busy disk costs more than a few files' fsyncs).
+    let writing = plan
+        .entries
+        .iter()
+        .filter(|e| e.new.is_some() && matches!(e.status, Status::Added | Status::Changed))
+        .count();
+    let sync_once = SYNC_ONCE && writing >= SYNC_ONCE_FROM;
     for entry in &plan.entries {
         let (Some(bytes), Status::Added | Status::Changed) = (&entry.new, entry.status) else {
             continue;
@@ -457,7 +468,7 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
         };
         keep.map_or(Ok(()), |p| tmp.as_file().set_permissions(p))
             .and_then(|()| tmp.write_all(bytes))
-            .and_then(|()| match SYNC_ONCE {
+            .and_then(|()| match sync_once {
                 true => Ok(()),
                 false => tmp.as_file().sync_all(),
             })
@@ -466,7 +477,7 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
         // files (and the temporary file is still removed if anything fails first).
         staged.push((tmp.into_temp_path(), path, entry.path.clone()));
     }
-    if SYNC_ONCE && !staged.is_empty() {
+    if sync_once {
         sync_file_system(dir)?;
     }
     for (tmp, path, rel) in staged {
@@ -510,6 +521,9 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
 /// directory's file system does that for all of them; elsewhere each is synced as it is written
 /// (thousands of fsync calls took seconds: 3,086 files, 3.3 s).
 const SYNC_ONCE: bool = cfg!(target_os = "linux");
+
+/// From how many files to write [`SYNC_ONCE`] applies.
+const SYNC_ONCE_FROM: usize = 64;
 
 #[cfg(target_os = "linux")]
 fn sync_file_system(dir: &Path) -> Result<()> {
