@@ -113,12 +113,18 @@ fn write_fresh(bencher: Bencher, n: usize) {
         .bench_local_refs(|dir| output::write_tree(&tree, dir.path()).unwrap());
 }
 
-/// Writing over the same output again (the pre-commit / CI case): every file is unchanged.
-#[divan::bench(args = SIZES)]
-fn write_unchanged(bencher: Bencher, n: usize) {
+/// The rendered tree of `n` services, written into a new directory.
+fn written(n: usize) -> (render::Tree, tempfile::TempDir) {
     let tree = rendered(n);
     let dir = tempfile::tempdir().unwrap();
     output::write_tree(&tree, dir.path()).unwrap();
+    (tree, dir)
+}
+
+/// Writing over the same output again (the pre-commit / CI case): every file is unchanged.
+#[divan::bench(args = SIZES)]
+fn write_unchanged(bencher: Bencher, n: usize) {
+    let (tree, dir) = written(n);
     bencher.bench_local(|| {
         let summary = output::write_tree(&tree, dir.path()).unwrap();
         assert!(summary.written.is_empty());
@@ -129,9 +135,7 @@ fn write_unchanged(bencher: Bencher, n: usize) {
 /// `ferry diff` / `--check` on an unchanged output directory: compare and print nothing.
 #[divan::bench(args = SIZES)]
 fn diff_unchanged(bencher: Bencher, n: usize) {
-    let tree = rendered(n);
-    let dir = tempfile::tempdir().unwrap();
-    output::write_tree(&tree, dir.path()).unwrap();
+    let (tree, dir) = written(n);
     bencher.bench_local(|| {
         let plan = output::plan(&tree, dir.path()).unwrap();
         assert!(plan.is_up_to_date());

@@ -4,6 +4,7 @@
 //! ([`output`]). The library never prints; the binary (`src/main.rs`, `src/cli.rs`) does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod beside;
 pub mod compose;
 pub mod error;
 pub mod names;
@@ -94,17 +95,22 @@ fn translate_and_render(
     opts: &translate::TranslateOptions,
     mut renderer: render::Renderer,
 ) -> Result<(translate::Translated, usize, render::Renderer)> {
+    let mut objects = 0;
     let mut error = None;
-    let (translation, objects) = std::thread::scope(|scope| {
+    let mut render = |obj| {
+        objects += 1;
+        if error.is_none() {
+            error = renderer.object(obj).err();
+        }
+    };
+    let translation = std::thread::scope(|scope| {
         // A few batches in flight bound the memory if rendering falls behind.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<translate::Object>>(4);
         let worker = std::thread::Builder::new()
             .name("ferry-translate".into())
             .spawn_scoped(scope, move || {
-                let mut objects = 0;
                 let mut batch = Vec::with_capacity(BATCH);
                 let translation = translate::translate_each(project, opts, &mut |obj| {
-                    objects += 1;
                     batch.push(obj);
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -116,29 +122,16 @@ fn translate_and_render(
                 if !batch.is_empty() {
                     let _ = tx.send(batch);
                 }
-                (translation, objects)
+                translation
             });
         match worker {
             Ok(worker) => {
-                for obj in rx.into_iter().flatten() {
-                    if error.is_none() {
-                        error = renderer.object(obj).err();
-                    }
-                }
+                rx.into_iter().flatten().for_each(&mut render);
                 worker
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             }
-            Err(_) => {
-                let mut objects = 0;
-                let translation = translate::translate_each(project, opts, &mut |obj| {
-                    objects += 1;
-                    if error.is_none() {
-                        error = renderer.object(obj).err();
-                    }
-                });
-                (translation, objects)
-            }
+            Err(_) => translate::translate_each(project, opts, &mut render),
         }
     });
     let translation = translation?;

@@ -441,12 +441,12 @@ pub fn enforce_unicity(doc: &mut Node) {
                 };
                 match first {
                     Some(i) => out[i] = item,
-                    None if short => {
-                        scanned.push((id, out.len()));
-                        out.push(item);
-                    }
                     None => {
-                        hashed.insert(id, out.len());
+                        if short {
+                            scanned.push((id, out.len()));
+                        } else {
+                            hashed.insert(id, out.len());
+                        }
                         out.push(item);
                     }
                 }

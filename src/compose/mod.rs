@@ -126,15 +126,7 @@ pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     // readers', as if it ran after them.
     let project = std::thread::scope(|scope| {
         let doc = &loaded.doc;
-        let found = std::thread::Builder::new()
-            .name("ferry-schema".into())
-            .spawn_scoped(scope, move || schema::check(doc));
-        let found = move || match found {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => schema::check(doc),
-        };
+        let found = crate::beside::start(scope, "ferry-schema", move || schema::check(doc));
         build_project(&loaded, opts, found, &mut report)
     })?;
     Ok((loaded, project, report))

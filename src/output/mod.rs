@@ -359,19 +359,13 @@ fn read_each<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Ve
         return items.iter().map(&read).collect();
     }
     let (first, second) = items.split_at(items.len() / 2);
+    let read = &read;
     std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .name("ferry-read".into())
-            .spawn_scoped(scope, || second.iter().map(&read).collect::<Vec<R>>());
-        let mut out: Vec<R> = first.iter().map(&read).collect();
-        match other {
-            Ok(handle) => out.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            ),
-            Err(_) => out.extend(second.iter().map(&read)),
-        }
+        let other = crate::beside::start(scope, "ferry-read", || {
+            second.iter().map(read).collect::<Vec<R>>()
+        });
+        let mut out: Vec<R> = first.iter().map(read).collect();
+        out.extend(other());
         out
     })
 }

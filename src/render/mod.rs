@@ -90,6 +90,13 @@ pub fn compiled_builtin(template: &str, header: &str, object: &J) -> Option<Stri
     Some(out)
 }
 
+/// The canonical service `name` for templates (null when no template reads the canonical
+/// project, or for an object of no service).
+fn service_value(compose: &Arc<J>, name: Option<&str>) -> JValue {
+    name.and_then(|n| json::Json::at(compose, &["services", n]))
+        .unwrap_or_else(|| JValue::from(()))
+}
+
 /// Where the base goes when overlays are written.
 pub const BASE_DIR: &str = "base";
 
@@ -206,13 +213,12 @@ impl Rendered {
                 }
                 std::collections::btree_map::Entry::Vacant(slot) => slot,
             };
-            let template = match self.templates.iter().find(|t| ***t == *template) {
-                Some(t) => t.clone(),
-                None => {
-                    self.templates.push(Arc::from(template));
-                    self.templates[self.templates.len() - 1].clone()
-                }
-            };
+            let known = self.templates.iter().find(|t| ***t == *template).cloned();
+            let template = known.unwrap_or_else(|| {
+                let new: Arc<str> = Arc::from(template);
+                self.templates.push(new.clone());
+                new
+            });
             slot.insert((template, line));
         }
         self.origins.insert(path.clone(), origin);
@@ -338,17 +344,12 @@ impl Renderer {
         })
     }
 
-    /// The canonical service for templates (null when no template reads it).
-    fn service_of(&self, name: Option<&str>) -> JValue {
-        name.and_then(|n| json::Json::at(&self.compose, &["services", n]))
-            .unwrap_or_else(|| JValue::from(()))
-    }
-
     /// Render one object into `<name>-<kind>.yaml`.
     pub fn object(&mut self, mut obj: Object) -> Result<()> {
         let set = &self.set;
         let tname = set.for_kind(&obj.kind);
-        let compiled = match templates::is_builtin(tname) && !self.interpret_builtins {
+        let builtin = templates::is_builtin(tname);
+        let compiled = match builtin && !self.interpret_builtins {
             true => compiled_builtin(tname, &self.header, &obj.value),
             false => None,
         };
@@ -364,7 +365,7 @@ impl Renderer {
                     object => json::Json::value(obj.value.clone()),
                     project => self.project_v.clone(),
                     compose => json::Json::value(self.compose.clone()),
-                    service => self.service_of(obj.service.as_deref()),
+                    service => service_value(&self.compose, obj.service.as_deref()),
                     service_name => obj.service.clone(),
                 };
                 tmpl.render(ctx)
@@ -377,15 +378,14 @@ impl Renderer {
         // object through the YAML emitter, whose output every fixture test parses back and
         // schema-checks, so parsing it again on every run would only cost time (it was nearly
         // half the work at 1,000 services).
-        let docs = if templates::is_builtin(tname) {
+        let docs = if builtin {
             // The document starts on line 2, after the header.
             vec![(obj.kind.clone(), obj.name.clone(), 2)]
         } else {
             check_rendered(tname, &text, true)?
         };
-        let tname = tname.to_string();
         let origin = std::mem::take(&mut obj.origin);
-        self.out.add(file_name(&obj), &tname, text, origin, docs)?;
+        self.out.add(file_name(&obj), tname, text, origin, docs)?;
         self.made.push(obj.made());
         if !self.set.extras.per_service.is_empty() || !self.set.extras.per_project.is_empty() {
             self.kept.push((obj.service, obj.value));
@@ -414,9 +414,6 @@ impl Renderer {
             ..
         } = self;
         let compose_v = json::Json::value(compose.clone());
-        let service_of = |name: &str| -> JValue {
-            json::Json::at(&compose, &["services", name]).unwrap_or_else(|| JValue::from(()))
-        };
         // Extra templates: once per service, and once per project.
         // Each service's objects, grouped once (not one scan of every object per service).
         let mut by_service: std::collections::HashMap<&str, Vec<JValue>> =
@@ -441,7 +438,7 @@ impl Renderer {
                     header => header.clone(),
                     project => project_v.clone(),
                     compose => compose_v.clone(),
-                    service => service_of(&svc.name),
+                    service => service_value(&compose, Some(&svc.name)),
                     service_name => svc.name.clone(),
                     objects => JValue::from(svc_objects),
                 };
