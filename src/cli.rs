@@ -258,9 +258,12 @@ struct TranslateArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     volume_size: Option<String>,
 
-    /// What to do with bind mounts ferry cannot copy into a ConfigMap (host paths, large
-    /// directories): `report` them (default) or mount the node's path with `hostPath`.
-    #[arg(long, value_name = "MODE", value_enum, default_value = "report")]
+    /// What becomes of bind mounts that are not copied into a ConfigMap. `auto` (default): a
+    /// data directory (missing, empty or large) or a host data path becomes a
+    /// PersistentVolumeClaim, a node path (docker socket, /etc/localtime, /dev, /sys…) a
+    /// `hostPath`; `pvc`: never a hostPath (node paths are reported); `hostPath`: every absolute
+    /// path a hostPath; `report`: none of them mounted, only reported.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
     bind_mounts: BindMountsArg,
 
     /// Put every object in this namespace: a Namespace object, and `namespace:` in
@@ -275,6 +278,8 @@ impl TranslateArgs {
             network_policies: self.network_policies,
             volume_size: self.volume_size.clone(),
             bind_mounts: match self.bind_mounts {
+                BindMountsArg::Auto => BindMounts::Auto,
+                BindMountsArg::Pvc => BindMounts::Pvc,
                 BindMountsArg::Report => BindMounts::Report,
                 BindMountsArg::HostPath => BindMounts::HostPath,
             },
@@ -291,6 +296,8 @@ enum ReportFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum BindMountsArg {
+    Auto,
+    Pvc,
     Report,
     #[value(name = "hostPath", alias = "hostpath")]
     HostPath,

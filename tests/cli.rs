@@ -73,7 +73,7 @@ fn second_run_changes_nothing() {
     assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
     let r = run_in(dir.path(), &["convert"]);
     assert!(
-        r.stderr.contains("(0 changed, 2 unchanged)"),
+        r.stderr.contains("(0 changed, 3 unchanged)"),
         "{}",
         r.stderr
     );
@@ -586,7 +586,7 @@ fn templates_read_compose_service_and_objects() {
         "project: shop\n",
         "services: db,web\n",
         "web-image: nginx:1.27\n",
-        "kinds: Deployment,Service,Deployment\n",
+        "kinds: Deployment,Service,Deployment,Service\n",
         "first-port: \"80\"\n",
     ] {
         assert!(r.stdout.contains(want), "{want:?} not in\n{}", r.stdout);

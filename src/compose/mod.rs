@@ -306,6 +306,17 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
                 ),
             ));
         }
+        for vf in &svc.volumes_from {
+            if let Some(other) = vf.service.as_deref().filter(|s| undefined(s)) {
+                errors.push(Error::invalid(
+                    &vf.loc,
+                    format!(
+                        "services.{}.volumes_from: `{other}` is not a service of this project (a container outside it is written `container:{other}`)",
+                        svc.name
+                    ),
+                ));
+            }
+        }
         for d in svc
             .depends_on
             .iter()

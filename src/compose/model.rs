@@ -289,6 +289,17 @@ pub struct Link {
     pub loc: Location,
 }
 
+/// One `volumes_from` entry: `service`, `service:ro`, `container:name[:ro|:rw]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumesFrom {
+    /// The service name, or `None` for a `container:` entry (a container outside the project).
+    pub service: Option<String>,
+    /// As written.
+    pub raw: String,
+    pub read_only: bool,
+    pub loc: Location,
+}
+
 /// A service's use of a top-level secret or config (long syntax).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileRef {
@@ -415,6 +426,7 @@ impl Service {
             volumes: Vec::new(),
             depends_on: Vec::new(),
             links: Vec::new(),
+            volumes_from: Vec::new(),
             secrets: Vec::new(),
             configs: Vec::new(),
             extra_hosts: Vec::new(),
@@ -484,6 +496,8 @@ pub struct Service {
     pub volumes: Vec<Mount>,
     pub depends_on: Vec<Dependency>,
     pub links: Vec<Link>,
+    /// `volumes_from`: the volumes of another service (or container) mounted here too.
+    pub volumes_from: Vec<VolumesFrom>,
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
     pub extra_hosts: Vec<HostEntry>,

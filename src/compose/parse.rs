@@ -500,6 +500,25 @@ pub fn read_service(
                     });
                 }
             }
+            "volumes_from" => {
+                for (raw, loc) in r.list(v, &path) {
+                    let (rest, read_only) = match raw.rsplit_once(':') {
+                        Some((rest, "ro")) => (rest, true),
+                        Some((rest, "rw")) => (rest, false),
+                        _ => (raw.as_str(), false),
+                    };
+                    let service = match rest.strip_prefix("container:") {
+                        Some(_) => None,
+                        None => Some(rest.to_string()),
+                    };
+                    svc.volumes_from.push(VolumesFrom {
+                        service,
+                        raw: raw.clone(),
+                        read_only,
+                        loc,
+                    });
+                }
+            }
             "secrets" => svc.secrets = read_file_refs(r, v, &path),
             "configs" => svc.configs = read_file_refs(r, v, &path),
             "extra_hosts" => svc.extra_hosts = read_extra_hosts(r, v, &path),

@@ -76,6 +76,9 @@ pub struct ServiceSettings {
     /// `Local` or `Cluster`.
     pub external_traffic_policy: Option<Located<String>>,
     pub annotations: Vec<KeyValue>,
+    /// `enabled: false`: no Service at all (by default every long-running service gets one, so
+    /// that its name resolves as under compose).
+    pub enabled: Option<Located<bool>>,
 }
 
 /// TLS for an Ingress host.
@@ -169,8 +172,13 @@ pub const SERVICE_KEYS: &[&str] = &[
     "autoscale",
     "overlays",
 ];
-const SERVICE_SETTINGS_KEYS: &[&str] =
-    &["type", "nodePort", "externalTrafficPolicy", "annotations"];
+const SERVICE_SETTINGS_KEYS: &[&str] = &[
+    "type",
+    "nodePort",
+    "externalTrafficPolicy",
+    "annotations",
+    "enabled",
+];
 const INGRESS_KEYS: &[&str] = &[
     "host",
     "path",
@@ -409,6 +417,7 @@ fn read_service_settings(r: &mut Reader<'_>, node: &Node, path: &str) -> Service
                 s.external_traffic_policy = external_traffic_policy(r, n, &p)
             }
             "annotations" => s.annotations = annotations(r, n, &p),
+            "enabled" => s.enabled = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone())),
             k => unknown(r, &e.key_loc, path, k, SERVICE_SETTINGS_KEYS),
         }
     }

@@ -29,7 +29,15 @@ pub fn env_configmap(
     let mut data: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
     for ef in &svc.env_files {
         for (k, v) in &ef.entries {
-            data.insert(k.clone(), v.clone());
+            let v = super::hosts::rewrite_reported(
+                ctx,
+                v,
+                &ef.path.loc,
+                &format!("services.{}.env_file", svc.name),
+                report,
+            )
+            .unwrap_or_else(|| v.clone());
+            data.insert(k.clone(), v);
         }
     }
     let mut cm = Map::new();

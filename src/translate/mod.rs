@@ -11,6 +11,7 @@
 
 mod autoscale;
 mod config;
+mod hosts;
 mod ingress;
 mod network;
 mod pod;
@@ -220,6 +221,10 @@ pub struct Ctx<'a> {
     network_policies: bool,
     /// For each top-level volume (by index), the pod owners that mount it; computed once.
     volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
+    /// Names other services ask for that Kubernetes names differently (see `hosts`).
+    renames: Vec<(String, String)>,
+    /// The claims made for bind mounts; computed once.
+    bind_claims: std::cell::OnceCell<Vec<storage::BindClaim<'a>>>,
     /// Pod owner → the links that name it, as (linking service, link); computed once.
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
@@ -267,6 +272,11 @@ impl<'a> Ctx<'a> {
     /// Other services name this one (depends_on, links, or its name in their environment).
     pub fn referenced(&self, service: &str) -> bool {
         self.referenced.contains(service)
+    }
+
+    /// Names other services ask for that Kubernetes names differently, longest first.
+    pub fn renames(&self) -> &[(String, String)] {
+        &self.renames
     }
 
     pub fn alias_owner(&self, alias: &str) -> Option<&str> {
@@ -668,6 +678,8 @@ pub fn translate_each(
         owners,
         referenced: referenced(project),
         volume_users: std::cell::OnceCell::new(),
+        renames: hosts::renames(project),
+        bind_claims: std::cell::OnceCell::new(),
         links_to: std::cell::OnceCell::new(),
         aliases,
         namespace: namespace.clone(),
