@@ -871,3 +871,202 @@ fn writes_more_files_than_the_open_file_limit() {
     let files = std::fs::read_dir(dir.path().join("k8s")).unwrap().count();
     assert_eq!(files, 81, "{stderr}");
 }
+
+/// `convert --stdout` in `dir`, which must succeed: (stdout, stderr).
+fn stdout_of(dir: &Path, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["convert", "--stdout"];
+    args.extend_from_slice(extra);
+    let r = run_in(dir, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (r.stdout, r.stderr)
+}
+
+/// The document of `kind` named `name` in a `--stdout` stream.
+fn document<'a>(stream: &'a str, kind: &str, name: &str) -> Option<&'a str> {
+    stream.split("\n---\n").find(|d| {
+        d.contains(&format!("kind: {kind}\n")) && d.contains(&format!("  name: {name}\n"))
+    })
+}
+
+#[test]
+fn every_long_running_service_gets_a_service_even_without_ports() {
+    let dir = project(
+        "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n  worker:\n    image: example/worker:1\n  once:\n    image: example/once:1\n    restart: 'no'\n  quiet:\n    image: example/quiet:1\n    x-ferry: {service: {enabled: false}}\n",
+    );
+    let (out, _) = stdout_of(dir.path(), &[]);
+    let worker = document(&out, "Service", "worker").expect("worker has a Service");
+    assert!(worker.contains("clusterIP: None"), "{worker}");
+    assert!(!worker.contains("ports:"), "{worker}");
+    assert!(
+        document(&out, "Service", "once").is_none(),
+        "a Job gets no Service"
+    );
+    assert!(document(&out, "Job", "once").is_some());
+    assert!(document(&out, "Service", "quiet").is_none(), "opted out");
+    assert!(document(&out, "Deployment", "quiet").is_some());
+}
+
+#[test]
+fn a_published_alias_never_takes_over_another_container_port() {
+    let dir = project(
+        "services:\n  chat:\n    image: mattermost/mattermost-team-edition:9\n    ports: ['8065:8056', '8065']\n",
+    );
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let svc = document(&out, "Service", "chat").unwrap();
+    assert!(
+        svc.contains("port: 8065\n      targetPort: 8065\n"),
+        "{svc}"
+    );
+    assert!(
+        svc.contains("port: 8056\n      targetPort: 8056\n"),
+        "{svc}"
+    );
+    assert!(!svc.contains("targetPort: 8056\n      protocol: TCP\n    - name: tcp-8065\n      port: 8065\n      targetPort: 8056"));
+    assert!(
+        err.contains("compose.yaml:4:")
+            && err.contains("the published alias 8065 → 8056 is dropped"),
+        "{err}"
+    );
+}
+
+#[test]
+fn references_to_a_renamed_service_are_rewritten_and_reported() {
+    let dir = project(
+        "services:\n  my_db:\n    image: postgres:16\n  app:\n    image: example/app:1\n    environment:\n      DB_HOST: my_db\n      DB_URL: postgres://u:p@my_db:5432/app\n      DATA: /var/lib/my_db\n    command: ['wait-for', 'my_db:5432']\n    volumes:\n      - ./app.conf:/etc/app.conf:ro\n",
+    );
+    std::fs::write(dir.path().join("app.conf"), "[db]\nhost = my_db\n").unwrap();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    assert!(out.contains("value: my-db\n"), "{out}");
+    assert!(
+        out.contains("value: postgres://u:p@my-db:5432/app\n"),
+        "{out}"
+    );
+    assert!(out.contains("value: /var/lib/my_db\n"), "{out}");
+    assert!(out.contains("- my-db:5432\n"), "{out}");
+    // The mounted file is copied as it is.
+    assert!(out.contains("host = my_db"), "{out}");
+    assert!(
+        err.contains(
+            "compose.yaml:7:7: warning: services.app.environment: DB_HOST: host name rewritten"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("compose.yaml:10:"), "{err}");
+    assert!(
+        err.contains("app.conf:2:8: warning: services.app.volumes: app.conf:2: the mounted file names the host `my_db`"),
+        "{err}"
+    );
+}
+
+/// A project with one of each kind of bind mount.
+fn bind_mount_project() -> tempfile::TempDir {
+    let dir = project(
+        "services:\n  app:\n    build: ./src\n    image: example/app:1\n    volumes:\n      - ./src/lib:/app/lib\n      - ./app.ini:/etc/app.ini:ro\n      - ./data:/var/lib/app\n      - ./empty:/var/cache/app\n      - /var/run/docker.sock:/var/run/docker.sock\n      - /etc/localtime:/etc/localtime:ro\n      - /srv/media:/media\n",
+    );
+    std::fs::create_dir_all(dir.path().join("src/lib")).unwrap();
+    std::fs::write(dir.path().join("src/lib/code.py"), "x = 1\n").unwrap();
+    std::fs::write(dir.path().join("app.ini"), "[app]\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    dir
+}
+
+#[test]
+fn bind_mounts_auto_mounts_every_kind() {
+    let dir = bind_mount_project();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let deploy = document(&out, "Deployment", "app").unwrap();
+    // A file in the project: a ConfigMap.
+    assert!(
+        document(&out, "ConfigMap", "app-app-ini").is_some(),
+        "{out}"
+    );
+    // Code in the build context: left to the image.
+    assert!(!deploy.contains("mountPath: /app/lib"), "{deploy}");
+    let r = run_in(dir.path(), &["convert", "--report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("`./src/lib` lies in the build context `./src` of `app`"),
+        "{}",
+        r.stdout
+    );
+    // A missing and an empty data directory, and a host data path: claims named after the path.
+    for (claim, path) in [
+        ("data", "/var/lib/app"),
+        ("empty", "/var/cache/app"),
+        ("srv-media", "/media"),
+    ] {
+        assert!(
+            document(&out, "PersistentVolumeClaim", claim).is_some(),
+            "{claim}: {out}"
+        );
+        assert!(
+            deploy.contains(&format!("claimName: {claim}\n")),
+            "{deploy}"
+        );
+        assert!(deploy.contains(&format!("mountPath: {path}\n")), "{deploy}");
+    }
+    // Node paths: hostPath with their type, read-only as in compose.
+    assert!(
+        deploy.contains("path: /var/run/docker.sock\n            type: Socket\n"),
+        "{deploy}"
+    );
+    assert!(
+        deploy.contains("path: /etc/localtime\n            type: File\n"),
+        "{deploy}"
+    );
+    assert!(
+        deploy.contains("mountPath: /etc/localtime\n              readOnly: true\n"),
+        "{deploy}"
+    );
+    assert!(
+        err.contains("Pod Security \"baseline\" rejects hostPath"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seed it once with `kubectl cp /srv/media/. <pod>:/media`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bind_mounts_report_mounts_only_what_it_copies() {
+    let dir = bind_mount_project();
+    let (out, err) = stdout_of(dir.path(), &["--bind-mounts", "report"]);
+    assert!(!out.contains("PersistentVolumeClaim"), "{out}");
+    assert!(!out.contains("hostPath"), "{out}");
+    assert!(document(&out, "ConfigMap", "app-app-ini").is_some());
+    assert!(
+        err.contains("bind mount `/var/run/docker.sock` is a path on the node; `--bind-mounts auto` would mount it with hostPath"),
+        "{err}"
+    );
+    assert!(err.contains("; 5 keys not converted"), "{err}");
+    // pvc: claims, never a hostPath.
+    let (out, err) = stdout_of(dir.path(), &["--bind-mounts", "pvc"]);
+    assert!(out.contains("claimName: data\n"), "{out}");
+    assert!(!out.contains("hostPath"), "{out}");
+    assert!(
+        err.contains("`--bind-mounts pvc` makes no hostPath volume"),
+        "{err}"
+    );
+}
+
+#[test]
+fn volumes_from_mounts_the_other_services_volumes() {
+    let dir = project(
+        "services:\n  app:\n    image: example/app:1\n    volumes:\n      - uploads:/srv/uploads\n      - ./data:/srv/data\n  web:\n    image: nginx\n    volumes_from:\n      - app:ro\nvolumes:\n  uploads:\n",
+    );
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let web = document(&out, "Deployment", "web").unwrap();
+    assert!(
+        web.contains("- name: uploads\n              mountPath: /srv/uploads\n              readOnly: true\n"),
+        "{web}"
+    );
+    assert!(web.contains("claimName: data\n"), "{web}");
+    assert!(!err.contains("volumes_from"), "{err}");
+    // A service that is not in the project is an error with its location.
+    fails_with(
+        "services:\n  web:\n    image: nginx\n    volumes_from: [nothere]\n",
+        "compose.yaml:4:20: services.web.volumes_from: `nothere` is not a service of this project",
+    );
+}

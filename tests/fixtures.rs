@@ -8,7 +8,7 @@ use ferry::translate::TranslateOptions;
 
 /// The `convert` flags a fixture asks for in `fixtures/<case>/args` (whitespace-separated, as on
 /// the command line): `--overlay NAME`, `--templates DIR`, `--network-policies`,
-/// `--namespace NS`, `--volume-size SIZE`, `--bind-mounts hostPath`.
+/// `--namespace NS`, `--volume-size SIZE`, `--bind-mounts MODE`.
 fn args(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("args"))
         .map(|t| t.split_whitespace().map(str::to_string).collect())
@@ -42,8 +42,15 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
             "--network-policies" => opts.network_policies = true,
             "--namespace" => opts.namespace = it.next().cloned(),
             "--volume-size" => opts.volume_size = it.next().cloned(),
-            "--bind-mounts" if it.next().map(String::as_str) == Some("hostPath") => {
-                opts.bind_mounts = ferry::translate::BindMounts::HostPath;
+            "--bind-mounts" => {
+                use ferry::translate::BindMounts;
+                opts.bind_mounts = match it.next().map(String::as_str) {
+                    Some("auto") => BindMounts::Auto,
+                    Some("pvc") => BindMounts::Pvc,
+                    Some("hostPath") => BindMounts::HostPath,
+                    Some("report") => BindMounts::Report,
+                    other => panic!("{}/args: --bind-mounts {other:?}", dir.display()),
+                };
             }
             _ => {}
         }
@@ -205,6 +212,13 @@ fixtures! {
     autoscale => "autoscale",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",
+    bind_mounts_auto => "bind-mounts-auto",
+    bind_mounts_pvc => "bind-mounts-pvc",
+    bind_mounts_report => "bind-mounts-report",
+    host_rename => "host-rename",
+    port_collision => "port-collision",
+    service_for_every_service => "service-for-every-service",
+    volumes_from => "volumes-from",
     build_no_image => "build-no-image",
     dotenv_forms => "dotenv-forms",
     extends_files => "extends-files",

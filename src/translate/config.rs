@@ -32,6 +32,7 @@ pub fn env_configmap(
             let v = super::hosts::rewrite_reported(
                 ctx,
                 v,
+                Some(k),
                 &ef.path.loc,
                 &format!("services.{}.env_file", svc.name),
                 report,

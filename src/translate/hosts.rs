@@ -101,10 +101,12 @@ pub fn rewrite(value: &str, renames: &[(String, String)]) -> Option<(String, Vec
     (!which.is_empty()).then_some((out, which))
 }
 
-/// [`rewrite`] for one value of a service, reporting the rewrite at `loc` under `key`.
+/// [`rewrite`] for one value of a service, reporting the rewrite at `loc` under `key` (`var`:
+/// the variable it is the value of).
 pub fn rewrite_reported(
     ctx: &Ctx<'_>,
     value: &str,
+    var: Option<&str>,
     loc: &Location,
     key: &str,
     report: &mut Report,
@@ -119,7 +121,8 @@ pub fn rewrite_reported(
         Some(loc),
         key.to_string(),
         format!(
-            "host name rewritten to the Service's name: {} (not a valid Service name in Kubernetes)",
+            "{}host name rewritten to the Service's name: {} (not a valid Service name in Kubernetes)",
+            var.map(|v| format!("{v}: ")).unwrap_or_default(),
             what.join(", ")
         ),
     );
@@ -157,7 +160,8 @@ pub fn report_file_mentions(
                     Some(&loc),
                     key.to_string(),
                     format!(
-                        "the mounted file names the host `{old}`, which is `{new}` in Kubernetes; ferry copies the file as it is: change the name there"
+                        "{file}:{}: the mounted file names the host `{old}`, which is `{new}` in Kubernetes; ferry copies the file as it is: change the name there",
+                        loc.line
                     ),
                 );
             }

@@ -507,7 +507,7 @@ pub fn container(
         words
             .iter()
             .map(|w| {
-                let w = super::hosts::rewrite_reported(ctx, w, loc, k, report)
+                let w = super::hosts::rewrite_reported(ctx, w, None, loc, k, report)
                     .unwrap_or_else(|| w.clone());
                 escape_dollars(&w)
             })
@@ -551,9 +551,15 @@ pub fn container(
     let mut env = parts.env;
     for e in &svc.environment {
         if let Some(v) = &e.value {
-            let v =
-                super::hosts::rewrite_reported(ctx, v, &e.loc, &key(svc, "environment"), report)
-                    .unwrap_or_else(|| v.clone());
+            let v = super::hosts::rewrite_reported(
+                ctx,
+                v,
+                Some(&e.name),
+                &e.loc,
+                &key(svc, "environment"),
+                report,
+            )
+            .unwrap_or_else(|| v.clone());
             env.retain(|x| x["name"] != json!(e.name));
             env.push(json!({ "name": e.name, "value": escape_dollars(&v) }));
         }

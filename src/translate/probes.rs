@@ -91,7 +91,7 @@ fn exec(
         HealthTest::Shell(cmd) => vec!["/bin/sh".into(), "-c".into(), cmd.clone()],
     };
     for w in &mut command {
-        if let Some(new) = super::hosts::rewrite_reported(ctx, w, loc, k, report) {
+        if let Some(new) = super::hosts::rewrite_reported(ctx, w, None, loc, k, report) {
             *w = new;
         }
     }

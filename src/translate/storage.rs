@@ -230,11 +230,11 @@ fn users<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [Vec<&'a str>] {
             vec![std::collections::BTreeSet::new(); project.volumes.len()];
         for svc in project.services.values() {
             let owner = ctx.pod_owner(&svc.name).name.as_str();
-            let shared = volumes_from(ctx, svc)
-                .into_iter()
-                .filter_map(|(_, f)| f)
-                .flat_map(|f| f.volumes.iter());
-            for m in svc.volumes.iter().chain(shared) {
+            for m in svc
+                .volumes
+                .iter()
+                .chain(shared_mounts(ctx, svc).map(|(_, m)| m))
+            {
                 if let (MountKind::Volume, Some(src)) = (&m.kind, &m.source) {
                     if let Some(i) = project.volumes.get_index_of(src) {
                         if seen[i].insert(owner) {
@@ -502,7 +502,7 @@ pub fn mounts(
                     mounted.join(", ")
                 ),
             );
-        } else if from.volumes.is_empty() {
+        } else if from.volumes.is_empty() && from.volumes_from.is_empty() {
             report.ignored(
                 Some(&vf.loc),
                 k.clone(),
@@ -581,6 +581,19 @@ fn volumes_from<'a: 's, 's>(
         out.push((vf, from));
     }
     out
+}
+
+/// The mounts a service gets through `volumes_from`, with the service each belongs to, less those
+/// at a path the service mounts itself.
+fn shared_mounts<'a: 's, 's>(
+    ctx: &Ctx<'a>,
+    svc: &'s Service,
+) -> impl Iterator<Item = (&'s Service, &'s Mount)> {
+    volumes_from(ctx, svc)
+        .into_iter()
+        .filter_map(|(_, f)| f)
+        .flat_map(|f| f.volumes.iter().map(move |m| (f, m)))
+        .filter(move |(_, m)| !svc.volumes.iter().any(|o| o.target == m.target))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1127,11 +1140,7 @@ pub(crate) fn bind_claims<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [BindClaim<'a>] {
         for svc in project.services.values() {
             let owner = ctx.pod_owner(&svc.name).name.as_str();
             let own = svc.volumes.iter().map(|m| (svc, m));
-            let shared = volumes_from(ctx, svc)
-                .into_iter()
-                .filter_map(|(_, f)| f)
-                .flat_map(|f| f.volumes.iter().map(move |m| (f, m)));
-            for (from, m) in own.chain(shared) {
+            for (from, m) in own.chain(shared_mounts(ctx, svc)) {
                 let (MountKind::Bind, Some(src)) = (&m.kind, &m.source) else {
                     continue;
                 };
