@@ -151,7 +151,13 @@ pub struct ServiceFerry {
     pub probe: Option<ProbeSettings>,
     pub wait_for: Option<Located<bool>>,
     pub autoscale: Option<Autoscale>,
+    /// `bindMounts`: the service's own `--bind-mounts` mode (`auto`, `pvc`, `hostPath`,
+    /// `report`).
+    pub bind_mounts: Option<Located<String>>,
 }
+
+/// The modes of `--bind-mounts` and `x-ferry: {bindMounts: …}`.
+pub const BIND_MOUNT_MODES: &[&str] = &["auto", "pvc", "hostPath", "report"];
 
 /// A top-level volume's `x-ferry:`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -170,6 +176,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "probe",
     "waitFor",
     "autoscale",
+    "bindMounts",
     "overlays",
 ];
 const SERVICE_SETTINGS_KEYS: &[&str] = &[
@@ -394,6 +401,14 @@ pub fn read_service(r: &mut Reader<'_>, node: &Node, path: &str) -> ServiceFerry
             "probe" => f.probe = read_probe(r, n, &p),
             "waitFor" => f.wait_for = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone())),
             "autoscale" => f.autoscale = read_autoscale(r, n, &p),
+            "bindMounts" => {
+                f.bind_mounts = one_of(r, n, &p, BIND_MOUNT_MODES, |s| {
+                    BIND_MOUNT_MODES
+                        .iter()
+                        .find(|m| m.eq_ignore_ascii_case(s))
+                        .map(|m| m.to_string())
+                })
+            }
             // Read when the overlays are rendered (`render::overlay`), which checks them.
             "overlays" => {}
             k => unknown(r, &e.key_loc, path, k, SERVICE_KEYS),

@@ -510,6 +510,16 @@ pub fn mounts(
             );
         }
     }
+    if let Some(m) = &svc.ferry.bind_mounts {
+        report.converted(
+            Some(&m.loc),
+            format!("services.{}.x-ferry.bindMounts", svc.name),
+            format!(
+                "the service's bind mounts follow `{}` instead of --bind-mounts",
+                m.value
+            ),
+        );
+    }
     if let Some(sp) = &subpath.label {
         let k = super::settings::label_key(svc, "kompose.volume.subpath");
         if subpath.used {
@@ -1008,9 +1018,31 @@ fn build_context(project: &crate::compose::Project, svc: &Service) -> Option<Pat
     Some(crate::paths::normalize(&project.dir.join(&b.context)))
 }
 
+impl BindMounts {
+    /// A mode as `--bind-mounts` and `x-ferry: {bindMounts: …}` write it.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "auto" => BindMounts::Auto,
+            "pvc" => BindMounts::Pvc,
+            "hostpath" => BindMounts::HostPath,
+            "report" => BindMounts::Report,
+            _ => return None,
+        })
+    }
+}
+
+/// The bind-mount mode of a service: its `x-ferry: {bindMounts: …}`, else `--bind-mounts`.
+fn mode_of(ctx: &Ctx<'_>, svc: &Service) -> BindMounts {
+    svc.ferry
+        .bind_mounts
+        .as_ref()
+        .and_then(|m| BindMounts::parse(&m.value))
+        .unwrap_or(ctx.opts.bind_mounts)
+}
+
 fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
     let project = ctx.project;
-    let mode = ctx.opts.bind_mounts;
+    let mode = mode_of(ctx, from);
     let found = source(project, src);
     if let (Source::File(..) | Source::Dir(_), Some(bc)) = (&found, build_context(project, from)) {
         if crate::paths::normalize(&project.dir.join(src)).starts_with(&bc) {
