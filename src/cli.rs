@@ -7,6 +7,7 @@ use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::render::RenderOptions;
+use ferry::translate::envsecrets::EnvSecrets;
 use ferry::translate::{BindMounts, TranslateOptions};
 use ferry::Error;
 use std::io::{IsTerminal, Write};
@@ -176,6 +177,9 @@ struct ConvertArgs {
     output: PathBuf,
 
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
+    /// It cannot leave secret files beside it: the Secrets of sensitive environment are printed
+    /// first, inline (base64 `data`), so mind where the stream goes; Secrets from compose
+    /// `secrets:` files are left out (stderr says how to create them).
     #[arg(long)]
     stdout: bool,
 
@@ -266,6 +270,14 @@ struct TranslateArgs {
     #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
     bind_mounts: BindMountsArg,
 
+    /// Where sensitive environment goes. `auto` (default): variables whose names (or the
+    /// variables their values came from) look secret, such as DB_PASSWORD or API_KEY, are set from
+    /// a Secret per service; values from .env or the environment go to the git-ignored secrets/
+    /// directory, never into a committed file (with --stdout the Secrets are printed inline, base64
+    /// `data`). `none`: every variable stays in the Deployment.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
+    env_secrets: EnvSecretsArg,
+
     /// Put every object in this namespace: a Namespace object, and `namespace:` in
     /// kustomization.yaml.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
@@ -284,8 +296,18 @@ impl TranslateArgs {
                 BindMountsArg::HostPath => BindMounts::HostPath,
             },
             namespace: self.namespace.clone(),
+            env_secrets: match self.env_secrets {
+                EnvSecretsArg::Auto => EnvSecrets::Auto,
+                EnvSecretsArg::None => EnvSecrets::None,
+            },
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EnvSecretsArg {
+    Auto,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -606,7 +628,12 @@ fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
 fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
     // Freed with the process, as the conversion is.
-    let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    let mut plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    // Secret material under secrets/ is git-ignored: a fresh checkout (CI) has none, and a
+    // machine without `.env` cannot make it. A secret file that is not on disk is not a change;
+    // one that is there is compared (and never shown).
+    plan.entries
+        .retain(|e| !(e.sensitive && e.on_disk == ferry::output::OnDisk::Missing));
     if ui.verbose {
         print_report(conv);
     }

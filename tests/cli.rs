@@ -1070,3 +1070,83 @@ fn volumes_from_mounts_the_other_services_volumes() {
         "compose.yaml:4:20: services.web.volumes_from: `nothere` is not a service of this project",
     );
 }
+
+/// A project whose only sensitive value comes from `.env`.
+fn dotenv_secret_project() -> tempfile::TempDir {
+    let dir = project(
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: app\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n",
+    );
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=s3cr3t-from-dotenv\n").unwrap();
+    dir
+}
+
+#[test]
+fn sensitive_environment_never_reaches_a_committed_file_or_the_terminal() {
+    let dir = dotenv_secret_project();
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("POSTGRES_PASSWORD (sensitive) come from Secret/db-env"),
+        "{}",
+        r.stderr
+    );
+    let k8s = dir.path().join("k8s");
+    for (path, bytes) in read_tree(&k8s) {
+        let text = String::from_utf8_lossy(&bytes);
+        if path.starts_with("secrets/") {
+            assert_eq!(text, "s3cr3t-from-dotenv", "{path}");
+        } else {
+            assert!(!text.contains("s3cr3t"), "{path}: {text}");
+        }
+    }
+    assert!(std::fs::read_to_string(k8s.join(".gitignore"))
+        .unwrap()
+        .contains("/secrets/"));
+    // A new value in .env: diff and --check show that something changed, never the values.
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=n3w-s3cr3t\n").unwrap();
+    for args in [
+        &["diff"][..],
+        &["convert", "--check"],
+        &["diff", "--format", "json"],
+    ] {
+        let r = run_in(dir.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("secrets/db-env.POSTGRES_PASSWORD"),
+            "{args:?}: {}",
+            r.stdout
+        );
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains("s3cr3t"), "{args:?}: {out}");
+        }
+    }
+    // CI: a fresh checkout has no git-ignored secrets/, and is up to date.
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=s3cr3t-from-dotenv\n").unwrap();
+    std::fs::remove_dir_all(k8s.join("secrets")).unwrap();
+    let r = run_in(dir.path(), &["convert", "--check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn stdout_prints_sensitive_environment_as_inline_secrets() {
+    let dir = dotenv_secret_project();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    assert!(!out.contains("s3cr3t-from-dotenv"), "{out}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    let secret = document(&out, "Secret", "db-env").expect("an inline Secret");
+    // base64 of "s3cr3t-from-dotenv"
+    assert!(
+        secret.contains("POSTGRES_PASSWORD: czNjcjN0LWZyb20tZG90ZW52"),
+        "{secret}"
+    );
+    assert!(
+        out.find("kind: Secret").unwrap() < out.find("kind: Deployment").unwrap(),
+        "Secrets come first"
+    );
+    // --env-secrets none: today's behaviour, the value in the Deployment.
+    let (out, _) = stdout_of(dir.path(), &["--env-secrets", "none"]);
+    assert!(out.contains("value: s3cr3t-from-dotenv\n"), "{out}");
+    assert!(document(&out, "Secret", "db-env").is_none());
+}

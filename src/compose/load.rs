@@ -26,6 +26,8 @@ pub struct Loaded {
     pub name: Option<String>,
     /// The active profiles.
     pub profiles: Vec<String>,
+    /// Which variables each interpolated value came from.
+    pub sources: Sources,
 }
 
 /// The override files docker compose adds to a discovered file.
@@ -130,6 +132,49 @@ fn interpolate_tree(
     }
 }
 
+/// The variables each interpolated scalar refers to (set or not, so that the answer is the same
+/// on a machine without `.env`, such as CI), by the scalar's location and, for a mapping value,
+/// its key's (merging turns `KEY: value` into a `KEY=value` item located at the key). Secret
+/// detection reads it: a value made from `.env` or the environment is not in a committed file.
+pub type Sources = std::collections::HashMap<Location, Vec<String>>;
+
+fn record_sources(
+    node: &Node,
+    key_loc: Option<&Location>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut Sources,
+) {
+    match &node.value {
+        Value::Scalar(s) => {
+            if s.text.contains('$') {
+                let used = std::cell::RefCell::new(Vec::<String>::new());
+                let recording = |k: &str| {
+                    let mut u = used.borrow_mut();
+                    if !u.iter().any(|x| x == k) {
+                        u.push(k.to_string());
+                    }
+                    lookup(k)
+                };
+                // Errors are reported by the interpolation proper.
+                let _ = interpolate::interpolate(&s.text, &recording);
+                let used = used.into_inner();
+                if !used.is_empty() {
+                    if let Some(k) = key_loc {
+                        out.insert(k.clone(), used.clone());
+                    }
+                    out.insert(node.loc.clone(), used);
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|n| record_sources(n, None, lookup, out)),
+        Value::Map(m) => m
+            .values()
+            .for_each(|e| record_sources(&e.value, Some(&e.key_loc), lookup, out)),
+    }
+}
+
 /// State shared while reading files.
 struct Ctx<'a> {
     opts: &'a LoadOptions,
@@ -138,6 +183,7 @@ struct Ctx<'a> {
     report: &'a mut Report,
     errors: Vec<Error>,
     unset: IndexMap<String, Location>,
+    sources: Sources,
     /// Files being included, to catch include cycles.
     including: Vec<PathBuf>,
 }
@@ -190,6 +236,7 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            record_sources(&doc, None, &lookup, &mut self.sources);
             interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
             out.push(doc);
         }
@@ -809,6 +856,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         report,
         errors: Vec::new(),
         unset: IndexMap::new(),
+        sources: Sources::new(),
         including: Vec::new(),
     };
     let mut merged: Option<Node> = None;
@@ -879,6 +927,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         files: shown_files,
         name,
         profiles,
+        sources: std::mem::take(&mut ctx.sources),
     })
 }
 

@@ -199,7 +199,10 @@ fn build_project(
         top: TopLevel::default(),
     };
 
-    let svc_ctx = parse::ServiceContext { lookup: &lookup };
+    let svc_ctx = parse::ServiceContext {
+        lookup: &lookup,
+        sources: Some(&loaded.sources),
+    };
     for (key, entry) in top {
         match key.as_str() {
             "name" => {}

@@ -158,6 +158,10 @@ pub struct EnvVar {
     /// `None`: the variable is named without a value and was not found in the environment.
     pub value: Option<String>,
     pub loc: Location,
+    /// The variables (of `.env`, `--env-file` or the process environment) the value is made
+    /// from, by interpolation (whether set or not) or as a bare name; empty for a value written
+    /// in the compose file.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -390,6 +390,8 @@ impl Reader<'_> {
 /// What the service reader needs from the project: variables for bare environment names.
 pub struct ServiceContext<'a> {
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Which variables each interpolated value came from (see `load::Sources`).
+    pub sources: Option<&'a super::load::Sources>,
 }
 
 pub fn read_service(
@@ -446,7 +448,18 @@ pub fn read_service(
             }
             "environment" => {
                 for (k, value, loc) in r.list_or_dict(v, &path) {
-                    let value = value.or_else(|| (ctx.lookup)(&k));
+                    let mut sources = ctx
+                        .sources
+                        .and_then(|s| s.get(&loc))
+                        .cloned()
+                        .unwrap_or_default();
+                    let value = value.or_else(|| {
+                        let v = (ctx.lookup)(&k);
+                        if v.is_some() {
+                            sources = vec![k.clone()];
+                        }
+                        v
+                    });
                     if value.is_none() {
                         r.report.warn(
                             Some(&loc),
@@ -459,6 +472,7 @@ pub fn read_service(
                         name: k,
                         value,
                         loc,
+                        sources,
                     };
                     match svc.environment.iter_mut().find(|e| e.name == var.name) {
                         Some(e) => *e = var,
@@ -941,7 +955,12 @@ fn read_hooks(r: &mut Reader<'_>, v: &Node, path: &str, pre_start: bool) -> Vec<
                 "environment" => {
                     for (name, value, loc) in r.list_or_dict(n, &kp) {
                         hook.environment.retain(|e| e.name != name);
-                        hook.environment.push(EnvVar { name, value, loc });
+                        hook.environment.push(EnvVar {
+                            name,
+                            value,
+                            loc,
+                            sources: Vec::new(),
+                        });
                     }
                 }
                 "per_replica" if pre_start => {

@@ -570,8 +570,7 @@ mod tests {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
                 .collect(),
-            apply_order: Vec::new(),
-            sensitive: Default::default(),
+            ..Default::default()
         }
     }
 

@@ -25,6 +25,9 @@ pub struct Tree {
     /// Files holding secret material (read by a kustomize secretGenerator): written as they are
     /// (no header), but never shown in terminal output, diffs or logs.
     pub sensitive: std::collections::BTreeSet<String>,
+    /// Secret objects that `--stdout` prints first, since it cannot leave the generators' files
+    /// beside the stream (sensitive environment). Not part of the directory output.
+    pub stream_secrets: Vec<u8>,
 }
 
 impl std::fmt::Debug for Tree {
@@ -33,6 +36,10 @@ impl std::fmt::Debug for Tree {
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("apply_order", &self.apply_order)
             .field("sensitive", &self.sensitive)
+            .field(
+                "stream_secrets",
+                &format!("<{} bytes>", self.stream_secrets.len()),
+            )
             .finish()
     }
 }
@@ -503,6 +510,7 @@ impl Renderer {
         }
         tree.files
             .insert(KUSTOMIZATION.to_string(), text.into_bytes());
+        tree.stream_secrets = stream_secrets(&header, kustomize, extra);
         for f in extra {
             if tree.files.contains_key(&f.path) {
                 return Err(Error::Usage(format!(
@@ -577,6 +585,46 @@ impl Renderer {
     }
 }
 
+/// The Secret objects of the generators printed inline by `--stdout` (base64 `data`).
+fn stream_secrets(header: &str, kustomize: &Kustomize, extra: &[ExtraFile]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for g in kustomize.secret_generators.iter().filter(|g| g.inline) {
+        let mut data = serde_json::Map::new();
+        for (k, path) in &g.files {
+            let bytes = extra
+                .iter()
+                .find(|f| &f.path == path)
+                .map(|f| f.bytes.as_slice())
+                .unwrap_or_default();
+            data.insert(
+                k.clone(),
+                J::String(base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    bytes,
+                )),
+            );
+        }
+        let mut md = serde_json::Map::new();
+        md.insert("name".into(), J::String(g.name.clone()));
+        if let Some(ns) = &kustomize.namespace {
+            md.insert("namespace".into(), J::String(ns.clone()));
+        }
+        md.insert("labels".into(), J::Object(g.labels.clone()));
+        let doc = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": md,
+            "type": "Opaque",
+            "data": data,
+        });
+        out.extend_from_slice(b"---\n");
+        out.extend_from_slice(header.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(crate::yaml::emit::to_document(&doc).as_bytes());
+    }
+    out
+}
+
 impl Tree {
     /// One multi-document stream for `kubectl apply -f -`, objects in apply order.
     pub fn to_stream(&self) -> String {
@@ -588,6 +636,7 @@ impl Tree {
 
     /// Write [`Tree::to_stream`] to `w` without building it in memory first.
     pub fn write_stream(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        w.write_all(&self.stream_secrets)?;
         for path in &self.apply_order {
             if let Some(bytes) = self.files.get(path) {
                 w.write_all(b"---\n")?;

@@ -11,6 +11,7 @@
 
 mod autoscale;
 mod config;
+pub mod envsecrets;
 mod hosts;
 mod ingress;
 mod network;
@@ -84,6 +85,9 @@ pub struct SecretGenerator {
     /// (key in the Secret, file relative to the kustomization).
     pub files: Vec<(String, String)>,
     pub labels: Map<String, Value>,
+    /// Printed as a Secret object in the `--stdout` stream (sensitive environment, which the
+    /// pods cannot start without).
+    pub inline: bool,
 }
 
 /// What goes into `kustomization.yaml` besides the resources.
@@ -146,6 +150,8 @@ pub struct TranslateOptions {
     pub bind_mounts: BindMounts,
     /// `--namespace`.
     pub namespace: Option<String>,
+    /// `--env-secrets`.
+    pub env_secrets: envsecrets::EnvSecrets,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.
@@ -743,7 +749,9 @@ pub fn translate_each(
         }
         let _ = f;
     }
-    let made = secrets::objects(&ctx, &mut report)?;
+    let mut made = secrets::objects(&ctx, &mut report)?;
+    let mut env_generators = Vec::new();
+    let mut env_files = Vec::new();
     objects.extend(made.objects);
     objects.extend(storage::claims(&ctx, &mut report));
     objects.drain(..).for_each(&mut *sink);
@@ -789,7 +797,18 @@ pub fn translate_each(
         let mut containers = Vec::new();
         let mut annotations = Map::new();
         for m in std::iter::once(svc).chain(members.iter().copied()) {
-            let mut parts = pod::ContainerParts::default();
+            let env_plan = envsecrets::plan(&ctx, m);
+            envsecrets::report_settings(m, &env_plan, &mut report);
+            let (obj, generator) = envsecrets::secret(&ctx, m, &env_plan, &mut report);
+            objects.extend(obj);
+            if let Some((g, files)) = generator {
+                env_generators.push(g);
+                env_files.extend(files);
+            }
+            let mut parts = pod::ContainerParts {
+                env_secrets: env_plan,
+                ..Default::default()
+            };
             if let Some(cm) = config::env_configmap(&ctx, m, &mut parts, &mut report) {
                 objects.push(cm);
             }
@@ -891,6 +910,11 @@ pub fn translate_each(
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
+    if !env_files.is_empty() && !made.files.iter().any(|f| f.path == ".gitignore") {
+        made.files.push(secrets::gitignore());
+    }
+    made.generators.extend(env_generators);
+    made.files.extend(env_files);
     Ok(Translated {
         report,
         kustomize: Kustomize {
