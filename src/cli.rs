@@ -167,20 +167,20 @@ struct ConvertArgs {
     project: ProjectArgs,
 
     /// Directory to write the manifests and kustomization.yaml into (created if missing).
+    /// Default: k8s, or chart with --helm.
     #[arg(
         short = 'o',
         long = "output",
         value_name = "DIR",
-        default_value = "k8s",
         conflicts_with = "stdout"
     )]
-    output: PathBuf,
+    output: Option<PathBuf>,
 
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
     /// It cannot leave secret files beside it: the Secrets of sensitive environment are printed
     /// first, inline (base64 `data`), so mind where the stream goes; Secrets from compose
     /// `secrets:` files are left out (stderr says how to create them).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "helm")]
     stdout: bool,
 
     /// Write nothing: show what would change (as `ferry diff` does) and exit 1 when the output
@@ -236,8 +236,18 @@ struct RenderArgs {
 
     /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
     /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
-    #[arg(long = "overlay", value_name = "NAME")]
+    #[arg(long = "overlay", value_name = "NAME", conflicts_with = "helm")]
     overlays: Vec<String>,
+
+    /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
+    /// template per object, values.yaml with its schema, rendering with default values to the
+    /// same objects; secret material read from the chart's git-ignored files/.
+    #[arg(long, conflicts_with = "templates")]
+    helm: bool,
+
+    /// The chart's version with --helm (default 0.1.0).
+    #[arg(long, value_name = "VERSION", requires = "helm")]
+    chart_version: Option<String>,
 }
 
 impl RenderArgs {
@@ -245,8 +255,18 @@ impl RenderArgs {
         RenderOptions {
             templates_dir: self.templates.clone(),
             overlays: self.overlays.clone(),
+            helm: self.helm.then(|| ferry::render::helm::HelmOptions {
+                version: self.chart_version.clone(),
+            }),
             ..RenderOptions::default()
         }
+    }
+
+    /// The output directory: as given, else `k8s`, or `chart` with --helm.
+    fn output(&self, given: &Option<PathBuf>) -> PathBuf {
+        given
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(if self.helm { "chart" } else { "k8s" }))
     }
 }
 
@@ -344,14 +364,10 @@ struct DiffArgs {
     #[command(flatten)]
     project: ProjectArgs,
 
-    /// Directory to compare with: the one `ferry convert -o DIR` writes.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "DIR",
-        default_value = "k8s"
-    )]
-    output: PathBuf,
+    /// Directory to compare with: the one `ferry convert -o DIR` writes (default: k8s, or chart
+    /// with --helm).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: Option<PathBuf>,
 
     /// Show the difference as a unified diff (text) or as JSON.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
@@ -517,7 +533,7 @@ fn converted(
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     let conv = converted(&args.project, &args.translate, &args.render)?;
     if args.check {
-        return check(&conv, &args.output, args.format, ui);
+        return check(&conv, &args.render.output(&args.output), args.format, ui);
     }
     if !ui.quiet {
         print_report(&conv);
@@ -572,7 +588,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let dir = &args.output;
+    let dir = &args.render.output(&args.output);
     let _lock = ferry::output::lock(dir)?;
     // Freed with the process, as the conversion is.
     let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
@@ -622,7 +638,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
     let conv = converted(&args.project, &args.translate, &args.render)?;
-    check(&conv, &args.output, args.format, ui)
+    check(&conv, &args.render.output(&args.output), args.format, ui)
 }
 
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.

@@ -262,7 +262,13 @@ pub fn secret(
     if plan.committed() {
         let mut data = Map::new();
         for (k, (v, _)) in &plan.entries {
-            data.insert(super::storage::data_key(k), json!(v));
+            data.insert(
+                super::storage::data_key(k),
+                json!(base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    v.as_bytes()
+                )),
+            );
         }
         let mut md = Map::new();
         md.insert("name".into(), json!(plan.name));
@@ -288,7 +294,7 @@ pub fn secret(
                 ("kind", json!("Secret")),
                 ("metadata", Value::Object(md)),
                 ("type", json!("Opaque")),
-                ("stringData", Value::Object(data)),
+                ("data", Value::Object(data)),
             ])),
             service: Some(svc.name.clone()),
             origin: format!("services.{}.environment (sensitive)", svc.name),

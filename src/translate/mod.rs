@@ -26,6 +26,7 @@ mod storage;
 mod workload;
 
 pub use pod::escape_dollars;
+pub use secrets::SECRETS_DIR;
 pub use storage::BindMounts;
 
 use crate::compose::{Project, Service};
