@@ -190,6 +190,10 @@ def check_project(compose, problems, values_tests):
         return not found
 
 
+def label_name(service):
+    return "".join(c if c.isalnum() else "-" for c in service.lower()).strip("-")
+
+
 def check_values(chart):
     """Non-default values change exactly what they say; the schema refuses bad values."""
     found = []
@@ -198,44 +202,51 @@ def check_values(chart):
     if not svcs:
         return ["--values-tests: no service with an image"]
     base = by_key(render(chart, "r1", "ns-one"))
-    s = next((x for x in svcs if "replicas" in values[x]), svcs[0])
-    v = values[s]
-    over = {s: {"image": {"tag": "9.9.9"}}}
-    if "replicas" in v:
-        over[s]["replicas"] = 3
-    if "ingress" in v:
-        over[s]["ingress"] = {"enabled": True, "hosts": [{"host": "x.example.com", "paths": [{"path": "/", "pathType": "Prefix", "port": v["ingress"]["hosts"][0]["paths"][0]["port"]}]}]}
-    claim = next(iter((v.get("persistence") or {})), None)
+    pick = lambda k: next((x for x in svcs if k in values[x]), None)
+    s_img, s_rep, s_ing, s_per = svcs[0], pick("replicas"), pick("ingress"), pick("persistence")
+    used = {s_img, s_rep, s_ing, s_per}
+    s_off = next((x for x in svcs if x not in used), None)
+    over = {}
+    over.setdefault(s_img, {})["image"] = {"tag": "9.9.9"}
+    if s_rep:
+        over.setdefault(s_rep, {})["replicas"] = 3
+    if s_ing:
+        port = values[s_ing]["ingress"]["hosts"][0]["paths"][0]["port"]
+        over.setdefault(s_ing, {})["ingress"] = {"enabled": True, "hosts": [{"host": "x.example.com", "paths": [{"path": "/", "pathType": "Prefix", "port": port}]}]}
+    claim = next(iter(values[s_per]["persistence"]), None) if s_per else None
     if claim:
-        over[s]["persistence"] = {claim: {"size": "7Gi"}}
-    other = next((x for x in svcs if x != s), None)
-    if other:
-        over[other] = {"enabled": False}
+        over.setdefault(s_per, {})["persistence"] = {claim: {"size": "7Gi"}}
+    if s_off:
+        over[s_off] = {"enabled": False}
     got = by_key(render(chart, "r1", "ns-one", over))
-    workload = next((o for kk, o in got.items() if kk[0] in ("Deployment", "StatefulSet", "DaemonSet") and o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == s.lower().replace("_", "-").replace(".", "-")), None)
-    if workload is None:
-        found.append("values: no workload for %s" % s)
-    else:
-        images = [x["image"] for x in workload["spec"]["template"]["spec"]["containers"]]
-        if not any(i.endswith(":9.9.9") for i in images):
-            found.append("values: image.tag did not change the image: %s" % images)
-        if "replicas" in v and workload["spec"].get("replicas") != 3:
-            found.append("values: replicas did not change: %s" % workload["spec"].get("replicas"))
-    if "ingress" in v and not any(kk[0] == "Ingress" and "x.example.com" in json.dumps(o) for kk, o in got.items()):
-        found.append("values: ingress.enabled made no Ingress for x.example.com")
+
+    def workload(svc):
+        return next((o for kk, o in got.items() if kk[0] in ("Deployment", "StatefulSet", "DaemonSet") and o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == label_name(svc)), None)
+
+    w = workload(s_img)
+    images = [x["image"] for x in w["spec"]["template"]["spec"]["containers"]] if w else []
+    if not any(i.endswith(":9.9.9") for i in images):
+        found.append("values: %s.image.tag did not change the image: %s" % (s_img, images))
+    if s_rep and (workload(s_rep) or {}).get("spec", {}).get("replicas") != 3:
+        found.append("values: %s.replicas did not change the replicas" % s_rep)
+    if s_ing and not any(kk[0] == "Ingress" and "x.example.com" in json.dumps(o) for kk, o in got.items()):
+        found.append("values: %s.ingress made no Ingress for x.example.com" % s_ing)
     if claim and got.get(("PersistentVolumeClaim", claim), {}).get("spec", {}).get("resources", {}).get("requests", {}).get("storage") != "7Gi":
-        found.append("values: persistence.size did not change the claim %s" % claim)
-    if other:
-        gone = [kk for kk, o in base.items() if o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name") == other.lower().replace("_", "-").replace(".", "-") and kk in got]
-        if gone:
-            found.append("values: %s.enabled=false left %s" % (other, gone))
-    # What did not change must not: every object not named above is the same.
+        found.append("values: %s.persistence.size did not change the claim %s" % (s_per, claim))
+    if s_off:
+        left = [kk for kk, o in got.items() if o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name") == label_name(s_off)]
+        if left:
+            found.append("values: %s.enabled=false left %s" % (s_off, left))
+    # Objects of no changed setting stay as they were.
+    touched = {label_name(x) for x in over}
     for kk, o in base.items():
-        if kk in got and kk[0] in ("ConfigMap", "Service") and got[kk] != o and kk[1] not in (s,):
+        owner = o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name")
+        if kk in got and owner not in touched and kk[0] != "PersistentVolumeClaim" and got[kk] != o:
             found.append("values: %s/%s changed though no value of it did" % kk)
     # The schema refuses a wrong type and a misspelt key, naming the key.
     c = helm.Chart.load(chart)
-    for bad, word in (({s: {"replicas": "three"}}, "replicas"), ({s: {"replica": 2}}, "replica")):
+    target = s_rep or s_img
+    for bad, word in (({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")):
         try:
             c.validate_schema(bad)
             found.append("schema: accepted %s" % json.dumps(bad))

@@ -1150,3 +1150,81 @@ fn stdout_prints_sensitive_environment_as_inline_secrets() {
     assert!(out.contains("value: s3cr3t-from-dotenv\n"), "{out}");
     assert!(document(&out, "Secret", "db-env").is_none());
 }
+
+#[test]
+fn helm_chart_is_written_checked_and_pruned_like_a_kustomize_directory() {
+    let dir = project(
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n  worker:\n    image: example/worker:1\n",
+    );
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = dir.path().join("chart");
+    let first = read_tree(&chart);
+    let names: Vec<&str> = first.iter().map(|(p, _)| p.as_str()).collect();
+    for want in [
+        "Chart.yaml",
+        "values.yaml",
+        "values.schema.json",
+        "templates/_helpers.tpl",
+        "templates/NOTES.txt",
+        "templates/web-deployment.yaml",
+        "templates/web-service.yaml",
+        "templates/web-ingress.yaml",
+        "templates/worker-deployment.yaml",
+    ] {
+        assert!(names.contains(&want), "{want} not in {names:?}");
+    }
+    // The chart is named after the project, never after the output path.
+    let chart_yaml = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    assert!(chart_yaml.contains("\nname: shop\n"), "{chart_yaml}");
+    assert!(
+        chart_yaml.contains("\nappVersion: \"1.27\"\n")
+            || chart_yaml.contains("\nversion: \"0.1.0\"\n")
+    );
+    // A second run changes nothing, and every file (values.schema.json and NOTES.txt too) is
+    // ferry's own; --check agrees.
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("(0 changed,"), "{}", r.stderr);
+    assert_eq!(read_tree(&chart), first, "byte for byte the same");
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    assert_eq!(run_in(dir.path(), &["diff", "--helm"]).code, 0);
+    // A service removed: its templates are stale, --check fails, --prune removes them.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n",
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm", "--check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("--- a/templates/worker-deployment.yaml"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--prune"]).code,
+        0
+    );
+    assert!(!chart.join("templates/worker-deployment.yaml").exists());
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    // A hand-written file where ferry would write is never overwritten.
+    std::fs::write(chart.join("values.yaml"), "mine: true\n").unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(chart.join("values.yaml")).unwrap(),
+        "mine: true\n"
+    );
+    // --helm makes files, not a stream.
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--stdout"]).code,
+        2
+    );
+}

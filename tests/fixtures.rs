@@ -225,6 +225,7 @@ fixtures! {
     bind_mounts_report => "bind-mounts-report",
     env_secrets => "env-secrets",
     env_secrets_none => "env-secrets-none",
+    helm_odd_names => "helm-odd-names",
     host_rename => "host-rename",
     port_collision => "port-collision",
     service_for_every_service => "service-for-every-service",
@@ -323,4 +324,24 @@ fn no_secret_value_in_committed_output() {
         }
         assert_eq!(secret_files > 0, !never.is_empty(), "{case}");
     }
+}
+
+/// The Helm chart of a fixture, snapshot-tested like the kustomize output: names with `-`, `_`,
+/// `.` and upper case, an Ingress, a claim, `{{ }}` content, release-independent names.
+#[test]
+fn helm_chart_of_odd_names() {
+    let dir = root().join("fixtures").join("helm-odd-names");
+    let render = RenderOptions {
+        helm: Some(ferry::render::helm::HelmOptions::default()),
+        ..RenderOptions::default()
+    };
+    let opts = LoadOptions {
+        working_dir: dir.clone(),
+        ..LoadOptions::default()
+    };
+    let conv = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    // Byte for byte the same on a second run.
+    let again = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    assert_eq!(conv.tree, again.tree);
+    insta::assert_snapshot!("helm-odd-names-chart", snapshot_text(&conv));
 }

@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod fixtures;
 mod generated;
+mod helm;
 mod properties;
 mod review;
 mod safety;

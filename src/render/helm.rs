@@ -234,7 +234,7 @@ pub fn chart(
         .map(|f| f.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let header = super::header(&source);
+    let header = super::header(&source).replace("`ferry convert`", "`ferry convert --helm`");
     let chart = names::dns_label(&project.name);
     let mut tree = Tree::default();
     let mut services: Vec<(String, Service)> = project
@@ -580,8 +580,16 @@ pub fn chart(
         "global".into(),
         json!({ "imageRegistry": "", "imagePullSecrets": [], "storageClass": "" }),
     );
-    for (k, s) in services {
-        values.insert(k, J::Object(s.values));
+    for (k, mut s) in services {
+        // The keys in one order for every service, as the comments of values.yaml explain them.
+        let mut ordered = Map::new();
+        for key in VALUE_KEYS.iter().map(|(k, _)| *k) {
+            if let Some(v) = s.values.remove(key) {
+                ordered.insert(key.to_string(), v);
+            }
+        }
+        ordered.append(&mut s.values);
+        values.insert(k, J::Object(ordered));
     }
     let values = J::Object(values);
     tree.files.insert(
@@ -878,6 +886,37 @@ fn secret_template(
     out
 }
 
+/// The keys of a service's values, in order, with what each does (the comments of
+/// `values.yaml`).
+const VALUE_KEYS: &[(&str, &str)] = &[
+    ("enabled", "false removes every object of the service"),
+    ("image", "repository, tag and pullPolicy of the service's container (global.imageRegistry is prefixed)"),
+    ("replicas", "pods of the Deployment or StatefulSet"),
+    ("resources", "the container's requests and limits"),
+    ("env", "the non-secret environment, as compose sets it (`$` is escaped for Kubernetes); secrets come from files/"),
+    ("extraEnv", "more variables, as Kubernetes env entries (name, value or valueFrom)"),
+    ("service", "the Service's type (ClusterIP, NodePort, LoadBalancer) and ports"),
+    ("ingress", "an Ingress to the Service: enabled, className, annotations, hosts (host, paths: path, pathType, port), tls"),
+    ("persistence", "per claim: enabled (false: an emptyDir), size, storageClass, accessModes, existingClaim (use it, make none)"),
+    ("nodeSelector", "node labels the pods must run on"),
+    ("tolerations", "taints the pods tolerate"),
+    ("affinity", "the pods' affinity rules"),
+    ("podAnnotations", "annotations on the pods"),
+];
+
+/// The keys of `global`, with what each does.
+const GLOBAL_KEYS: &[(&str, &str)] = &[
+    (
+        "imageRegistry",
+        "a registry prefixed to every image's repository",
+    ),
+    (
+        "imagePullSecrets",
+        "pull secrets of every pod ([{name: regcred}])",
+    ),
+    ("storageClass", "the storage class of claims that set none"),
+];
+
 fn values_yaml(values: &J) -> String {
     let mut out = String::from(
         "# Values of the chart ferry made from the compose project. Each service has a block under\n\
@@ -888,7 +927,26 @@ fn values_yaml(values: &J) -> String {
          # nodeSelector, tolerations, affinity, podAnnotations. global applies to every service.\n\
          # Secret values are never here: they are read from files/ (see templates/NOTES.txt).\n",
     );
-    out.push_str(&crate::yaml::emit::to_document(values));
+    for line in crate::yaml::emit::to_document(values).lines() {
+        let comment = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.split_once(':'))
+            .and_then(|(k, _)| {
+                VALUE_KEYS
+                    .iter()
+                    .chain(GLOBAL_KEYS)
+                    .find(|(key, _)| *key == k)
+            })
+            .map(|(_, what)| *what)
+            .or((line == "global:").then_some("settings of every service"));
+        if let Some(what) = comment {
+            let pad = &line[..line.len() - line.trim_start().len()];
+            out.push_str(&format!("{pad}# {what}\n"));
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
     out
 }
 
