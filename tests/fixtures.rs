@@ -242,6 +242,7 @@ fixtures! {
     secrets_configs => "secrets-configs",
     service_types_ingress => "service-types-ingress",
     unconverted_keys => "unconverted-keys",
+    unset_variables => "unset-variables",
     volume_settings => "volume-settings",
     volumes => "volumes",
     wordpress_mysql => "wordpress-mysql",

@@ -4,7 +4,7 @@
 //! entries folded, tags resolved, and profiles applied.
 
 use super::merge;
-use super::{dotenv, interpolate, read_text, LoadOptions, DEFAULT_FILES};
+use super::{dotenv, interpolate, read_text, typecast, LoadOptions, DEFAULT_FILES};
 use crate::error::{Error, Location, Report, Result};
 use crate::paths::{normalize, resolve};
 use crate::yaml::{self, Entry, Node, Value};
@@ -26,6 +26,9 @@ pub struct Loaded {
     pub name: Option<String>,
     /// The active profiles.
     pub profiles: Vec<String>,
+    /// Strings that did not read as the number or boolean compose expects there: reported with
+    /// the model's errors, unless a reader already said what is wrong at the same place.
+    pub cast_errors: Vec<Error>,
 }
 
 /// The override files docker compose adds to a discovered file.
@@ -100,7 +103,10 @@ fn read_dotenv(
     Ok(())
 }
 
-/// Interpolate every scalar value (never keys) of the tree in place.
+/// Interpolate every scalar value (never keys) of the tree in place. What interpolation gives is
+/// a string, whatever its text (an unset variable gives the empty string, never null), as it is
+/// under compose, where `${X}` is a string before it is substituted; [`typecast`] then reads the
+/// strings where compose expects a number or a boolean.
 fn interpolate_tree(
     node: &mut Node,
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -116,6 +122,7 @@ fn interpolate_tree(
                             unset.entry(name).or_insert_with(|| node.loc.clone());
                         }
                         s.text = out.value;
+                        s.plain = false;
                     }
                     Err(e) => errors.push(Error::invalid(&node.loc, e.message)),
                 }
@@ -137,6 +144,7 @@ struct Ctx<'a> {
     dir: PathBuf,
     report: &'a mut Report,
     errors: Vec<Error>,
+    cast_errors: Vec<Error>,
     unset: IndexMap<String, Location>,
     /// Files being included, to catch include cycles.
     including: Vec<PathBuf>,
@@ -191,6 +199,7 @@ impl Ctx<'_> {
                 ));
             }
             interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
+            typecast::cast_document(&mut doc, &mut self.cast_errors, self.report);
             out.push(doc);
         }
         Ok(out)
@@ -808,6 +817,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         dir: dir.clone(),
         report,
         errors: Vec::new(),
+        cast_errors: Vec::new(),
         unset: IndexMap::new(),
         including: Vec::new(),
     };
@@ -843,7 +853,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         ctx.report.warn(
             Some(&loc),
             format!("${{{name}}}"),
-            format!("the variable `{name}` is not set; using an empty string"),
+            format!("The \"{name}\" variable is not set. Defaulting to a blank string."),
         );
     }
     if let Some(e) = Error::from_many(std::mem::take(&mut ctx.errors)) {
@@ -879,6 +889,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         files: shown_files,
         name,
         profiles,
+        cast_errors: ctx.cast_errors,
     })
 }
 
@@ -1235,6 +1246,53 @@ mod tests {
     }
 
     #[test]
+    fn unset_variable_gives_an_empty_string_never_null() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a${TAG}\n    platform: ${P}\n    environment:\n      FOO: ${UNSET}\n      BARE:\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["platform"], json!(""));
+        assert_eq!(s["web"]["environment"]["FOO"], json!(""));
+        // A name without a value is not the same: it is taken from the shell, or left out.
+        assert_eq!(s["web"]["environment"]["BARE"], json!(null));
+        let (project, _) = crate::compose::load(&opts(d.path())).unwrap();
+        let env = &project.services["web"].environment;
+        assert_eq!(env[0].value.as_deref(), Some(""));
+        assert_eq!(env[1].value, None);
+        assert!(project.services["web"].platform.is_none());
+    }
+
+    #[test]
+    fn interpolated_strings_are_typed_where_compose_casts() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    deploy:\n      replicas: ${N:-3}\n    init: ${I:-true}\n    user: ${U:-1000}\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["deploy"]["replicas"], json!(3));
+        assert_eq!(s["web"]["init"], json!(true));
+        assert_eq!(s["web"]["user"], json!("1000"));
+    }
+
+    #[test]
+    fn an_empty_string_for_a_number_is_a_located_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    cpu_count: ${N}\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "compose.yaml:4:16: services.web.cpu_count: failed to cast to expected type"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unset_variable_is_warned_once() {
         let d = project(&[(
             "compose.yaml",
@@ -1244,8 +1302,8 @@ mod tests {
         load_tree(&opts(d.path()), &mut report).unwrap();
         assert_eq!(report.entries.len(), 1);
         assert_eq!(
-            report.entries[0].location.as_ref().unwrap().to_string(),
-            "compose.yaml:3:12"
+            report.entries[0].to_string(),
+            "compose.yaml:3:12: warning: ${X}: The \"X\" variable is not set. Defaulting to a blank string."
         );
     }
 }

@@ -9,6 +9,7 @@ pub mod model;
 pub mod parse;
 pub mod ports;
 pub mod schema;
+pub mod typecast;
 pub mod units;
 pub mod volumes;
 pub mod xferry;
@@ -145,6 +146,7 @@ fn build_project(
         vars,
         files: shown_files,
         name: name_override,
+        cast_errors,
         ..
     } = loaded;
     let dir = dir.clone();
@@ -267,6 +269,21 @@ fn build_project(
         reader
             .errors
             .push(Error::invalid(&loc, "the project defines no services"));
+    }
+    for e in cast_errors {
+        let reported = |loc: &Location| {
+            reader
+                .errors
+                .iter()
+                .any(|r| matches!(r, Error::Invalid { location, .. } if location == loc))
+        };
+        if let Error::Invalid { location, message } = e {
+            if !reported(location) {
+                reader
+                    .errors
+                    .push(Error::invalid(location, message.clone()));
+            }
+        }
     }
     check_references(&project, &mut reader.errors);
     if reader.errors.is_empty() {

@@ -177,6 +177,13 @@ impl Reader<'_> {
             .map(|s| Located::new(s, node.loc.clone()))
     }
 
+    /// A string field compose reads into a Go string: the empty string (say from an unset
+    /// variable) is its zero value, the same as leaving the key out.
+    pub(crate) fn optional_string(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
+        self.located_string(node, path)
+            .filter(|s| !s.value.is_empty())
+    }
+
     pub(crate) fn uint(&mut self, node: &Node, path: &str) -> Option<u32> {
         match &node.value {
             Value::Scalar(s) => {
@@ -410,7 +417,7 @@ pub fn read_service(
         let path = [base.as_str(), ".", key].concat();
         svc.keys.push((key.clone(), entry.key_loc.clone()));
         match key.as_str() {
-            "image" => svc.image = r.located_string(v, &path),
+            "image" => svc.image = r.optional_string(v, &path),
             "build" => svc.build = read_build(r, v, &path),
             "ports" => {
                 if let Some(items) = r.seq(v, &path) {
@@ -469,10 +476,10 @@ pub fn read_service(
             "env_file" => svc.env_files = read_env_files(r, v, &path),
             "command" => svc.command = r.command(v, &path),
             "entrypoint" => svc.entrypoint = r.command(v, &path),
-            "working_dir" => svc.working_dir = r.located_string(v, &path),
-            "user" => svc.user = r.located_string(v, &path),
+            "working_dir" => svc.working_dir = r.optional_string(v, &path),
+            "user" => svc.user = r.optional_string(v, &path),
             "restart" => {
-                if let Some(s) = r.string(v, &path) {
+                if let Some(s) = r.string(v, &path).filter(|s| !s.is_empty()) {
                     match parse_restart(&s) {
                         Some(restart) => svc.restart = Some(Located::new(restart, v.loc.clone())),
                         None => r.err(
@@ -506,7 +513,7 @@ pub fn read_service(
             "dns" => svc.dns = r.located_list(v, &path),
             "dns_search" => svc.dns_search = r.located_list(v, &path),
             "dns_opt" => svc.dns_opt = r.located_list(v, &path),
-            "domainname" => svc.domainname = r.located_string(v, &path),
+            "domainname" => svc.domainname = r.optional_string(v, &path),
             "cap_add" => svc.cap_add = r.located_list(v, &path),
             "cap_drop" => svc.cap_drop = r.located_list(v, &path),
             "security_opt" => svc.security_opt = r.located_list(v, &path),
@@ -518,7 +525,7 @@ pub fn read_service(
             "stdin_open" => svc.stdin_open = r.located_bool(v, &path),
             "shm_size" => svc.shm_size = r.byte_quantity(v, &path),
             "pull_policy" => {
-                if let Some(s) = r.located_string(v, &path) {
+                if let Some(s) = r.optional_string(v, &path) {
                     if PULL_POLICIES.contains(&s.value.as_str()) || s.value.starts_with("every_") {
                         svc.pull_policy = Some(s);
                     } else {
@@ -526,7 +533,7 @@ pub fn read_service(
                     }
                 }
             }
-            "platform" => svc.platform = r.located_string(v, &path),
+            "platform" => svc.platform = r.optional_string(v, &path),
             "tmpfs" => {
                 for (spec, loc) in r.list(v, &path) {
                     // `/path[:opt,opt]`, e.g. `/run:size=64m,mode=1777`.
@@ -558,9 +565,9 @@ pub fn read_service(
             }
             "stop_grace_period" => svc.stop_grace_period_ms = r.duration(v, &path),
             "networks" => svc.networks = read_service_networks(r, v, &path),
-            "network_mode" => svc.network_mode = r.located_string(v, &path),
-            "pid" => svc.pid = r.located_string(v, &path),
-            "ipc" => svc.ipc = r.located_string(v, &path),
+            "network_mode" => svc.network_mode = r.optional_string(v, &path),
+            "pid" => svc.pid = r.optional_string(v, &path),
+            "ipc" => svc.ipc = r.optional_string(v, &path),
             "pre_start" => svc.pre_start = read_hooks(r, v, &path, true),
             "post_start" => svc.post_start = read_hooks(r, v, &path, false),
             "pre_stop" => svc.pre_stop = read_hooks(r, v, &path, false),
@@ -595,8 +602,8 @@ pub fn read_service(
             "healthcheck" => svc.healthcheck = read_healthcheck(r, v, &path),
             "deploy" => read_deploy(r, v, &path, &mut svc),
             "scale" => svc.scale = r.uint(v, &path).map(|n| Located::new(n, v.loc.clone())),
-            "container_name" => svc.container_name = r.located_string(v, &path),
-            "hostname" => svc.hostname = r.located_string(v, &path),
+            "container_name" => svc.container_name = r.optional_string(v, &path),
+            "hostname" => svc.hostname = r.optional_string(v, &path),
             "volumes" => {
                 if let Some(items) = r.seq(v, &path) {
                     for (i, item) in items.iter().enumerate() {
@@ -1798,7 +1805,7 @@ fn read_file_object(
                     def.source = FileSource::External;
                 }
             }
-            "name" => def.real_name = r.string(n, &p),
+            "name" => def.real_name = r.string(n, &p).filter(|n| !n.is_empty()),
             k if k.starts_with("x-") => {}
             k if known.contains(&k) => def.skipped.push(Skipped {
                 key: k.to_string(),
@@ -1901,7 +1908,7 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
                     _ => r.boolean(&e.value, &p).unwrap_or(false),
                 }
             }
-            "name" => def.real_name = r.string(&e.value, &p),
+            "name" => def.real_name = r.string(&e.value, &p).filter(|n| !n.is_empty()),
             k if k.starts_with("x-") => {}
             k if VOLUME_KEYS.contains(&k) => def.skipped.push(Skipped {
                 key: k.to_string(),
