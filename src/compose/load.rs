@@ -248,11 +248,24 @@ impl Ctx<'_> {
                             "project_directory" => project_dir = strings(&e.value).pop(),
                             "env_file" => env_files = strings(&e.value),
                             k if k.starts_with("x-") => {}
-                            k => self.report.warn(
-                                Some(&e.key_loc),
-                                format!("include.{k}"),
-                                format!("unknown key `{k}` (expected path, project_directory or env_file)"),
-                            ),
+                            k => {
+                                let message = super::parse::unknown_key_message(
+                                    k,
+                                    &["path", "project_directory", "env_file"],
+                                );
+                                if self.opts.allow_unknown_keys {
+                                    self.report.warn(
+                                        Some(&e.key_loc),
+                                        format!("include.{k}"),
+                                        message,
+                                    );
+                                } else {
+                                    self.errors.push(Error::invalid(
+                                        &e.key_loc,
+                                        format!("include.{k}: {message}"),
+                                    ));
+                                }
+                            }
                         }
                     }
                     (paths, project_dir, env_files)

@@ -53,6 +53,9 @@ pub struct LoadOptions {
     /// Where files the project names (env files, `include`, `extends.file`, bind-mounted files)
     /// may be read from.
     pub reach: crate::paths::Reach,
+    /// Keys the Compose Specification does not define are warnings instead of errors
+    /// (`--allow-unknown-keys`; docker compose refuses them).
+    pub allow_unknown_keys: bool,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
 }
@@ -157,6 +160,7 @@ fn build_project(
     let mut reader = parse::Reader {
         errors: Vec::new(),
         report,
+        allow_unknown_keys: opts.allow_unknown_keys,
     };
     let name = if let Some(n) = &name_override {
         if !valid_project_name(n) {
@@ -251,15 +255,7 @@ fn build_project(
             k if parse::TOP_LEVEL_KEYS.contains(&k) => project
                 .unconverted
                 .push((k.to_string(), entry.key_loc.clone())),
-            k => {
-                let msg = match parse::did_you_mean(k, parse::TOP_LEVEL_KEYS) {
-                    Some(s) => format!("unknown top-level key `{k}`; did you mean `{s}`?"),
-                    None => format!(
-                        "unknown top-level key `{k}`; it is not part of the Compose Specification"
-                    ),
-                };
-                reader.report.warn(Some(&entry.key_loc), k, msg);
-            }
+            k => reader.unknown(&entry.key_loc, "", k, parse::TOP_LEVEL_KEYS),
         }
     }
     if project.services.is_empty() && reader.errors.is_empty() {
@@ -289,7 +285,8 @@ fn build_project(
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
-        let schema_errors = schema::explain(doc, schema_found(), reader.report);
+        let schema_errors =
+            schema::explain(doc, schema_found(), reader.report, opts.allow_unknown_keys);
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {

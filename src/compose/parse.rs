@@ -132,7 +132,7 @@ pub fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-fn unknown_key_message(key: &str, known: &[&str]) -> String {
+pub(crate) fn unknown_key_message(key: &str, known: &[&str]) -> String {
     match did_you_mean(key, known) {
         Some(k) => format!("unknown key `{key}`; did you mean `{k}`?"),
         None => format!("unknown key `{key}`; it is not part of the Compose Specification"),
@@ -143,6 +143,8 @@ fn unknown_key_message(key: &str, known: &[&str]) -> String {
 pub struct Reader<'r> {
     pub errors: Vec<Error>,
     pub report: &'r mut Report,
+    /// Unknown keys are warnings (`--allow-unknown-keys`), not errors.
+    pub allow_unknown_keys: bool,
 }
 
 impl Reader<'_> {
@@ -385,12 +387,21 @@ impl Reader<'_> {
         }
     }
 
+    /// A key the Compose Specification does not define at `path` (empty at the top level):
+    /// an error, as under docker compose, unless unknown keys are allowed.
     pub(crate) fn unknown(&mut self, loc: &Location, path: &str, key: &str, known: &[&str]) {
-        self.report.warn(
-            Some(loc),
-            format!("{path}.{key}"),
-            unknown_key_message(key, known),
-        );
+        let full = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
+        let message = unknown_key_message(key, known);
+        if self.allow_unknown_keys {
+            self.report.warn(Some(loc), full, message);
+        } else {
+            self.errors
+                .push(Error::invalid(loc, format!("{full}: {message}")));
+        }
     }
 }
 
@@ -1924,6 +1935,51 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keys the readers know are the schema's, so that an unknown key is an error exactly
+    /// where docker compose refuses one.
+    #[test]
+    fn reader_key_lists_are_the_schemas() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/compose-spec.json")).unwrap();
+        let keys = |pointer: &str| -> Vec<String> {
+            let mut v: Vec<String> = schema
+                .pointer(pointer)
+                .and_then(|o| o.get("properties"))
+                .and_then(|p| p.as_object())
+                .unwrap_or_else(|| panic!("{pointer}"))
+                .keys()
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let list = |l: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = l.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(list(SERVICE_KEYS), keys("/$defs/service"));
+        assert_eq!(list(TOP_LEVEL_KEYS), keys(""));
+        assert_eq!(list(DEPLOY_KEYS), keys("/$defs/deployment"));
+        assert_eq!(list(VOLUME_KEYS), keys("/$defs/volume"));
+        assert_eq!(list(NETWORK_KEYS), keys("/$defs/network"));
+        assert_eq!(list(SECRET_KEYS), keys("/$defs/secret"));
+        assert_eq!(list(CONFIG_KEYS), keys("/$defs/config"));
+        assert_eq!(list(HEALTHCHECK_KEYS), keys("/$defs/healthcheck"));
+        assert_eq!(
+            list(RESTART_POLICY_KEYS),
+            keys("/$defs/deployment/properties/restart_policy")
+        );
+        assert_eq!(
+            list(UPDATE_CONFIG_KEYS),
+            keys("/$defs/deployment/properties/update_config")
+        );
+        assert_eq!(
+            list(PLACEMENT_KEYS),
+            keys("/$defs/deployment/properties/placement")
+        );
+    }
 
     #[test]
     fn did_you_mean_finds_typos() {
