@@ -11,6 +11,7 @@ pub mod ports;
 pub mod schema;
 pub mod typecast;
 pub mod units;
+pub mod validate;
 pub mod volumes;
 pub mod xferry;
 
@@ -282,6 +283,7 @@ fn build_project(
         }
     }
     check_references(&project, &mut reader.errors);
+    reader.errors.extend(validate::check(doc));
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
