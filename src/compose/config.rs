@@ -76,6 +76,9 @@ fn port_long(item: &Node) -> Vec<J> {
                                 m.insert("host_ip".into(), json!(ip));
                             }
                             m.insert("target".into(), json!(p.target));
+                            if let Some((p0, p1)) = p.published_range {
+                                m.insert("published".into(), json!(format!("{p0}-{p1}")));
+                            }
                             if let Some(pb) = p.published {
                                 m.insert("published".into(), json!(pb.to_string()));
                             }

@@ -1081,15 +1081,22 @@ const PORT_KEYS: &[&str] = &[
 fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
     match &item.value {
         Value::Scalar(s) if !item.is_null() => match ports::parse_short(&s.text) {
-            Ok(list) => out.extend(list.into_iter().map(|p| Port {
-                target: p.target,
-                published: p.published,
-                host_ip: p.host_ip,
-                protocol: p.protocol,
-                name: None,
-                app_protocol: None,
-                loc: item.loc.clone(),
-            })),
+            Ok(list) => {
+                for p in list {
+                    if let Some(range) = p.published_range {
+                        host_range_warning(r, &item.loc, path, range, p.target);
+                    }
+                    out.push(Port {
+                        target: p.target,
+                        published: p.published,
+                        host_ip: p.host_ip,
+                        protocol: p.protocol,
+                        name: None,
+                        app_protocol: None,
+                        loc: item.loc.clone(),
+                    });
+                }
+            }
             Err(e) => r.msg(&item.loc, path, e),
         },
         Value::Map(m) => {
@@ -1150,20 +1157,18 @@ fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
                 );
                 return;
             };
-            if let Some((p0, p1)) = published {
-                if p1 - p0 != t1 - t0 && p1 != p0 {
-                    r.msg(
-                        &item.loc,
-                        path,
-                        "the published range and the target range have different lengths",
-                    );
-                    return;
-                }
+            if let Err(why) = ports::check_lengths(published, (t0, t1)) {
+                r.msg(&item.loc, path, why);
+                return;
+            }
+            let range = published.filter(|(p0, p1)| t0 == t1 && p0 != p1);
+            if let Some(range) = range {
+                host_range_warning(r, &item.loc, path, range, t0);
             }
             for i in 0..=(t1 - t0) {
                 let mut p = port.clone();
                 p.target = t0 + i;
-                p.published = published.map(|(p0, p1)| if p0 == p1 { p0 } else { p0 + i });
+                p.published = published.filter(|_| range.is_none()).map(|(p0, _)| p0 + i);
                 out.push(p);
             }
         }
@@ -1173,6 +1178,24 @@ fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
             "a port such as `8080:80` or a mapping with `target`",
         ),
     }
+}
+
+/// One container port published on a host port range: docker picks one free port of the range,
+/// so the port is reachable at its container port only.
+fn host_range_warning(
+    r: &mut Reader<'_>,
+    loc: &Location,
+    path: &str,
+    (p0, p1): (u16, u16),
+    target: u16,
+) {
+    // Reported on the `ports` key: the message says which entry.
+    let key = path.split('[').next().unwrap_or(path);
+    r.report.warn(
+        Some(loc),
+        key.to_string(),
+        format!("the container port {target} is published on one host port of {p0}-{p1}, chosen by docker; the Service carries the container port {target}"),
+    );
 }
 
 fn read_env_files(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<EnvFile> {
@@ -1401,11 +1424,21 @@ fn read_restart_policy(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<Resta
         match k.as_str() {
             "condition" => {
                 if let Some(c) = r.located_string(n, &p) {
-                    if ["none", "on-failure", "any"].contains(&c.value.as_str()) {
-                        rp.condition = Some(c);
-                    } else {
-                        r.err(n, &p, "none, on-failure or any");
+                    if !["none", "on-failure", "any"].contains(&c.value.as_str()) {
+                        // compose takes any string here; docker runs such a service as `any`.
+                        r.report.warn(
+                            Some(&n.loc),
+                            p.clone(),
+                            format!("`{}` is not a condition the Compose Specification defines (none, on-failure, any); read as `any`", c.value),
+                        );
                     }
+                    rp.condition = Some(Located::new(
+                        match c.value.as_str() {
+                            "none" | "on-failure" => c.value,
+                            _ => "any".to_string(),
+                        },
+                        c.loc,
+                    ));
                 }
             }
             "max_attempts" => {
