@@ -215,6 +215,7 @@ fixtures! {
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",
     environment => "environment",
+    env_file_raw => "env-file-raw",
     gpus => "gpus",
     healthcheck => "healthcheck",
     hosts_dns => "hosts-dns",

@@ -394,7 +394,7 @@ fn read_env_files(
             }
         };
         let parsed = if ef.raw {
-            dotenv::parse_raw(&text)
+            dotenv::parse_raw_with_lookup(&text, lookup)
         } else {
             dotenv::parse(&text, lookup)
         };
