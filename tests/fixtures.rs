@@ -211,6 +211,7 @@ fixtures! {
     include => "include",
     merge_override => "merge-override",
     profiles => "profiles",
+    provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",

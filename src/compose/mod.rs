@@ -200,6 +200,7 @@ fn build_project(
         dir: dir.clone(),
         files: shown_files.clone(),
         services: IndexMap::new(),
+        providers: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
@@ -231,7 +232,11 @@ fn build_project(
                             &sentry.value,
                             &svc_ctx,
                         ) {
-                            project.services.insert(sname.clone(), svc);
+                            if svc.provider.is_some() {
+                                project.providers.insert(sname.clone(), svc);
+                            } else {
+                                project.services.insert(sname.clone(), svc);
+                            }
                         }
                     }
                 }
@@ -309,10 +314,12 @@ fn build_project(
 
 /// Cross-checks docker compose makes once the model is read.
 fn check_references(project: &Project, errors: &mut Vec<Error>) {
-    for svc in project.services.values() {
+    for svc in project.services.values().chain(project.providers.values()) {
         // Links and required dependencies must name services of the project (docker compose
         // refuses the project otherwise); optional dependencies may name absent ones.
-        let undefined = |name: &str| !project.services.contains_key(name);
+        let undefined = |name: &str| {
+            !project.services.contains_key(name) && !project.providers.contains_key(name)
+        };
         for l in svc.links.iter().filter(|l| undefined(&l.service)) {
             errors.push(Error::invalid(
                 &l.loc,
@@ -335,7 +342,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
                 ),
             ));
         }
-        if svc.image.is_none() && svc.build.is_none() {
+        if svc.image.is_none() && svc.build.is_none() && svc.provider.is_none() {
             errors.push(Error::invalid(
                 &svc.loc,
                 format!("services.{}: has neither `image` nor `build`; docker compose cannot run it either", svc.name),

@@ -611,6 +611,20 @@ pub fn read_service(
                 svc.extensions.insert(key.to_string(), v.clone());
             }
             "healthcheck" => svc.healthcheck = read_healthcheck(r, v, &path),
+            "provider" => {
+                if let Some(m) = r.map(v, &path) {
+                    match m.get("type") {
+                        Some(t) => {
+                            svc.provider = r.optional_string(&t.value, &format!("{path}.type"))
+                        }
+                        None => r.msg(
+                            &v.loc,
+                            &path,
+                            "a provider needs `type`, the plugin that runs the service",
+                        ),
+                    }
+                }
+            }
             "deploy" => read_deploy(r, v, &path, &mut svc),
             "scale" => svc.scale = r.uint(v, &path).map(|n| Located::new(n, v.loc.clone())),
             "container_name" => svc.container_name = r.optional_string(v, &path),

@@ -506,6 +506,15 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
         .is_some_and(|w| w.value);
     for d in &svc.depends_on {
         let k = format!("services.{}.depends_on", svc.name);
+        if let Some(p) = ctx.project.providers.get(&d.service) {
+            let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+            report.ignored(
+                Some(&d.loc),
+                k,
+                format!("`{}` is run by the provider `{kind}`, which ferry does not convert; it must exist before this service starts", d.service),
+            );
+            continue;
+        }
         if !ctx.project.services.contains_key(&d.service) {
             if d.required {
                 report.not_converted(
@@ -617,6 +626,14 @@ pub fn translate_each(
     for (key, loc) in &project.unconverted {
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
+    }
+    for p in project.providers.values() {
+        let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+        report.not_converted(
+            Some(&p.loc),
+            format!("services.{}", p.name),
+            format!("run by the provider `{kind}` (a docker compose provider plugin), not as a container; ferry converts containers only, so create what the provider sets up yourself"),
+        );
     }
     let mut errors = Vec::new();
     let mut all_settings = IndexMap::with_capacity(project.services.len());
