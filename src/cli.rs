@@ -525,6 +525,12 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         );
         return Ok(EXIT_CONVERSION);
     }
+    if let Some(why) = conv.nothing_to_run() {
+        if !ui.quiet {
+            let _ = writeln!(err, "ferry: {why}; nothing was written");
+        }
+        return Ok(EXIT_OK);
+    }
     if args.stdout {
         for g in &conv.secret_generators {
             let files: Vec<String> = g

@@ -299,6 +299,36 @@ fn allow_unknown_keys_downgrades_them_to_warnings() {
     );
 }
 
+/// A project with no service to run (only volumes and networks, or every service behind an
+/// inactive profile) is valid, as under docker compose: convert says so and writes nothing;
+/// config prints it.
+#[test]
+fn project_without_services_has_nothing_to_run() {
+    for text in [
+        "volumes:\n  data: {}\nnetworks:\n  back: {}\n",
+        "services:\n  debug:\n    image: busybox\n    profiles: [debug]\n",
+    ] {
+        let dir = project(text);
+        let r = run_in(dir.path(), &["convert"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("ferry: nothing to run: the project has no service to run (none is defined, or every one is behind an inactive profile); nothing was written"),
+            "{}",
+            r.stderr
+        );
+        assert!(!dir.path().join("k8s").exists());
+        let r = run_in(dir.path(), &["convert", "--stdout"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    }
+    let dir = project("volumes:\n  data: {}\n");
+    let r = run_in(dir.path(), &["config", "-p", "demo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "name: demo\nservices: {}\nvolumes:\n  data:\n    name: demo_data\n"
+    );
+}
+
 #[test]
 fn empty_file_is_error() {
     fails_with("", "compose.yaml: the file is empty");

@@ -293,8 +293,9 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
     let mut out = Map::new();
     out.insert("name".into(), json!(project.name));
     let mut uses_default = false;
+    // `services` is always printed, empty or not, as docker compose does.
+    let mut sm = Map::new();
     if let Some(services) = doc.get("services").and_then(Node::as_map) {
-        let mut sm = Map::new();
         for (name, e) in services {
             let s = service(project, name, &e.value);
             if s.get("networks").and_then(|n| n.get("default")).is_some() {
@@ -302,8 +303,8 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
             }
             sm.insert(name.clone(), s);
         }
-        out.insert("services".into(), J::Object(sm));
     }
+    out.insert("services".into(), J::Object(sm));
     let mut networks = match doc.get("networks").map(Node::to_json) {
         Some(J::Object(m)) => m,
         _ => Map::new(),

@@ -264,14 +264,6 @@ fn build_project(
             k => reader.unknown(&entry.key_loc, "", k, parse::TOP_LEVEL_KEYS),
         }
     }
-    if project.services.is_empty() && reader.errors.is_empty() {
-        let loc = top
-            .get("services")
-            .map_or_else(|| doc.loc.clone(), |e| e.key_loc.clone());
-        reader
-            .errors
-            .push(Error::invalid(&loc, "the project defines no services"));
-    }
     for e in cast_errors {
         let reported = |loc: &Location| {
             reader
