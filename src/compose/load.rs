@@ -877,6 +877,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     };
     merge::enforce_unicity(&mut doc);
     merge::strip_tags(&mut doc);
+    super::normalize::implicit_dependencies(&mut doc);
     let profiles: Vec<String> = if !opts.profiles.is_empty() {
         opts.profiles.clone()
     } else {

@@ -6,6 +6,7 @@ pub mod interpolate;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod normalize;
 pub mod parse;
 pub mod ports;
 pub mod schema;
@@ -279,8 +280,8 @@ fn build_project(
             }
         }
     }
-    check_references(&project, &mut reader.errors);
     reader.errors.extend(validate::check(doc));
+    check_references(&project, &mut reader.errors);
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
@@ -305,7 +306,10 @@ fn build_project(
 }
 
 /// Cross-checks docker compose makes once the model is read.
+/// A reference already explained at the same place (by [`validate::check`], say for a
+/// dependency implied by `network_mode: service:X`) is not reported twice.
 fn check_references(project: &Project, errors: &mut Vec<Error>) {
+    let mut found = Vec::new();
     for svc in project.services.values().chain(project.providers.values()) {
         // Links and required dependencies must name services of the project (docker compose
         // refuses the project otherwise); optional dependencies may name absent ones.
@@ -313,7 +317,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             !project.services.contains_key(name) && !project.providers.contains_key(name)
         };
         for l in svc.links.iter().filter(|l| undefined(&l.service)) {
-            errors.push(Error::invalid(
+            found.push(Error::invalid(
                 &l.loc,
                 format!(
                     "services.{}.links: links to `{}`, which is not a service of this project",
@@ -326,7 +330,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             .iter()
             .filter(|d| d.required && undefined(&d.service))
         {
-            errors.push(Error::invalid(
+            found.push(Error::invalid(
                 &d.loc,
                 format!(
                     "services.{}.depends_on: `{}` is not a service of this project",
@@ -335,7 +339,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             ));
         }
         if svc.image.is_none() && svc.build.is_none() && svc.provider.is_none() {
-            errors.push(Error::invalid(
+            found.push(Error::invalid(
                 &svc.loc,
                 format!("services.{}: has neither `image` nor `build`; docker compose cannot run it either", svc.name),
             ));
@@ -346,7 +350,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             }
             if let Some(src) = &m.source {
                 if !project.volumes.contains_key(src) {
-                    errors.push(Error::invalid(
+                    found.push(Error::invalid(
                         &m.loc,
                         format!(
                             "services.{}.volumes: refers to the volume `{src}`, which is not declared under the top-level `volumes:`",
@@ -357,6 +361,9 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             }
         }
     }
+    let explained = |e: &Error| matches!(e, Error::Invalid { location, .. } if errors.iter().any(|o| matches!(o, Error::Invalid { location: l, .. } if l == location)));
+    let found: Vec<Error> = found.into_iter().filter(|e| !explained(e)).collect();
+    errors.extend(found);
 }
 
 /// Read each service's `env_file`s (inside the project directory only).

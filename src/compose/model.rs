@@ -282,6 +282,9 @@ pub struct Dependency {
     pub condition: String,
     pub required: bool,
     pub loc: Location,
+    /// Added by compose, not written in `depends_on`: implied by `links`, `volumes_from` or a
+    /// `service:` namespace (see `normalize.rs`), whose own keys say what they become.
+    pub implied: bool,
 }
 
 /// One `links` entry: `service[:alias]`.

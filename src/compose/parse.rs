@@ -426,7 +426,10 @@ pub fn read_service(
         let v = &entry.value;
         // Not format!: this runs for every key of every service.
         let path = [base.as_str(), ".", key].concat();
-        svc.keys.push((key.clone(), entry.key_loc.clone()));
+        // A `depends_on` compose added (only implied dependencies) is no key of the file.
+        if !super::normalize::is_implied(v) {
+            svc.keys.push((key.clone(), entry.key_loc.clone()));
+        }
         match key.as_str() {
             "image" => svc.image = r.optional_string(v, &path),
             "build" => svc.build = read_build(r, v, &path),
@@ -687,6 +690,7 @@ fn read_depends_on(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<Dependency> 
                     condition: "service_started".into(),
                     required: true,
                     loc: e.key_loc.clone(),
+                    implied: super::normalize::is_implied(&e.value),
                 };
                 if let Some(dm) = (!e.value.is_null()).then(|| r.map(&e.value, &p)).flatten() {
                     for (k, de) in dm {
@@ -728,6 +732,7 @@ fn read_depends_on(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<Dependency> 
                 condition: "service_started".into(),
                 required: true,
                 loc,
+                implied: false,
             })
             .collect(),
     }

@@ -419,10 +419,12 @@ fn referenced(project: &Project) -> BTreeSet<String> {
         .map(|k| (k.to_ascii_lowercase(), k.as_str()))
         .collect();
     for svc in project.services.values() {
+        // Dependencies compose implies (volumes_from, shared namespaces) say nothing about
+        // reaching the other service by name; links are counted below.
         for d in svc
             .depends_on
             .iter()
-            .filter(|d| d.condition != "service_completed_successfully")
+            .filter(|d| !d.implied && d.condition != "service_completed_successfully")
         {
             out.insert(d.service.clone());
         }
@@ -504,7 +506,8 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
         .wait_for
         .as_ref()
         .is_some_and(|w| w.value);
-    for d in &svc.depends_on {
+    // An implied dependency is reported with the key that implies it.
+    for d in svc.depends_on.iter().filter(|d| !d.implied) {
         let k = format!("services.{}.depends_on", svc.name);
         if let Some(p) = ctx.project.providers.get(&d.service) {
             let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
