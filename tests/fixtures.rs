@@ -213,6 +213,7 @@ fixtures! {
     profiles => "profiles",
     provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",
+    config_canonical => "config-canonical",
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",
     environment => "environment",

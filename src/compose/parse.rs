@@ -1656,7 +1656,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                 Ok(m) => Some(Mount {
                     kind: m.kind,
                     source: m.source,
-                    target: m.target,
+                    target: super::validate::clean_target(&m.target),
                     read_only: m.read_only,
                     subpath: None,
                     tmpfs_size: None,
@@ -1694,7 +1694,12 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                         })
                     }
                     "source" => mount.source = r.string(n, &p),
-                    "target" => mount.target = r.string(n, &p).unwrap_or_default(),
+                    "target" => {
+                        mount.target = r
+                            .string(n, &p)
+                            .map(|t| super::validate::clean_target(&t))
+                            .unwrap_or_default()
+                    }
                     "read_only" => mount.read_only = r.boolean(n, &p).unwrap_or(false),
                     "volume" => {
                         if let Some(vm) = r.map(n, &p) {
@@ -1967,7 +1972,16 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
             "x-ferry" => def.ferry = super::xferry::read_volume(r, &e.value, &p),
             "external" => {
                 def.external = match &e.value.value {
-                    Value::Map(_) => true,
+                    Value::Map(em) => {
+                        // `external: {name: x}` (deprecated) is `name: x, external: true`.
+                        if let Some(n) = em.get("name") {
+                            let n = r.string(&n.value, &format!("{p}.name"));
+                            if def.real_name.is_none() {
+                                def.real_name = n.filter(|n| !n.is_empty());
+                            }
+                        }
+                        true
+                    }
                     _ => r.boolean(&e.value, &p).unwrap_or(false),
                 }
             }
