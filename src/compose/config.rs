@@ -422,6 +422,22 @@ fn canonical_service(svc: &mut J) {
             }
         }
     }
+    // CPU counts are numbers (compose-go's NanoCPUs), whether written quoted or not.
+    for path in [
+        &["cpus"][..],
+        &["deploy", "resources", "limits", "cpus"],
+        &["deploy", "resources", "reservations", "cpus"],
+    ] {
+        if let Some(v) = at(svc, path) {
+            if let Some(f) = scalar_text(v).and_then(|t| t.trim().parse::<f64>().ok()) {
+                *v = if f.fract() == 0.0 && f.abs() < 1e15 {
+                    json!(f as i64)
+                } else {
+                    serde_json::Number::from_f64(f).map_or(v.take(), J::Number)
+                };
+            }
+        }
+    }
     // Lists and mappings in their one canonical shape.
     for key in ["tmpfs", "dns", "dns_search"] {
         if let Some(v) = svc.get_mut(key) {
