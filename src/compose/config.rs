@@ -422,6 +422,36 @@ fn canonical_service(svc: &mut J) {
             }
         }
     }
+    // `KEY=VALUE` lists that compose reads as mappings.
+    for path in [
+        &["deploy", "labels"][..],
+        &["build", "args"],
+        &["build", "labels"],
+    ] {
+        if let Some(v) = at(svc, path) {
+            key_value_map(v);
+        }
+    }
+    // Devices in long syntax: `source[:target[:permissions]]`.
+    if let Some(J::Array(devices)) = svc.get_mut("devices") {
+        for d in devices.iter_mut() {
+            let Some(spec) = d.as_str().map(str::to_string) else {
+                continue;
+            };
+            let parts: Vec<&str> = spec.split(':').collect();
+            if parts.len() > 3 {
+                continue;
+            }
+            let source = parts[0];
+            let target = parts
+                .get(1)
+                .copied()
+                .filter(|t| !t.is_empty())
+                .unwrap_or(source);
+            let permissions = parts.get(2).copied().unwrap_or("rwm");
+            *d = json!({ "source": source, "target": target, "permissions": permissions });
+        }
+    }
     // CPU counts are numbers (compose-go's NanoCPUs), whether written quoted or not.
     for path in [
         &["cpus"][..],
@@ -502,6 +532,31 @@ fn canonical_service(svc: &mut J) {
                 }
             }
         }
+    }
+}
+
+/// A list of `KEY=VALUE` strings as a mapping (a bare `KEY` has no value); values as strings.
+fn key_value_map(v: &mut J) {
+    match v {
+        J::Array(items) => {
+            let m: Map<String, J> = items
+                .iter()
+                .filter_map(J::as_str)
+                .map(|i| match i.split_once('=') {
+                    Some((k, val)) => (k.to_string(), json!(val)),
+                    None => (i.to_string(), J::Null),
+                })
+                .collect();
+            *v = J::Object(m);
+        }
+        J::Object(m) => {
+            for val in m.values_mut() {
+                if let Some(t) = scalar_text(val).or_else(|| val.as_bool().map(|b| b.to_string())) {
+                    *val = json!(t);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -604,6 +659,9 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
             }
             if let Some(f) = def.get("file").and_then(|f| f.as_str()).map(str::to_string) {
                 def["file"] = json!(abs_path(project, &f));
+            }
+            if let Some(labels) = def.get_mut("labels") {
+                key_value_map(labels);
             }
             // A local volume that binds a host directory: the directory made absolute.
             if section == "volumes" && def.get("driver").and_then(J::as_str) == Some("local") {
