@@ -407,11 +407,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
                     .collect(),
             };
             for (ip, loc) in ips {
-                if ip
-                    .trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_err()
-                {
+                if ip.parse::<std::net::IpAddr>().is_err() {
                     err(loc, format!("{base}.ports[{i}]: invalid IP address `{ip}`"));
                 }
             }
