@@ -452,6 +452,35 @@ fn canonical_service(svc: &mut J) {
             *d = json!({ "source": source, "target": target, "permissions": permissions });
         }
     }
+    // Device requests: `gpus: all` is one request for every device; a request without `count`
+    // or `device_ids` asks for all of them; `all` is printed as compose-go's -1.
+    if svc.get("gpus").is_some_and(J::is_string) {
+        svc["gpus"] = json!([{ "count": "all" }]);
+    }
+    let requests = [
+        &["deploy", "resources", "reservations", "devices"][..],
+        &["gpus"],
+    ];
+    for path in requests {
+        if let Some(J::Array(list)) = at(svc, path) {
+            for d in list.iter_mut().filter(|d| d.is_object()) {
+                if d.get("count").is_none() && d.get("device_ids").is_none() {
+                    d["count"] = json!("all");
+                }
+                if let Some(c) = d.get_mut("count") {
+                    match scalar_text(c) {
+                        Some(t) if t.eq_ignore_ascii_case("all") => *c = json!(-1),
+                        Some(t) => {
+                            if let Ok(n) = t.parse::<i64>() {
+                                *c = json!(n);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
     // CPU counts are numbers (compose-go's NanoCPUs), whether written quoted or not.
     for path in [
         &["cpus"][..],

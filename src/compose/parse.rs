@@ -1009,8 +1009,9 @@ fn read_device(r: &mut Reader<'_>, item: &Node, p: &str, gpu: bool) -> Option<De
                 }
             }
             "count" => {
-                d.count = match n.as_scalar().map(|s| s.text.as_str()) {
-                    Some("all") => None,
+                // `all`, or -1 as compose-go writes `all`, is every device.
+                d.count = match n.as_scalar().map(|s| s.text.trim()) {
+                    Some(t) if t.eq_ignore_ascii_case("all") || t == "-1" => None,
                     _ => r.uint(n, &kp),
                 }
             }
