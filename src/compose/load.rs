@@ -26,6 +26,9 @@ pub struct Loaded {
     pub name: Option<String>,
     /// The active profiles.
     pub profiles: Vec<String>,
+    /// The services left out by profiles: not converted, but checked against the schema, as
+    /// docker compose validates the whole file before it applies profiles.
+    pub left_out: crate::yaml::Map,
     /// Strings that did not read as the number or boolean compose expects there: reported with
     /// the model's errors, unless a reader already said what is wrong at the same place.
     pub cast_errors: Vec<Error>,
@@ -652,13 +655,18 @@ fn rebase_paths(doc: &mut Node, rel: &Path) {
 
 /// Services with `profiles:` run only when one of their profiles is active (`*` activates all);
 /// an active service that depends on an inactive one is an error.
-fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Result<()> {
+/// Returns the services left out, which docker compose still validates.
+fn apply_profiles(
+    doc: &mut Node,
+    active: &[String],
+    report: &mut Report,
+) -> Result<crate::yaml::Map> {
     let Some(services) = doc
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
         .and_then(|e| e.value.as_map_mut())
     else {
-        return Ok(());
+        return Ok(crate::yaml::Map::default());
     };
     let all = active.iter().any(|p| p == "*");
     let enabled = |svc: &Node| -> bool {
@@ -735,8 +743,15 @@ fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Res
             ),
         );
     }
-    services.retain(|_, e| enabled(&e.value));
-    Ok(())
+    let mut left_out = crate::yaml::Map::default();
+    for (name, e) in std::mem::take(services) {
+        if enabled(&e.value) {
+            services.insert(name, e);
+        } else {
+            left_out.insert(name, e);
+        }
+    }
+    Ok(left_out)
 }
 
 /// Load and merge the project's files into one tree.
@@ -890,7 +905,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             })
             .unwrap_or_default()
     };
-    apply_profiles(&mut doc, &profiles, ctx.report)?;
+    let left_out = apply_profiles(&mut doc, &profiles, ctx.report)?;
     let name = opts.project_name.clone().or_else(|| {
         vars.get("COMPOSE_PROJECT_NAME")
             .filter(|v| !v.is_empty())
@@ -904,6 +919,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         name,
         profiles,
         cast_errors: ctx.cast_errors,
+        left_out,
     })
 }
 
@@ -1303,6 +1319,22 @@ mod tests {
                 "compose.yaml:4:16: services.web.cpu_count: failed to cast to expected type"
             ),
             "{e}"
+        );
+    }
+
+    /// docker compose validates the whole file before it applies profiles.
+    #[test]
+    fn services_left_out_by_profiles_are_still_validated() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n  debug:\n    image: b\n    profiles: [debug]\n    prots: ['80']\n    user: 1000\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "compose.yaml:7:5: services.debug.prots: unknown key `prots`; did you mean `ports`?\ncompose.yaml:8:11: services.debug.user: expected a string, found `1000`"
         );
     }
 

@@ -131,8 +131,9 @@ pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     // is read (in turn when no thread can start). Its findings are explained after the
     // readers', as if it ran after them.
     let project = std::thread::scope(|scope| {
-        let doc = &loaded.doc;
-        let found = crate::beside::start(scope, "ferry-schema", move || schema::check(doc));
+        let (doc, left_out) = (&loaded.doc, &loaded.left_out);
+        let found =
+            crate::beside::start(scope, "ferry-schema", move || schema::check(doc, left_out));
         build_project(&loaded, opts, found, &mut report)
     })?;
     Ok((loaded, project, report))
@@ -285,8 +286,13 @@ fn build_project(
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
-        let schema_errors =
-            schema::explain(doc, schema_found(), reader.report, opts.allow_unknown_keys);
+        let schema_errors = schema::explain(
+            doc,
+            &loaded.left_out,
+            schema_found(),
+            reader.report,
+            opts.allow_unknown_keys,
+        );
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {

@@ -88,7 +88,8 @@ fn type_names(kind: &jsonschema::error::TypeKind) -> String {
 /// extensions. Everything else is an error.
 /// Errors come in file order.
 pub fn validate(doc: &Node, report: &mut Report, allow_unknown_keys: bool) -> Vec<Error> {
-    explain(doc, check(doc), report, allow_unknown_keys)
+    let none = crate::yaml::Map::default();
+    explain(doc, &none, check(doc, &none), report, allow_unknown_keys)
 }
 
 /// What the schema finds wrong with `doc`, before it is explained: [`validate`] in two steps,
@@ -96,9 +97,12 @@ pub fn validate(doc: &Node, report: &mut Report, allow_unknown_keys: bool) -> Ve
 pub struct Found(Vec<jsonschema::ValidationError<'static>>);
 
 /// The schema's findings on `doc` (the costly step of [`validate`]).
-pub fn check(doc: &Node) -> Found {
+/// `left_out` are services profiles left out of `doc`: checked too, as docker compose validates
+/// them.
+pub fn check(doc: &Node, left_out: &crate::yaml::Map) -> Found {
     Found(
         parts(doc)
+            .chain(left_out.iter().map(|(name, e)| one_service(name, &e.value)))
             .flat_map(|json| {
                 ComposeSpec::iter_errors(&json)
                     .map(|e| e.to_owned())
@@ -111,10 +115,23 @@ pub fn check(doc: &Node) -> Found {
 /// [`check`]'s findings as located errors and warnings (see [`validate`]).
 pub fn explain(
     doc: &Node,
+    left_out: &crate::yaml::Map,
     found: Found,
     report: &mut Report,
     allow_unknown_keys: bool,
 ) -> Vec<Error> {
+    // The services profiles left out, as a document of their own to locate findings in.
+    let left_out_doc = (!left_out.is_empty()).then(|| {
+        let mut m = crate::yaml::Map::default();
+        m.insert(
+            "services".to_string(),
+            crate::yaml::Entry {
+                key_loc: doc.loc.clone(),
+                value: Node::new(Value::Map(left_out.clone()), doc.loc.clone()),
+            },
+        );
+        Node::new(Value::Map(m), doc.loc.clone())
+    });
     let mut errors = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let warned: std::collections::BTreeSet<Location> = report
@@ -123,7 +140,19 @@ pub fn explain(
         .filter_map(|d| d.location.clone())
         .collect();
     for e in &found.0 {
-        let (node, path) = locate(doc, e.instance_path().segments());
+        let in_left_out = {
+            let mut segs = e.instance_path().segments();
+            matches!(
+                (segs.next(), segs.next()),
+                (Some(LocationSegment::Property(s)), Some(LocationSegment::Property(name)))
+                    if s == "services" && left_out.contains_key(&*name)
+            )
+        };
+        let root = match (&left_out_doc, in_left_out) {
+            (Some(l), true) => l,
+            _ => doc,
+        };
+        let (node, path) = locate(root, e.instance_path().segments());
         // `version` is obsolete and ignored; docker compose does not type-check it either.
         if path == "version" || path.starts_with("version.") {
             continue;
@@ -189,6 +218,16 @@ pub fn explain(
         .collect()
 }
 
+/// `{services: {NAME: ...}}` as JSON: one service, for the schema.
+fn one_service(name: &str, svc: &Node) -> serde_json::Value {
+    use serde_json::{Map, Value as J};
+    let mut one = Map::new();
+    one.insert(name.to_string(), svc.to_json());
+    let mut doc = Map::new();
+    doc.insert("services".to_string(), J::Object(one));
+    J::Object(doc)
+}
+
 /// `doc` as JSON for the schema, in parts: everything but the services (with an empty
 /// `services`), then one document per service (`{services: {NAME: ...}}`). The schema says
 /// nothing across services, so the errors are those of the whole document, at the same paths,
@@ -214,13 +253,7 @@ fn parts(doc: &Node) -> Box<dyn Iterator<Item = serde_json::Value> + '_> {
             (k.clone(), v)
         })
         .collect();
-    let one = services.iter().map(|(name, e)| {
-        let mut svc = Map::new();
-        svc.insert(name.clone(), e.value.to_json());
-        let mut doc = Map::new();
-        doc.insert("services".to_string(), J::Object(svc));
-        J::Object(doc)
-    });
+    let one = services.iter().map(|(name, e)| one_service(name, &e.value));
     Box::new(std::iter::once(J::Object(rest)).chain(one))
 }
 
