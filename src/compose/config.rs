@@ -162,6 +162,13 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
                 _ => v.to_json(),
             },
             "environment" | "env_file" => continue,
+            "label_file" => J::Array(
+                super::merge::into_sequence(v.clone())
+                    .iter()
+                    .filter_map(text)
+                    .map(|f| json!(abs_path(project, &f)))
+                    .collect(),
+            ),
             "labels" | "annotations" => {
                 let mut lm = Map::new();
                 for item in super::merge::into_sequence(v.clone()) {
