@@ -1322,6 +1322,23 @@ mod tests {
         );
     }
 
+    /// compose's schema wants a container name to match `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, so an
+    /// unset variable there is refused by docker compose too (after its warning).
+    #[test]
+    fn an_empty_container_name_is_refused_by_the_schema() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    container_name: ${C}\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("compose.yaml:4:21: services.web.container_name: \"\" does not match"),
+            "{e}"
+        );
+    }
+
     /// docker compose validates the whole file before it applies profiles.
     #[test]
     fn services_left_out_by_profiles_are_still_validated() {
