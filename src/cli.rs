@@ -159,6 +159,12 @@ struct ProjectArgs {
     /// cannot read /etc/passwd or ~/.ssh into the manifests.
     #[arg(long = "allow-outside-project")]
     allow_outside_project: bool,
+
+    /// Report keys the Compose Specification does not define as warnings instead of errors
+    /// (docker compose refuses them). For a file written for a compose version newer than the
+    /// schema ferry carries; `x-` keys are extensions and always allowed.
+    #[arg(long = "allow-unknown-keys")]
+    allow_unknown_keys: bool,
 }
 
 #[derive(Debug, Args)]
@@ -423,6 +429,7 @@ fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
         } else {
             ferry::paths::Reach::Project
         },
+        allow_unknown_keys: p.allow_unknown_keys,
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
@@ -562,6 +569,12 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
             )
         );
         return Ok(EXIT_CONVERSION);
+    }
+    if let Some(why) = conv.nothing_to_run() {
+        if !ui.quiet {
+            let _ = writeln!(err, "ferry: {why}; nothing was written");
+        }
+        return Ok(EXIT_OK);
     }
     if args.stdout {
         for g in &conv.secret_generators {

@@ -31,6 +31,23 @@ pub struct Conversion {
 }
 
 impl Conversion {
+    /// Why there is nothing to write, when the conversion made no Kubernetes object: the project
+    /// has no service to run (none defined, every one behind an inactive profile, or every one
+    /// run by a provider plugin) and nothing else that becomes an object.
+    pub fn nothing_to_run(&self) -> Option<String> {
+        if self.objects > 0 {
+            return None;
+        }
+        let why = if !self.project.services.is_empty() {
+            "the project makes no Kubernetes object"
+        } else if !self.project.providers.is_empty() {
+            "every service of the project is run by a provider plugin"
+        } else {
+            "the project has no service to run (none is defined, or every one is behind an inactive profile)"
+        };
+        Some(format!("nothing to run: {why}"))
+    }
+
     /// The report grouped per compose key (`ferry convert --report`), made on demand: it costs
     /// about as much as translating.
     pub fn summary(&self) -> translate::report::Summary {

@@ -268,14 +268,64 @@ fn required_variable_missing_is_error_naming_it() {
 }
 
 #[test]
-fn unknown_service_key_warns_with_suggestion() {
+fn unknown_service_key_is_error_with_suggestion() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    prots: ['80']\n    x-team: payments\n",
+        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`; did you mean `ports`?",
+    );
+}
+
+#[test]
+fn unknown_nested_and_top_level_keys_are_errors() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    logging:\n      drivre: json-file\n",
+        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`; did you mean `driver`?",
+    );
+    fails_with(
+        "services:\n  web:\n    image: a\nvolumse: {}\n",
+        "error: compose.yaml:4:1: volumse: unknown key `volumse`; did you mean `volumes`?",
+    );
+}
+
+#[test]
+fn allow_unknown_keys_downgrades_them_to_warnings() {
     let dir = project("services:\n  web:\n    image: a\n    enviroment:\n      A: b\n");
-    let r = run_in(dir.path(), &["convert", "--stdout"]);
-    assert_eq!(r.code, 0);
+    let r = run_in(dir.path(), &["convert", "--stdout", "--allow-unknown-keys"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`; did you mean `environment`?"),
         "{}",
         r.stderr
+    );
+}
+
+/// A project with no service to run (only volumes and networks, or every service behind an
+/// inactive profile) is valid, as under docker compose: convert says so and writes nothing;
+/// config prints it.
+#[test]
+fn project_without_services_has_nothing_to_run() {
+    for text in [
+        "volumes:\n  data: {}\nnetworks:\n  back: {}\n",
+        "services:\n  debug:\n    image: busybox\n    profiles: [debug]\n",
+    ] {
+        let dir = project(text);
+        let r = run_in(dir.path(), &["convert"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("ferry: nothing to run: the project has no service to run (none is defined, or every one is behind an inactive profile); nothing was written"),
+            "{}",
+            r.stderr
+        );
+        assert!(!dir.path().join("k8s").exists());
+        let r = run_in(dir.path(), &["convert", "--stdout"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    }
+    let dir = project("volumes:\n  data: {}\n");
+    let r = run_in(dir.path(), &["config", "-p", "demo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "name: demo\nservices: {}\nvolumes:\n  data:\n    name: demo_data\n"
     );
 }
 

@@ -436,10 +436,12 @@ fn referenced(project: &Project) -> BTreeSet<String> {
         .map(|k| (k.to_ascii_lowercase(), k.as_str()))
         .collect();
     for svc in project.services.values() {
+        // Dependencies compose implies (volumes_from, shared namespaces) say nothing about
+        // reaching the other service by name; links are counted below.
         for d in svc
             .depends_on
             .iter()
-            .filter(|d| d.condition != "service_completed_successfully")
+            .filter(|d| !d.implied && d.condition != "service_completed_successfully")
         {
             out.insert(d.service.clone());
         }
@@ -521,8 +523,18 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
         .wait_for
         .as_ref()
         .is_some_and(|w| w.value);
-    for d in &svc.depends_on {
+    // An implied dependency is reported with the key that implies it.
+    for d in svc.depends_on.iter().filter(|d| !d.implied) {
         let k = format!("services.{}.depends_on", svc.name);
+        if let Some(p) = ctx.project.providers.get(&d.service) {
+            let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+            report.ignored(
+                Some(&d.loc),
+                k,
+                format!("`{}` is run by the provider `{kind}`, which ferry does not convert; it must exist before this service starts", d.service),
+            );
+            continue;
+        }
         if !ctx.project.services.contains_key(&d.service) {
             if d.required {
                 report.not_converted(
@@ -634,6 +646,14 @@ pub fn translate_each(
     for (key, loc) in &project.unconverted {
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
+    }
+    for p in project.providers.values() {
+        let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+        report.not_converted(
+            Some(&p.loc),
+            format!("services.{}", p.name),
+            format!("run by the provider `{kind}` (a docker compose provider plugin), not as a container; ferry converts containers only, so create what the provider sets up yourself"),
+        );
     }
     let mut errors = Vec::new();
     let mut all_settings = IndexMap::with_capacity(project.services.len());

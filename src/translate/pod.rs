@@ -965,7 +965,9 @@ pub fn init_containers(
     // Waiting for dependencies first, as compose starts them first.
     if settings.wait_for.as_ref().is_some_and(|w| w.value) {
         let wk = format!("services.{}.x-ferry.waitFor", svc.name);
-        for dep in &svc.depends_on {
+        // The dependencies written in `depends_on` (not those compose implies, such as the
+        // service whose network this one shares).
+        for dep in svc.depends_on.iter().filter(|d| !d.implied) {
             let Some(target) = ctx.project.services.get(&dep.service) else {
                 continue;
             };
@@ -999,7 +1001,7 @@ pub fn init_containers(
                 ),
             );
         }
-        if svc.depends_on.is_empty() {
+        if svc.depends_on.iter().all(|d| d.implied) {
             if let Some(w) = &settings.wait_for {
                 report.warn(
                     Some(&w.loc),
