@@ -1172,8 +1172,8 @@ fn sensitive_environment_never_reaches_a_committed_file_or_the_terminal() {
             assert!(!out.contains("s3cr3t"), "{args:?}: {out}");
         }
     }
-    // CI: a fresh checkout has no git-ignored secrets/, and is up to date.
-    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=s3cr3t-from-dotenv\n").unwrap();
+    // CI: a fresh checkout has neither the git-ignored .env nor secrets/, and is up to date.
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
     std::fs::remove_dir_all(k8s.join("secrets")).unwrap();
     let r = run_in(dir.path(), &["convert", "--check"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
