@@ -242,7 +242,8 @@ struct RenderArgs {
 
     /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
     /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
-    #[arg(long = "overlay", value_name = "NAME", conflicts_with = "helm")]
+    /// With --helm: values-NAME.yaml in the chart instead.
+    #[arg(long = "overlay", value_name = "NAME")]
     overlays: Vec<String>,
 
     /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
@@ -263,6 +264,7 @@ impl RenderArgs {
             overlays: self.overlays.clone(),
             helm: self.helm.then(|| ferry::render::helm::HelmOptions {
                 version: self.chart_version.clone(),
+                overlays: self.overlays.clone(),
             }),
             ..RenderOptions::default()
         }
