@@ -252,8 +252,8 @@ struct RenderArgs {
     #[arg(long, conflicts_with = "templates")]
     helm: bool,
 
-    /// The chart's version with --helm (default 0.1.0).
-    #[arg(long, value_name = "VERSION", requires = "helm")]
+    /// The chart's version with --helm (default: top-level `x-ferry: {chartVersion}`, else 0.1.0).
+    #[arg(long, value_name = "VERSION", requires = "helm", value_parser = parse_semver)]
     chart_version: Option<String>,
 }
 
@@ -351,6 +351,14 @@ enum BindMountsArg {
     Report,
     #[value(name = "hostPath", alias = "hostpath")]
     HostPath,
+}
+
+fn parse_semver(s: &str) -> Result<String, String> {
+    if ferry::compose::xferry::semver(s) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a semantic version such as 1.2.3".into())
+    }
 }
 
 fn parse_size(s: &str) -> Result<String, String> {

@@ -1278,3 +1278,22 @@ fn helm_chart_is_written_checked_and_pruned_like_a_kustomize_directory() {
         2
     );
 }
+
+#[test]
+fn chart_version_is_a_semantic_version() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--helm", "--chart-version", "one"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("semantic version"), "{}", r.stderr);
+    fails_with(
+        "x-ferry:\n  chartVersion: latest\nservices:\n  web:\n    image: nginx\n",
+        "compose.yaml:2:17: x-ferry.chartVersion: `latest` is not a semantic version",
+    );
+    let r = run_in(
+        dir.path(),
+        &["convert", "--helm", "--chart-version", "2.0.0-rc.1"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = std::fs::read_to_string(dir.path().join("chart/Chart.yaml")).unwrap();
+    assert!(chart.contains("version: 2.0.0-rc.1\n"), "{chart}");
+}

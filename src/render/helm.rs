@@ -230,12 +230,7 @@ pub fn chart(
     opts: &HelmOptions,
     report: &mut Report,
 ) -> Result<Tree> {
-    let source = project
-        .files
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let source = super::header_source(project);
     let header = super::header(&source).replace("`ferry convert`", "`ferry convert --helm`");
     let chart = names::dns_label(&project.name);
     let mut tree = Tree::default();
@@ -1056,10 +1051,19 @@ fn chart_yaml(header: &str, chart: &str, project: &Project, opts: &HelmOptions) 
         )),
     );
     m.insert("type".into(), json!("application"));
-    m.insert(
-        "version".into(),
-        json!(opts.version.clone().unwrap_or_else(|| "0.1.0".into())),
-    );
+    let version = opts
+        .version
+        .clone()
+        .or_else(|| {
+            project
+                .top
+                .ferry
+                .chart_version
+                .as_ref()
+                .map(|v| v.value.clone())
+        })
+        .unwrap_or_else(|| "0.1.0".into());
+    m.insert("version".into(), json!(version));
     if tags.len() == 1 {
         if let Some(t) = tags.iter().next().filter(|t| !t.is_empty()) {
             m.insert("appVersion".into(), json!(t));
