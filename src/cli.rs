@@ -81,6 +81,10 @@ enum TemplatesCommand {
         /// Overwrite templates already in DIR.
         #[arg(long)]
         force: bool,
+        /// Write the Helm chart's templates (_helpers.tpl, NOTES.txt) into DIR/helm instead, for
+        /// `convert --helm --templates DIR`.
+        #[arg(long)]
+        helm: bool,
     },
 }
 
@@ -236,7 +240,8 @@ struct ConvertArgs {
 struct RenderArgs {
     /// Render with the templates in DIR: a file named like a built-in template replaces it;
     /// DIR/service/*.yaml are rendered once per compose service, DIR/project/*.yaml once
-    /// (see `ferry templates list`).
+    /// (see `ferry templates list`). With --helm, DIR/helm/_helpers.tpl and DIR/helm/NOTES.txt
+    /// replace the chart's (`ferry templates export --helm DIR`).
     #[arg(long = "templates", value_name = "DIR")]
     templates: Option<PathBuf>,
 
@@ -249,7 +254,7 @@ struct RenderArgs {
     /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
     /// template per object, values.yaml with its schema, rendering with default values to the
     /// same objects; secret material read from the chart's git-ignored files/.
-    #[arg(long, conflicts_with = "templates")]
+    #[arg(long)]
     helm: bool,
 
     /// The chart's version with --helm (default: top-level `x-ferry: {chartVersion}`, else 0.1.0).
@@ -265,6 +270,7 @@ impl RenderArgs {
             helm: self.helm.then(|| ferry::render::helm::HelmOptions {
                 version: self.chart_version.clone(),
                 overlays: self.overlays.clone(),
+                templates_dir: self.templates.clone(),
             }),
             ..RenderOptions::default()
         }
@@ -812,10 +818,18 @@ fn templates(cmd: &TemplatesCommand) -> Result<(), Error> {
             for b in BUILTINS {
                 let _ = writeln!(out, "{:width$}  {}", b.name, b.renders);
             }
+            for (name, renders, _) in ferry::render::helm::CHART_TEMPLATES {
+                let name = format!("helm/{name}");
+                let _ = writeln!(out, "{name:width$}  {renders} (with --helm)");
+            }
             Ok(())
         }
-        TemplatesCommand::Export { dir, force } => {
-            let written = export(dir, *force)?;
+        TemplatesCommand::Export { dir, force, helm } => {
+            let written = if *helm {
+                ferry::render::helm::export(dir, *force)?
+            } else {
+                export(dir, *force)?
+            };
             let _ = writeln!(
                 std::io::stderr(),
                 "ferry: wrote {} templates to {}; use them with --templates {}",

@@ -25,6 +25,8 @@ pub struct HelmOptions {
     pub version: Option<String>,
     /// `--overlay NAME`: a `values-NAME.yaml` from the services' `x-ferry: {overlays}`.
     pub overlays: Vec<String>,
+    /// `--templates DIR`: `DIR/helm/` replaces the chart-level templates.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 /// Where a chart's secret files go (git-ignored), relative to the chart.
@@ -608,13 +610,14 @@ pub fn chart(
         "Chart.yaml".into(),
         chart_yaml(&header, &chart, project, opts).into_bytes(),
     );
+    let dir = opts.templates_dir.as_deref();
     tree.files.insert(
         "templates/_helpers.tpl".into(),
-        helpers(&header, &chart).into_bytes(),
+        helpers(dir, &header, &chart)?.into_bytes(),
     );
     tree.files.insert(
         "templates/NOTES.txt".into(),
-        notes_txt(&header, &chart, &notes, !secret_files.is_empty()).into_bytes(),
+        notes_txt(dir, &header, &chart, &notes, !secret_files.is_empty())?.into_bytes(),
     );
     if !secret_files.is_empty() {
         tree.files.insert(
@@ -1075,49 +1078,94 @@ fn chart_yaml(header: &str, chart: &str, project: &Project, opts: &HelmOptions) 
     )
 }
 
-fn helpers(header: &str, chart: &str) -> String {
-    format!(
-        r#"{header}
-{{{{/* The labels of every object: the compose service's name (if any), the project, and Helm's. */}}}}
-{{{{- define "{chart}.labels" -}}}}
-{{{{- with .name -}}}}
-app.kubernetes.io/name: {{{{ . }}}}
-{{{{ end -}}}}
-app.kubernetes.io/part-of: {{{{ .ctx.Chart.Name }}}}
-app.kubernetes.io/managed-by: {{{{ .ctx.Release.Service }}}}
-app.kubernetes.io/instance: {{{{ .ctx.Release.Name }}}}
-helm.sh/chart: {{{{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}}}
-{{{{- end }}}}
+/// The chart-level templates: Go templates with a few `__NAME__` placeholders that ferry fills
+/// in (`__HEADER__`, `__CHART__`; in NOTES.txt also `__SERVICES__` and `__SECRETS__`). A user's
+/// `--templates DIR` replaces them with `DIR/helm/<name>`; `ferry templates export --helm`
+/// writes them there.
+pub const CHART_TEMPLATES: &[(&str, &str, &str)] = &[
+    (
+        "_helpers.tpl",
+        "templates/_helpers.tpl: labels, selector labels, the image",
+        include_str!("../../templates/helm/_helpers.tpl"),
+    ),
+    (
+        "NOTES.txt",
+        "templates/NOTES.txt: what `helm install` prints",
+        include_str!("../../templates/helm/NOTES.txt"),
+    ),
+];
 
-{{{{/* The selector labels of a service's pods (never change: Kubernetes keeps selectors fixed). */}}}}
-{{{{- define "{chart}.selectorLabels" -}}}}
-app.kubernetes.io/name: {{{{ .name }}}}
-app.kubernetes.io/part-of: {{{{ .ctx.Chart.Name }}}}
-{{{{- end }}}}
-
-{{{{/* An image from its values: [global.imageRegistry/]repository[:tag]. */}}}}
-{{{{- define "ferry.image" -}}}}
-{{{{- $repo := .image.repository -}}}}
-{{{{- with .global.imageRegistry }}}}{{{{ $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}}}{{{{ end -}}}}
-{{{{- if .image.tag }}}}{{{{ printf "%s:%v" $repo .image.tag }}}}{{{{ else }}}}{{{{ $repo }}}}{{{{ end -}}}}
-{{{{- end }}}}
-"#
-    )
+/// A chart-level template: the user's `DIR/helm/<name>` when given, else the built-in one.
+fn chart_template(dir: Option<&std::path::Path>, name: &str) -> Result<String> {
+    if let Some(p) = dir
+        .map(|d| d.join("helm").join(name))
+        .filter(|p| p.exists())
+    {
+        return std::fs::read_to_string(&p).map_err(|e| Error::io(&p, "cannot read a template", e));
+    }
+    Ok(CHART_TEMPLATES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, t)| t.to_string())
+        .unwrap_or_default())
 }
 
-fn notes_txt(header: &str, chart: &str, notes: &[String], secrets: bool) -> String {
-    let mut out = format!("{{{{- /*\n{header}\n*/ -}}}}\nThe compose project is running as release {{{{ .Release.Name }}}} of the chart {chart}, in the namespace {{{{ .Release.Namespace }}}}.\nServices keep their compose names: they reach each other as under docker compose.\n");
+fn helpers(dir: Option<&std::path::Path>, header: &str, chart: &str) -> Result<String> {
+    Ok(chart_template(dir, "_helpers.tpl")?
+        .replace("__HEADER__", header)
+        .replace("__CHART__", chart))
+}
+
+fn notes_txt(
+    dir: Option<&std::path::Path>,
+    header: &str,
+    chart: &str,
+    notes: &[String],
+    secrets: bool,
+) -> Result<String> {
+    let mut services = String::new();
     if !notes.is_empty() {
-        out.push_str("\nTo reach a service from your machine:\n");
+        services.push_str("\nTo reach a service from your machine:\n");
         for n in notes {
-            out.push_str(n);
-            out.push('\n');
+            services.push_str(n);
+            services.push('\n');
         }
     }
-    if secrets {
-        out.push_str("\nSecrets are read from the chart's files/ directory, which is not committed (.gitignore):\nrun `ferry convert --helm` where the compose project's secrets and .env are, or put the files\nthere, before `helm install`.\n");
+    let secrets = if secrets {
+        "\nSecrets are read from the chart's files/ directory, which is not committed (.gitignore):\nrun `ferry convert --helm` where the compose project's secrets and .env are, or put the files\nthere, before `helm install`.\n"
+    } else {
+        ""
+    };
+    Ok(chart_template(dir, "NOTES.txt")?
+        .replace("__HEADER__", header)
+        .replace("__CHART__", chart)
+        .replace("__SERVICES__", &services)
+        .replace("__SECRETS__", secrets))
+}
+
+/// `ferry templates export --helm DIR`: the chart-level templates into `DIR/helm/`.
+pub fn export(dir: &std::path::Path, force: bool) -> Result<Vec<std::path::PathBuf>> {
+    let to = dir.join("helm");
+    std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, "cannot create the directory", e))?;
+    let existing: Vec<&str> = CHART_TEMPLATES
+        .iter()
+        .map(|(n, _, _)| *n)
+        .filter(|n| to.join(n).exists())
+        .collect();
+    if !existing.is_empty() && !force {
+        return Err(Error::Usage(format!(
+            "{} already holds {}; use --force to overwrite",
+            to.display(),
+            existing.join(", ")
+        )));
     }
-    out
+    let mut written = Vec::new();
+    for (n, _, text) in CHART_TEMPLATES {
+        let p = to.join(n);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, "cannot write", e))?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// The JSON Schema of `values.yaml`: wrong types, unknown enum values and unknown keys fail at
