@@ -6,6 +6,8 @@ mod cli;
 mod determinism;
 mod fixtures;
 mod generated;
+#[cfg(unix)]
+mod interrupted;
 mod properties;
 mod review;
 mod safety;
