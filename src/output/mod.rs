@@ -292,11 +292,35 @@ fn list_dir(path: &Path) -> Result<Vec<String>> {
 
 /// Compare `tree` with what is in `dir` (which need not exist). Reads only.
 pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
+    // Each directory of ferry's layout is listed once: a generated path it does not list is
+    // not opened (into an empty directory, none is), and what it lists may be stale. A
+    // directory that is a link or a file is not listed (the files under it are looked at one
+    // by one, and refused).
+    let mut listed = std::collections::BTreeMap::new();
+    for sub in scanned_dirs(tree, dir)? {
+        if !sub.is_empty() && check_parents(dir, &format!("{sub}/x")).is_err() {
+            continue;
+        }
+        let names = list_dir(&if sub.is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&sub)
+        })?;
+        listed.insert(sub, names);
+    }
     let mut entries = Vec::new();
     let files: Vec<(&String, &Vec<u8>)> = tree.files.iter().collect();
-    let on_disk = read_each(&files, |(rel, bytes)| {
+    let on_disk = on_two_threads(&files, |(rel, bytes)| {
         check_parents(dir, rel)?;
-        let (on_disk, old) = read_on_disk(&dir.join(rel))?;
+        let (sub, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let not_listed = listed.get(sub).is_some_and(|names: &Vec<String>| {
+            names.binary_search_by(|n| n.as_str().cmp(name)).is_err()
+        });
+        let (on_disk, old) = if not_listed {
+            (OnDisk::Missing, None)
+        } else {
+            read_on_disk(&dir.join(rel))?
+        };
         let status = match (&old, on_disk) {
             (_, OnDisk::Missing) => Status::Added,
             (Some(old), _) if old == *bytes => Status::Unchanged,
@@ -318,16 +342,13 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
             sensitive: tree.sensitive.contains(rel),
         });
     }
-    for sub in scanned_dirs(tree, dir)? {
+    for (sub, names) in listed {
         let base = if sub.is_empty() {
             dir.to_path_buf()
         } else {
             dir.join(&sub)
         };
-        if !sub.is_empty() && check_parents(dir, &format!("{sub}/x")).is_err() {
-            continue;
-        }
-        for name in list_dir(&base)? {
+        for name in names {
             let rel = if sub.is_empty() {
                 name.clone()
             } else {
@@ -377,15 +398,16 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
 }
 
 /// `read` of each item, in order: the second half on another thread when there are many (most
-/// of comparing a large output directory is waiting on the file system, one file at a time).
-fn read_each<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// of comparing or writing a large output directory is the file system's work, one file at a
+/// time).
+fn on_two_threads<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 64 {
         return items.iter().map(&read).collect();
     }
     let (first, second) = items.split_at(items.len() / 2);
     let read = &read;
     std::thread::scope(|scope| {
-        let other = crate::beside::start(scope, "ferry-read", || {
+        let other = crate::beside::start(scope, "ferry-files", || {
             second.iter().map(read).collect::<Vec<R>>()
         });
         let mut out: Vec<R> = first.iter().map(read).collect();
@@ -458,28 +480,34 @@ pub fn write(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
 fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
     let dir = &plan.dir;
     let mut summary = WriteSummary::default();
-    let mut staged = Vec::new();
-    // With `durable`: one syncfs for many files, an fsync each for a few (syncfs flushes the
-    // whole file system, which on a busy disk costs more than a few files' fsyncs).
-    let writing = plan
+    let writing: Vec<(&Entry, &[u8])> = plan
         .entries
         .iter()
-        .filter(|e| e.new.is_some() && matches!(e.status, Status::Added | Status::Changed))
-        .count();
-    let sync_once = opts.durable && SYNC_ONCE && writing >= SYNC_ONCE_FROM;
+        .filter_map(|e| match (&e.new, e.status) {
+            (Some(bytes), Status::Added | Status::Changed) => Some((e, bytes.as_slice())),
+            _ => None,
+        })
+        .collect();
+    // With `durable`: one syncfs for many files, an fsync each for a few (syncfs flushes the
+    // whole file system, which on a busy disk costs more than a few files' fsyncs).
+    let sync_once = opts.durable && SYNC_ONCE && writing.len() >= SYNC_ONCE_FROM;
     let sync_each = opts.durable && !sync_once;
+    let mut made_dirs = std::collections::BTreeSet::new();
+    for (entry, _) in &writing {
+        if let Some((sub, _)) = entry.path.rsplit_once('/') {
+            if made_dirs.insert(sub) {
+                let parent = dir.join(sub);
+                std::fs::create_dir_all(&parent)
+                    .map_err(|e| Error::io(&parent, "cannot create", e))?;
+            }
+        }
+    }
     // Every temporary file is listed while it exists, for a signal to remove it.
     let live = temp::Registration::new();
-    let mut made_dirs = std::collections::HashSet::new();
-    for entry in &plan.entries {
-        let (Some(bytes), Status::Added | Status::Changed) = (&entry.new, entry.status) else {
-            continue;
-        };
+    // Made on two threads when there are many (most of it is the file system's work).
+    let staged = on_two_threads(&writing, |&(entry, bytes)| {
         let path = dir.join(&entry.path);
         let parent = path.parent().unwrap_or(dir);
-        if made_dirs.insert(parent.to_path_buf()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create", e))?;
-        }
         // A replaced file keeps its mode (a file that was not there gets the usual one).
         let keep = match entry.on_disk {
             OnDisk::Missing => None,
@@ -517,8 +545,11 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
             let at = tmp.to_path_buf();
             Ok::<_, Error>((tmp, at))
         })?;
-        staged.push((tmp, path, entry.path.clone()));
-    }
+        Ok((tmp, path, entry.path.as_str()))
+    })
+    // The first error in path order; every temporary file made is removed as it drops.
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     if sync_once {
         sync_file_system(dir)?;
     }
@@ -526,7 +557,7 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
         // rename(2) replaces a symbolic link itself, never the file it points to.
         live.rename(|| tmp.persist(&path))
             .map_err(|e| Error::io(&path, "cannot write", e.error))?;
-        summary.written.push(rel);
+        summary.written.push(rel.to_string());
     }
     for entry in &plan.entries {
         match (entry.status, entry.on_disk) {
