@@ -7,6 +7,8 @@ mod determinism;
 mod fixtures;
 mod generated;
 mod helm;
+#[cfg(unix)]
+mod interrupted;
 mod properties;
 mod review;
 mod safety;
