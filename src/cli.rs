@@ -153,9 +153,10 @@ struct ProjectArgs {
     #[arg(long = "project-directory", value_name = "DIR")]
     project_directory: Option<PathBuf>,
 
-    /// Let the project read files outside its directory (env files, include, extends, bind-mounted
-    /// files, --templates). Off by default, so that a compose file from an untrusted pull request
-    /// cannot read /etc/passwd or ~/.ssh into the manifests.
+    /// Let paths written inside compose files (env files, include, extends, bind-mounted, secret
+    /// and config files) point outside the project: its git work tree, else its directory. Off by
+    /// default, so that a compose file from an untrusted pull request cannot read /etc/passwd or
+    /// ~/.ssh into the manifests. Paths given on the command line are never confined.
     #[arg(long = "allow-outside-project")]
     allow_outside_project: bool,
 }

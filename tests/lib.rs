@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod determinism;
+mod edge;
 mod fixtures;
 mod generated;
 mod properties;

@@ -196,6 +196,7 @@ fn build_project(
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
+        edge: loaded.edge.clone(),
         top: TopLevel::default(),
     };
 
@@ -278,6 +279,7 @@ fn build_project(
     for svc in project.services.values_mut() {
         read_env_files(
             opts.reach,
+            &loaded.edge,
             &dir,
             &opts.working_dir,
             svc,
@@ -358,6 +360,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
 /// Read each service's `env_file`s (inside the project directory only).
 fn read_env_files(
     reach: crate::paths::Reach,
+    edge: &crate::paths::Edge,
     dir: &Path,
     working_dir: &Path,
     svc: &mut Service,
@@ -366,7 +369,7 @@ fn read_env_files(
 ) {
     for ef in &mut svc.env_files {
         let at = &ef.path.loc;
-        let path = match crate::paths::resolve(dir, dir, &ef.path.value, reach) {
+        let path = match crate::paths::resolve(edge, dir, &ef.path.value, reach) {
             Ok(p) => p,
             Err(crate::paths::PathProblem::Missing) if !ef.required => continue,
             Err(problem) => {
