@@ -273,7 +273,7 @@ fn unknown_service_key_warns_with_suggestion() {
     let r = run_in(dir.path(), &["convert", "--stdout"]);
     assert_eq!(r.code, 0);
     assert!(
-        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`; did you mean `environment`?"),
+        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`\n  |\n4 |     enviroment:\n  |     ^^^^^^^^^^ help: did you mean `environment`?\n"),
         "{}",
         r.stderr
     );
@@ -805,7 +805,7 @@ fn secret_files_stay_out_of_git() {
 fn unknown_x_ferry_key_is_an_error_with_a_suggestion() {
     fails_with(
         "services:\n  web:\n    image: nginx\n    x-ferry:\n      ingres:\n        host: a.example.com\n",
-        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`; did you mean `ingress`?",
+        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`\n  |\n5 |       ingres:\n  |       ^^^^^^\n  |\n  = help: did you mean `ingress`?\n",
     );
 }
 

@@ -10,3 +10,4 @@ mod generated;
 mod properties;
 mod review;
 mod safety;
+mod snippets;

@@ -157,7 +157,8 @@ impl Ctx<'_> {
         text: Option<&str>,
         vars: &IndexMap<String, String>,
     ) -> Result<Vec<Node>> {
-        let shown = if text.is_some() {
+        let stdin = text.is_some();
+        let shown = if stdin {
             "<stdin>".to_string()
         } else {
             self.shown(path)
@@ -171,6 +172,10 @@ impl Ctx<'_> {
                 &owned
             }
         };
+        self.opts.sources.record(&file, || match stdin {
+            true => crate::sources::Origin::Stdin(Arc::from(text)),
+            false => crate::sources::file(path, text.len()),
+        });
         let docs = yaml::parse_stream(text, file.clone(), &yaml::Limits::default())?;
         if docs.is_empty() {
             return Err(Error::invalid(
@@ -510,7 +515,9 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
                         "{section}.{k} is defined here and also by the included file at {}; rename one of them",
                         e.key_loc
                     ),
-                ));
+                )
+                .labelled("defined here")
+                .also_at(&e.key_loc, "also defined by the included file"));
             }
             dst.insert(k, e);
         }

@@ -54,6 +54,8 @@ pub struct LoadOptions {
     pub reach: crate::paths::Reach,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
+    /// Where each compose file read was read from, for showing the lines errors point at.
+    pub sources: crate::sources::Sources,
 }
 
 /// Read a whole file as UTF-8, within the size limit, with a message that says which file.

@@ -1,0 +1,275 @@
+//! Errors and report lines show the source line they point at (snapshots of stderr): the plain
+//! `file:line:col: message` line first, then the line with a caret, a second label for
+//! two-place errors, and a "did you mean" as a help line. Never a line of a file that may hold
+//! secrets.
+
+use crate::support::ferry;
+use std::path::Path;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = ferry()
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// A project of these files; `convert --stdout` in it.
+fn convert(files: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    run(dir.path(), &["convert", "--stdout"], &[])
+}
+
+/// stderr of a conversion that fails.
+fn error(files: &[(&str, &str)]) -> String {
+    let r = convert(files);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    r.stderr
+}
+
+#[test]
+fn yaml_syntax_error() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    ports: [80\n"
+    )]));
+}
+
+#[test]
+fn duplicate_key_shows_both_places() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    command: echo one\n    environment:\n      A: b\n    command: echo two\n"
+    )]));
+}
+
+#[test]
+fn unknown_x_ferry_key_with_a_suggestion() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    x-ferry:\n      ingres:\n        host: a.example.com\n"
+    )]));
+}
+
+/// A warning is compact: the report line, the source line, the caret (with the suggestion).
+#[test]
+fn unknown_service_key_warning_is_compact() {
+    let r = convert(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    enviroment:\n      A: b\n    ulimits:\n      nofile: 1024\n",
+    )]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stderr);
+}
+
+#[test]
+fn interpolation_errors() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:${TAG:?TAG must be set}  # pinned\n    environment:\n      A: ${B:-x\n"
+    )]));
+}
+
+/// An error in an extended file shows that file's line.
+#[test]
+fn error_in_an_extended_file_shows_its_line() {
+    insta::assert_snapshot!(error(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    extends:\n      file: common/base.yaml\n      service: base\n"
+        ),
+        (
+            "common/base.yaml",
+            "services:\n  base:\n    image: nginx\n    ports:\n      - \"80:80:80:80\"\n"
+        ),
+    ]));
+}
+
+/// An error in an included file shows that file's line; a name defined by both files shows
+/// both.
+#[test]
+fn errors_in_an_included_file_show_its_lines() {
+    insta::assert_snapshot!(
+        "included_syntax_error",
+        error(&[
+            (
+                "compose.yaml",
+                "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: nginx\n"
+            ),
+            (
+                "db/compose.yaml",
+                "services:\n  db:\n    image: postgres\n   restart: always\n"
+            ),
+        ])
+    );
+    insta::assert_snapshot!(
+        "included_name_twice",
+        error(&[
+            ("compose.yaml", "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: nginx\n  db:\n    image: mysql\n"),
+            ("db/compose.yaml", "services:\n  db:\n    image: postgres\n"),
+        ])
+    );
+}
+
+#[test]
+fn names_that_collide_show_both() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  Web:\n    image: a\n  web:\n    image: b\n"
+    )]));
+}
+
+/// Several errors: each with its line, one after the other.
+#[test]
+fn several_errors_each_show_their_line() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    ports: ['1:2:3:4']\n  api:\n    image: api\n    ports: ['5:6:7:8']\n"
+    )]));
+}
+
+/// A file read from standard input is shown too.
+#[test]
+fn stdin_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ferry()
+        .current_dir(dir.path())
+        .args(["convert", "--stdout", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"services:\n  web:\n    image: nginx\n    image: httpd\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8(out.stderr).unwrap());
+}
+
+/// Lines of `.env` and env files may hold secret values: an error there is located but its
+/// line is never shown, nor the value in the message.
+#[test]
+fn env_file_lines_are_never_shown() {
+    let stderr = error(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:${TAG}\n",
+        ),
+        (".env", "TAG=1\nDB_PASSWORD='hunter2\n"),
+    ]);
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: .env:2:"), "{stderr}");
+
+    let stderr = error(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    env_file: web.env\n",
+        ),
+        ("web.env", "API_TOKEN=\"s3cr3t\n"),
+    ]);
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: web.env:1:"), "{stderr}");
+}
+
+/// A compose line shows what is written there, never an interpolated value.
+#[test]
+fn interpolated_values_are_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ports: ['${SECRET_PORT}']\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), "SECRET_PORT=hunter2:1:2:3\n").unwrap();
+    let r = run(dir.path(), &["convert", "--stdout"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("    ports: ['${SECRET_PORT}']\n"),
+        "{}",
+        r.stderr
+    );
+    // The message itself names the value, as it did before snippets; the snippet adds only the
+    // line as written.
+    assert_eq!(r.stderr.matches("hunter2").count(), 1, "{}", r.stderr);
+}
+
+/// Colour as for diffs: `--color always` colours stderr, `never` and NO_COLOR do not, and auto
+/// does not colour a stderr that is not a terminal.
+#[test]
+fn colour_follows_the_color_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: a\n    image: b\n",
+    )
+    .unwrap();
+    let plain = run(dir.path(), &["convert"], &[]).stderr;
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let coloured = run(dir.path(), &["--color", "always", "convert"], &[]).stderr;
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    assert!(coloured.contains("compose.yaml:4:5: duplicate key `image`"));
+    let never = run(
+        dir.path(),
+        &["--color", "never", "convert"],
+        &[("NO_COLOR", "")],
+    )
+    .stderr;
+    assert_eq!(never, plain);
+    let no_color = run(dir.path(), &["convert"], &[("NO_COLOR", "1")]).stderr;
+    assert_eq!(no_color, plain);
+}
+
+/// The JSON report keeps the location as a field and no source line.
+#[test]
+fn json_report_keeps_locations_as_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ulimits:\n      nofile: 1024\n",
+    )
+    .unwrap();
+    let r = run(
+        dir.path(),
+        &["--quiet", "convert", "--report-format", "json"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let keys = &json["services"][0]["keys"];
+    let ulimits = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == "ulimits")
+        .unwrap();
+    assert_eq!(ulimits["location"], "compose.yaml:4:5");
+    assert!(!r.stdout.contains("^^^"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+}
