@@ -102,7 +102,8 @@ struct GlobalArgs {
     #[arg(short, long, global = true)]
     verbose: bool,
 
-    /// When to colour diffs: auto colours them on a terminal unless NO_COLOR is set.
+    /// When to colour diffs (stdout) and errors and warnings (stderr): auto colours each on a
+    /// terminal unless NO_COLOR is set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto, global = true)]
     color: Color,
 }

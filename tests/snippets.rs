@@ -273,3 +273,39 @@ fn json_report_keeps_locations_as_fields() {
     assert!(!r.stdout.contains("^^^"), "{}", r.stdout);
     assert_eq!(r.stderr, "");
 }
+
+/// Every error example in the README (a `<!-- readme-example -->` marker, a yaml block whose
+/// first line names the file, then a block of `$ ferry ARGS` and what it prints on stderr) is
+/// what ferry prints.
+#[test]
+fn readme_examples_are_what_ferry_prints() {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let blocks = |s: &str| -> Vec<String> {
+        s.split("```")
+            .skip(1)
+            .step_by(2)
+            .take(2)
+            .map(|b| b.split_once('\n').map_or("", |(_, body)| body).to_string())
+            .collect()
+    };
+    let mut seen = 0;
+    for example in readme.split("<!-- readme-example -->").skip(1) {
+        let [input, output] = &blocks(example)[..] else {
+            panic!("an example needs a yaml block and an output block:\n{example}");
+        };
+        let (name, compose) = input.split_once('\n').unwrap();
+        let name = name.strip_prefix("# ").unwrap();
+        let (command, expected) = output.split_once('\n').unwrap();
+        let args: Vec<&str> = command
+            .strip_prefix("$ ferry ")
+            .unwrap()
+            .split(' ')
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), compose).unwrap();
+        let r = run(dir.path(), &args, &[]);
+        assert_eq!(r.stderr.trim_end(), expected.trim_end(), "{command}");
+        seen += 1;
+    }
+    assert_eq!(seen, 3, "the README's examples");
+}
