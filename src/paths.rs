@@ -57,6 +57,13 @@ impl Edge {
     pub fn holds(&self, path: &Path) -> bool {
         path.starts_with(&self.root)
     }
+
+    /// Whether `path` (inside the edge) is in a `.git` directory, which may hold credentials
+    /// (CI checkouts keep a token in `.git/config`).
+    pub fn in_git_dir(&self, path: &Path) -> bool {
+        path.strip_prefix(&self.root)
+            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == ".git"))
+    }
 }
 
 impl std::fmt::Display for Edge {
@@ -82,6 +89,8 @@ pub enum PathProblem {
     Outside { path: PathBuf, edge: Edge },
     /// It names a home directory (`~`), which is never inside the project.
     Home,
+    /// It is inside a `.git` directory.
+    GitDir,
 }
 
 impl std::fmt::Display for PathProblem {
@@ -94,6 +103,10 @@ impl std::fmt::Display for PathProblem {
                 path.display()
             ),
             PathProblem::Home => write!(f, "is in a home directory, outside the project directory"),
+            PathProblem::GitDir => write!(
+                f,
+                "is inside a .git directory, which ferry never reads for a compose file (it may hold credentials)"
+            ),
         }
     }
 }
@@ -150,6 +163,9 @@ pub fn resolve_inside(edge: &Edge, base: &Path, path: &str) -> Result<PathBuf, P
     };
     if !edge.holds(&real) {
         return Err(outside(real));
+    }
+    if edge.in_git_dir(&real) {
+        return Err(PathProblem::GitDir);
     }
     Ok(real)
 }
@@ -279,6 +295,25 @@ mod tests {
             );
             assert!(outside(resolve_inside(&edge, &proj, "/etc/passwd")));
         }
+    }
+
+    /// `.git/config` may hold a CI token: never read, from anywhere in the work tree.
+    #[test]
+    fn the_git_directory_is_never_read() {
+        let (_dir, repo, proj) = repository(false);
+        std::fs::write(repo.join(".git/config"), "[http] extraheader = token").unwrap();
+        let edge = Edge::of(&proj, None);
+        assert_eq!(
+            resolve_inside(&edge, &proj, "../../.git/config"),
+            Err(PathProblem::GitDir)
+        );
+        assert_eq!(
+            resolve_inside(&edge, &proj, "../../.git"),
+            Err(PathProblem::GitDir)
+        );
+        // A file merely named like it elsewhere is fine.
+        std::fs::write(repo.join("libs/.gitignore"), "x").unwrap();
+        assert!(resolve_inside(&edge, &proj, "../../libs/.gitignore").is_ok());
     }
 
     #[test]

@@ -240,3 +240,87 @@ fn bind_mounts_elsewhere_in_the_work_tree_are_read() {
         r.stdout
     );
 }
+
+/// An included project beside this one in the work tree keeps its relative paths (rebased onto
+/// the project directory with `..`).
+#[test]
+fn include_from_elsewhere_in_the_work_tree() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    write(
+        &repo.join("shared/db/compose.yaml"),
+        "services:\n  db:\n    image: postgres\n    env_file: db.env\n    volumes:\n      - ./init.sql:/docker-entrypoint-initdb.d/init.sql:ro\n",
+    );
+    write(&repo.join("shared/db/db.env"), "POSTGRES_DB=shop\n");
+    write(&repo.join("shared/db/init.sql"), "create table t ();\n");
+    write(
+        &repo.join("apps/shop/compose.yaml"),
+        "include:\n  - ../../shared/db/compose.yaml\nservices:\n  web:\n    image: nginx\n",
+    );
+    let r = run(&repo.join("apps/shop"), &["convert", "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("POSTGRES_DB: shop"), "{}", r.stdout);
+    assert!(r.stdout.contains("create table t ();"), "{}", r.stdout);
+}
+
+/// `.git` may hold credentials (CI checkouts keep a token in `.git/config`): no compose file
+/// reads it, as an env file, a bind mount, or inside a bind-mounted directory.
+#[test]
+fn the_git_directory_is_never_read() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    write(
+        &repo.join(".git/config"),
+        "[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n",
+    );
+    write(
+        &repo.join("app/compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    env_file: ../.git/config\n",
+    );
+    let app = repo.join("app");
+    let r = run(&app, &["convert", "--stdout"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("services.web.env_file: `../.git/config` is inside a .git directory, which ferry never reads for a compose file (it may hold credentials)"),
+        "{}",
+        r.stderr
+    );
+    for mount in ["../.git/config:/c", "../.git:/g", "..:/repo"] {
+        write(
+            &app.join("compose.yaml"),
+            &format!("services:\n  web:\n    image: nginx\n    volumes: ['{mount}']\n"),
+        );
+        let r = run(&app, &["convert", "--stdout"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains("c2VjcmV0"), "{mount}: {}", r.stdout);
+        assert!(!r.stdout.contains("extraheader"), "{mount}: {}", r.stdout);
+    }
+}
+
+/// A home directory kept in git (dotfiles) is not the edge: `~/.ssh` stays out of reach of a
+/// project inside it.
+#[test]
+fn a_work_tree_holding_home_is_not_the_edge() {
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    std::fs::create_dir_all(home.join(".git")).unwrap();
+    write(&home.join(".ssh/id_ed25519"), "PRIVATE KEY\n");
+    write(
+        &home.join("src/app/compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    volumes: ['../../.ssh/id_ed25519:/key']\n    env_file: ../../.ssh/id_ed25519\n",
+    );
+    let out = ferry()
+        .current_dir(home.join("src/app"))
+        .env("HOME", &home)
+        .args(["convert", "--stdout"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(", outside the project directory; ferry reads files outside it only with --allow-outside-project"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("PRIVATE KEY"));
+}

@@ -799,6 +799,14 @@ fn dir_files(
                     project.edge
                 ));
             }
+            if project.reach == crate::paths::Reach::Project
+                && (project.edge.in_git_dir(&real) || p.file_name().is_some_and(|n| n == ".git"))
+            {
+                return Err(format!(
+                    "it holds {}, a git directory, which ferry never copies (it may hold credentials)",
+                    p.strip_prefix(dir).unwrap_or(&p).display()
+                ));
+            }
             let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
             if meta.is_dir() {
                 stack.push(p);
