@@ -222,6 +222,20 @@ fn error_at(src: &str, pos: usize, message: String) -> DotenvError {
     }
 }
 
+/// An interpolation error's message without the excerpt of the value it quotes (a value in an
+/// env file may be secret; the location still points at it).
+fn without_excerpt(message: String) -> String {
+    const HEAD: &str = "invalid interpolation format in ";
+    let Some(rest) = message.strip_prefix(HEAD) else {
+        return message;
+    };
+    let tail = rest.find("; you may need").unwrap_or(rest.len());
+    match rest[..tail].rfind("\": ") {
+        Some(i) => format!("invalid interpolation format: {}", &rest[i + 3..]),
+        None => message,
+    }
+}
+
 /// The first line of `s`, for error messages.
 fn first_line(s: &str) -> &str {
     s.split('\n').next().unwrap_or("")
@@ -530,7 +544,7 @@ impl Parser<'_> {
         };
         let result = interpolate(text, &resolve)
             .map(|r| r.value)
-            .map_err(|e| self.err(map_offset(e.offset), e.message))?;
+            .map_err(|e| self.err(map_offset(e.offset), without_excerpt(e.message)))?;
         if self.over_budget.get() {
             return Err(self.err(
                 map_offset(0),
@@ -991,6 +1005,22 @@ mod tests {
         let e = error("A=${B.C}");
         assert_eq!((e.line, e.column), (1, 3));
         assert!(e.message.contains("invalid interpolation format"));
+    }
+
+    /// A value may be secret: an interpolation error says why, not what the value holds.
+    #[test]
+    fn interpolation_error_does_not_quote_the_value() {
+        let e = error("PASSWORD=${X:-hunter2\n");
+        assert_eq!(
+            e.message,
+            "invalid interpolation format: unterminated \"${\" (no closing \"}\" on the same line); you may need to escape any $ with another $"
+        );
+        let e = error("A=${B.C\": x}");
+        assert!(
+            e.message.starts_with("invalid interpolation format: "),
+            "{e}"
+        );
+        assert!(!e.message.contains("B.C"), "{e}");
     }
 
     #[test]
