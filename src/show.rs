@@ -178,8 +178,9 @@ impl Show {
         let last = places.iter().map(|p| p.line).max().unwrap_or(1);
         let text = &places[0].text;
         let start = text.starts[first - 1];
-        let end = text.starts.get(last).copied().unwrap_or(text.text.len());
-        let source = text.text[start..end].trim_end_matches(['\n', '\r']);
+        // The last line as `Text::line` gives it, so that every span stays inside.
+        let end = text.starts[last - 1] + text.line(last).map_or(0, str::len);
+        let source = &text.text[start..end];
         let mut snippet = Snippet::source(source).line_start(first);
         if let Some(p) = path {
             snippet = snippet.path(p);
@@ -251,18 +252,17 @@ impl Show {
     /// A report entry in the compact form: its plain line, then the source line with a caret
     /// (and a help line for a "did you mean"); ends with a line break.
     pub fn entry(&self, d: &Diagnostic) -> String {
-        let Some(place) = d.location.as_ref().and_then(|l| self.place(l, None, true)) else {
-            return format!("{d}\n");
-        };
         let (message, help) = split_help(&d.message);
         // Compact: a "did you mean" goes under the caret.
         let label = help.map(|h| format!("help: {h}"));
-        let mut place = place;
-        place.label = label.as_deref();
-        let title = match &d.location {
-            Some(l) => format!("{l}: {}: {}: {message}", d.severity.as_str(), d.key),
-            None => unreachable!("a place needs a location"),
+        let Some((at, place)) = d
+            .location
+            .as_ref()
+            .and_then(|l| Some((l, self.place(l, label.as_deref(), true)?)))
+        else {
+            return format!("{d}\n");
         };
+        let title = format!("{at}: {}: {}: {message}", d.severity.as_str(), d.key);
         let level = match d.severity {
             Severity::Ignored | Severity::Converted => Level::NOTE,
             Severity::Warning | Severity::NotConverted => Level::WARNING,
@@ -299,6 +299,29 @@ mod tests {
         // Columns count characters, not bytes.
         let line = "  é: ü";
         assert_eq!(&line[span(line, 6)], "ü");
+    }
+
+    proptest::proptest! {
+        /// Any line and column (a file may have changed, a column may point past the end): the
+        /// span stays in the line, on character boundaries.
+        #[test]
+        fn a_span_is_always_inside_its_line(line in "[^\n]{0,40}", column in 0u32..60) {
+            let s = span(&line, column);
+            proptest::prop_assert!(s.start <= s.end && s.end <= line.len());
+            proptest::prop_assert!(line.is_char_boundary(s.start) && line.is_char_boundary(s.end));
+        }
+
+        /// Any text and location renders (or falls back to the plain line) without panicking.
+        #[test]
+        fn any_location_renders(text in "(?s).{0,200}|[ -~\n\t\r:#'\"é]{0,200}", line in 0u32..20, column in 0u32..30) {
+            let show = Show::new(Sources::default(), false);
+            let t = Rc::new(Text::new(text));
+            show.texts.borrow_mut().insert("f".into(), Some(t));
+            let at = Location::new("f".into(), line, column);
+            let e = Error::invalid(&at, "m").also_at(&Location::new("f".into(), line / 2, 1), "x");
+            let out = show.error(&e);
+            proptest::prop_assert!(out.starts_with(&format!("error: {at}: m")), "{}", out);
+        }
     }
 
     #[test]
