@@ -137,6 +137,15 @@ fn names_that_collide_show_both() {
     )]));
 }
 
+/// A dependency on a service of an inactive profile points at both.
+#[test]
+fn dependency_on_an_inactive_profile_shows_both() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    depends_on: [debug]\n  debug:\n    image: busybox\n    profiles: [debug]\n"
+    )]));
+}
+
 /// Several errors: each with its line, one after the other.
 #[test]
 fn several_errors_each_show_their_line() {

@@ -693,7 +693,7 @@ fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Res
                         format!(
                             "services.{name}.depends_on: `{dep}` (at {at}) is not in an active profile; activate its profile with --profile or COMPOSE_PROFILES"
                         ),
-                    ));
+                    ).also_at(at, format!("`{dep}` is not in an active profile")));
                 }
             }
         }
