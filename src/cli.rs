@@ -7,6 +7,7 @@ use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::render::RenderOptions;
+use ferry::translate::envsecrets::EnvSecrets;
 use ferry::translate::{BindMounts, TranslateOptions};
 use ferry::Error;
 use std::io::{IsTerminal, Write};
@@ -160,6 +161,12 @@ struct ProjectArgs {
     /// ~/.ssh into the manifests. Paths given on the command line are never confined.
     #[arg(long = "allow-outside-project")]
     allow_outside_project: bool,
+
+    /// Report keys the Compose Specification does not define as warnings instead of errors
+    /// (docker compose refuses them). For a file written for a compose version newer than the
+    /// schema ferry carries; `x-` keys are extensions and always allowed.
+    #[arg(long = "allow-unknown-keys")]
+    allow_unknown_keys: bool,
 }
 
 #[derive(Debug, Args)]
@@ -168,17 +175,20 @@ struct ConvertArgs {
     project: ProjectArgs,
 
     /// Directory to write the manifests and kustomization.yaml into (created if missing).
+    /// Default: k8s, or chart with --helm.
     #[arg(
         short = 'o',
         long = "output",
         value_name = "DIR",
-        default_value = "k8s",
         conflicts_with = "stdout"
     )]
-    output: PathBuf,
+    output: Option<PathBuf>,
 
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
-    #[arg(long)]
+    /// It cannot leave secret files beside it: the Secrets of sensitive environment are printed
+    /// first, inline (base64 `data`), so mind where the stream goes; Secrets from compose
+    /// `secrets:` files are left out (stderr says how to create them).
+    #[arg(long, conflicts_with = "helm")]
     stdout: bool,
 
     /// Write nothing: show what would change (as `ferry diff` does) and exit 1 when the output
@@ -234,8 +244,18 @@ struct RenderArgs {
 
     /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
     /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
-    #[arg(long = "overlay", value_name = "NAME")]
+    #[arg(long = "overlay", value_name = "NAME", conflicts_with = "helm")]
     overlays: Vec<String>,
+
+    /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
+    /// template per object, values.yaml with its schema, rendering with default values to the
+    /// same objects; secret material read from the chart's git-ignored files/.
+    #[arg(long, conflicts_with = "templates")]
+    helm: bool,
+
+    /// The chart's version with --helm (default 0.1.0).
+    #[arg(long, value_name = "VERSION", requires = "helm")]
+    chart_version: Option<String>,
 }
 
 impl RenderArgs {
@@ -243,8 +263,18 @@ impl RenderArgs {
         RenderOptions {
             templates_dir: self.templates.clone(),
             overlays: self.overlays.clone(),
+            helm: self.helm.then(|| ferry::render::helm::HelmOptions {
+                version: self.chart_version.clone(),
+            }),
             ..RenderOptions::default()
         }
+    }
+
+    /// The output directory: as given, else `k8s`, or `chart` with --helm.
+    fn output(&self, given: &Option<PathBuf>) -> PathBuf {
+        given
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(if self.helm { "chart" } else { "k8s" }))
     }
 }
 
@@ -268,6 +298,14 @@ struct TranslateArgs {
     #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
     bind_mounts: BindMountsArg,
 
+    /// Where sensitive environment goes. `auto` (default): variables whose names (or the
+    /// variables their values came from) look secret, such as DB_PASSWORD or API_KEY, are set from
+    /// a Secret per service; values from .env or the environment go to the git-ignored secrets/
+    /// directory, never into a committed file (with --stdout the Secrets are printed inline, base64
+    /// `data`). `none`: every variable stays in the Deployment.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
+    env_secrets: EnvSecretsArg,
+
     /// Put every object in this namespace: a Namespace object, and `namespace:` in
     /// kustomization.yaml.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
@@ -286,8 +324,18 @@ impl TranslateArgs {
                 BindMountsArg::HostPath => BindMounts::HostPath,
             },
             namespace: self.namespace.clone(),
+            env_secrets: match self.env_secrets {
+                EnvSecretsArg::Auto => EnvSecrets::Auto,
+                EnvSecretsArg::None => EnvSecrets::None,
+            },
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EnvSecretsArg {
+    Auto,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -324,14 +372,10 @@ struct DiffArgs {
     #[command(flatten)]
     project: ProjectArgs,
 
-    /// Directory to compare with: the one `ferry convert -o DIR` writes.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "DIR",
-        default_value = "k8s"
-    )]
-    output: PathBuf,
+    /// Directory to compare with: the one `ferry convert -o DIR` writes (default: k8s, or chart
+    /// with --helm).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: Option<PathBuf>,
 
     /// Show the difference as a unified diff (text) or as JSON.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
@@ -387,6 +431,7 @@ fn load_options(p: &ProjectArgs, ui: &Ui) -> Result<LoadOptions, Error> {
         } else {
             ferry::paths::Reach::Project
         },
+        allow_unknown_keys: p.allow_unknown_keys,
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
@@ -502,7 +547,7 @@ fn converted(
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     let conv = converted(&args.project, &args.translate, &args.render, ui)?;
     if args.check {
-        return check(&conv, &args.output, args.format, ui);
+        return check(&conv, &args.render.output(&args.output), args.format, ui);
     }
     if !ui.quiet {
         print_report(&conv, ui);
@@ -532,6 +577,12 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         );
         return Ok(EXIT_CONVERSION);
     }
+    if let Some(why) = conv.nothing_to_run() {
+        if !ui.quiet {
+            let _ = writeln!(err, "ferry: {why}; nothing was written");
+        }
+        return Ok(EXIT_OK);
+    }
     if args.stdout {
         for g in &conv.secret_generators {
             let files: Vec<String> = g
@@ -557,7 +608,7 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let dir = &args.output;
+    let dir = &args.render.output(&args.output);
     let _lock = ferry::output::lock(dir)?;
     // Freed with the process, as the conversion is.
     let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
@@ -607,13 +658,18 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
     let conv = converted(&args.project, &args.translate, &args.render, ui)?;
-    check(&conv, &args.output, args.format, ui)
+    check(&conv, &args.render.output(&args.output), args.format, ui)
 }
 
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
 fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
     // Freed with the process, as the conversion is.
-    let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    let mut plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    // Secret material under secrets/ is git-ignored: a fresh checkout (CI) has none, and a
+    // machine without `.env` cannot make it. A secret file that is not on disk is not a change;
+    // one that is there is compared (and never shown).
+    plan.entries
+        .retain(|e| !(e.sensitive && e.on_disk == ferry::output::OnDisk::Missing));
     if ui.verbose {
         print_report(conv, ui);
     }

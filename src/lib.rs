@@ -32,6 +32,23 @@ pub struct Conversion {
 }
 
 impl Conversion {
+    /// Why there is nothing to write, when the conversion made no Kubernetes object: the project
+    /// has no service to run (none defined, every one behind an inactive profile, or every one
+    /// run by a provider plugin) and nothing else that becomes an object.
+    pub fn nothing_to_run(&self) -> Option<String> {
+        if self.objects > 0 {
+            return None;
+        }
+        let why = if !self.project.services.is_empty() {
+            "the project makes no Kubernetes object"
+        } else if !self.project.providers.is_empty() {
+            "every service of the project is run by a provider plugin"
+        } else {
+            "the project has no service to run (none is defined, or every one is behind an inactive profile)"
+        };
+        Some(format!("nothing to run: {why}"))
+    }
+
     /// The report grouped per compose key (`ferry convert --report`), made on demand: it costs
     /// about as much as translating.
     pub fn summary(&self) -> translate::report::Summary {
@@ -45,6 +62,9 @@ pub fn convert(
     opts: &translate::TranslateOptions,
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
+    if let Some(helm) = &render_opts.helm {
+        return convert_helm(load, opts, helm);
+    }
     let (loaded, project, mut report) = compose::load_all(load)?;
     let renderer = match render::Renderer::new(
         &project,
@@ -75,6 +95,38 @@ pub fn convert(
     Ok(Conversion {
         objects,
         made,
+        project,
+        tree,
+        report,
+        secret_generators: translation.kustomize.secret_generators,
+    })
+}
+
+/// [`convert`] to a Helm chart (`--helm`): the same objects, as chart templates.
+fn convert_helm(
+    load: &compose::LoadOptions,
+    opts: &translate::TranslateOptions,
+    helm: &render::helm::HelmOptions,
+) -> Result<Conversion> {
+    let (_, project, mut report) = compose::load_all(load)?;
+    let translation = translate::translate(&project, opts)?;
+    report.extend(translation.report);
+    let tree = render::helm::chart(
+        &project,
+        &translation.objects,
+        &translation.kustomize.secret_generators,
+        &translation.files,
+        helm,
+        &mut report,
+    )?;
+    report.sort();
+    Ok(Conversion {
+        objects: translation.objects.len(),
+        made: translation
+            .objects
+            .iter()
+            .map(translate::Object::made)
+            .collect(),
         project,
         tree,
         report,

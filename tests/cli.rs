@@ -268,14 +268,64 @@ fn required_variable_missing_is_error_naming_it() {
 }
 
 #[test]
-fn unknown_service_key_warns_with_suggestion() {
+fn unknown_service_key_is_error_with_suggestion() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    prots: ['80']\n    x-team: payments\n",
+        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`\n  |\n4 |     prots: ['80']\n  |     ^^^^^\n  |\n  = help: did you mean `ports`?\n",
+    );
+}
+
+#[test]
+fn unknown_nested_and_top_level_keys_are_errors() {
+    fails_with(
+        "services:\n  web:\n    image: a\n    logging:\n      drivre: json-file\n",
+        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`\n  |\n5 |       drivre: json-file\n  |       ^^^^^^\n  |\n  = help: did you mean `driver`?\n",
+    );
+    fails_with(
+        "services:\n  web:\n    image: a\nvolumse: {}\n",
+        "error: compose.yaml:4:1: volumse: unknown key `volumse`\n  |\n4 | volumse: {}\n  | ^^^^^^^\n  |\n  = help: did you mean `volumes`?\n",
+    );
+}
+
+#[test]
+fn allow_unknown_keys_downgrades_them_to_warnings() {
     let dir = project("services:\n  web:\n    image: a\n    enviroment:\n      A: b\n");
-    let r = run_in(dir.path(), &["convert", "--stdout"]);
-    assert_eq!(r.code, 0);
+    let r = run_in(dir.path(), &["convert", "--stdout", "--allow-unknown-keys"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`\n  |\n4 |     enviroment:\n  |     ^^^^^^^^^^ help: did you mean `environment`?\n"),
         "{}",
         r.stderr
+    );
+}
+
+/// A project with no service to run (only volumes and networks, or every service behind an
+/// inactive profile) is valid, as under docker compose: convert says so and writes nothing;
+/// config prints it.
+#[test]
+fn project_without_services_has_nothing_to_run() {
+    for text in [
+        "volumes:\n  data: {}\nnetworks:\n  back: {}\n",
+        "services:\n  debug:\n    image: busybox\n    profiles: [debug]\n",
+    ] {
+        let dir = project(text);
+        let r = run_in(dir.path(), &["convert"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("ferry: nothing to run: the project has no service to run (none is defined, or every one is behind an inactive profile); nothing was written"),
+            "{}",
+            r.stderr
+        );
+        assert!(!dir.path().join("k8s").exists());
+        let r = run_in(dir.path(), &["convert", "--stdout"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    }
+    let dir = project("volumes:\n  data: {}\n");
+    let r = run_in(dir.path(), &["config", "-p", "demo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "name: demo\nservices: {}\nvolumes:\n  data:\n    name: demo_data\n"
     );
 }
 
@@ -1068,5 +1118,163 @@ fn volumes_from_mounts_the_other_services_volumes() {
     fails_with(
         "services:\n  web:\n    image: nginx\n    volumes_from: [nothere]\n",
         "compose.yaml:4:20: services.web.volumes_from: `nothere` is not a service of this project",
+    );
+}
+
+/// A project whose only sensitive value comes from `.env`.
+fn dotenv_secret_project() -> tempfile::TempDir {
+    let dir = project(
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: app\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n",
+    );
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=s3cr3t-from-dotenv\n").unwrap();
+    dir
+}
+
+#[test]
+fn sensitive_environment_never_reaches_a_committed_file_or_the_terminal() {
+    let dir = dotenv_secret_project();
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("POSTGRES_PASSWORD (sensitive) come from Secret/db-env"),
+        "{}",
+        r.stderr
+    );
+    let k8s = dir.path().join("k8s");
+    for (path, bytes) in read_tree(&k8s) {
+        let text = String::from_utf8_lossy(&bytes);
+        if path.starts_with("secrets/") {
+            assert_eq!(text, "s3cr3t-from-dotenv", "{path}");
+        } else {
+            assert!(!text.contains("s3cr3t"), "{path}: {text}");
+        }
+    }
+    assert!(std::fs::read_to_string(k8s.join(".gitignore"))
+        .unwrap()
+        .contains("/secrets/"));
+    // A new value in .env: diff and --check show that something changed, never the values.
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=n3w-s3cr3t\n").unwrap();
+    for args in [
+        &["diff"][..],
+        &["convert", "--check"],
+        &["diff", "--format", "json"],
+    ] {
+        let r = run_in(dir.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("secrets/db-env.POSTGRES_PASSWORD"),
+            "{args:?}: {}",
+            r.stdout
+        );
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains("s3cr3t"), "{args:?}: {out}");
+        }
+    }
+    // CI: a fresh checkout has neither the git-ignored .env nor secrets/, and is up to date.
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
+    std::fs::remove_dir_all(k8s.join("secrets")).unwrap();
+    let r = run_in(dir.path(), &["convert", "--check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn stdout_prints_sensitive_environment_as_inline_secrets() {
+    let dir = dotenv_secret_project();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    assert!(!out.contains("s3cr3t-from-dotenv"), "{out}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    let secret = document(&out, "Secret", "db-env").expect("an inline Secret");
+    // base64 of "s3cr3t-from-dotenv"
+    assert!(
+        secret.contains("POSTGRES_PASSWORD: czNjcjN0LWZyb20tZG90ZW52"),
+        "{secret}"
+    );
+    assert!(
+        out.find("kind: Secret").unwrap() < out.find("kind: Deployment").unwrap(),
+        "Secrets come first"
+    );
+    // --env-secrets none: today's behaviour, the value in the Deployment.
+    let (out, _) = stdout_of(dir.path(), &["--env-secrets", "none"]);
+    assert!(out.contains("value: s3cr3t-from-dotenv\n"), "{out}");
+    assert!(document(&out, "Secret", "db-env").is_none());
+}
+
+#[test]
+fn helm_chart_is_written_checked_and_pruned_like_a_kustomize_directory() {
+    let dir = project(
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n  worker:\n    image: example/worker:1\n",
+    );
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = dir.path().join("chart");
+    let first = read_tree(&chart);
+    let names: Vec<&str> = first.iter().map(|(p, _)| p.as_str()).collect();
+    for want in [
+        "Chart.yaml",
+        "values.yaml",
+        "values.schema.json",
+        "templates/_helpers.tpl",
+        "templates/NOTES.txt",
+        "templates/web-deployment.yaml",
+        "templates/web-service.yaml",
+        "templates/web-ingress.yaml",
+        "templates/worker-deployment.yaml",
+    ] {
+        assert!(names.contains(&want), "{want} not in {names:?}");
+    }
+    // The chart is named after the project, never after the output path.
+    let chart_yaml = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    assert!(chart_yaml.contains("\nname: shop\n"), "{chart_yaml}");
+    assert!(
+        chart_yaml.contains("\nappVersion: \"1.27\"\n")
+            || chart_yaml.contains("\nversion: \"0.1.0\"\n")
+    );
+    // A second run changes nothing, and every file (values.schema.json and NOTES.txt too) is
+    // ferry's own; --check agrees.
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("(0 changed,"), "{}", r.stderr);
+    assert_eq!(read_tree(&chart), first, "byte for byte the same");
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    assert_eq!(run_in(dir.path(), &["diff", "--helm"]).code, 0);
+    // A service removed: its templates are stale, --check fails, --prune removes them.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n",
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm", "--check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("--- a/templates/worker-deployment.yaml"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--prune"]).code,
+        0
+    );
+    assert!(!chart.join("templates/worker-deployment.yaml").exists());
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    // A hand-written file where ferry would write is never overwritten.
+    std::fs::write(chart.join("values.yaml"), "mine: true\n").unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(chart.join("values.yaml")).unwrap(),
+        "mine: true\n"
+    );
+    // --helm makes files, not a stream.
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--stdout"]).code,
+        2
     );
 }

@@ -23,7 +23,7 @@ fn render_options(dir: &std::path::Path) -> RenderOptions {
         match w.as_str() {
             "--overlay" => opts.overlays.extend(it.next().cloned()),
             "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
-            "--namespace" | "--volume-size" | "--bind-mounts" => {
+            "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets" => {
                 it.next();
             }
             "--network-policies" => {}
@@ -42,6 +42,14 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
             "--network-policies" => opts.network_policies = true,
             "--namespace" => opts.namespace = it.next().cloned(),
             "--volume-size" => opts.volume_size = it.next().cloned(),
+            "--env-secrets" => {
+                use ferry::translate::envsecrets::EnvSecrets;
+                opts.env_secrets = match it.next().map(String::as_str) {
+                    Some("auto") => EnvSecrets::Auto,
+                    Some("none") => EnvSecrets::None,
+                    other => panic!("{}/args: --env-secrets {other:?}", dir.display()),
+                };
+            }
             "--bind-mounts" => {
                 use ferry::translate::BindMounts;
                 opts.bind_mounts = match it.next().map(String::as_str) {
@@ -215,6 +223,9 @@ fixtures! {
     bind_mounts_auto => "bind-mounts-auto",
     bind_mounts_pvc => "bind-mounts-pvc",
     bind_mounts_report => "bind-mounts-report",
+    env_secrets => "env-secrets",
+    env_secrets_none => "env-secrets-none",
+    helm_odd_names => "helm-odd-names",
     host_rename => "host-rename",
     port_collision => "port-collision",
     service_for_every_service => "service-for-every-service",
@@ -225,10 +236,13 @@ fixtures! {
     include => "include",
     merge_override => "merge-override",
     profiles => "profiles",
+    provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",
+    config_canonical => "config-canonical",
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",
     environment => "environment",
+    env_file_raw => "env-file-raw",
     gpus => "gpus",
     healthcheck => "healthcheck",
     hosts_dns => "hosts-dns",
@@ -248,18 +262,92 @@ fixtures! {
     pod_security => "pod-security",
     pod_settings => "pod-settings",
     ports => "ports",
+    ports_host_range => "ports-host-range",
     probes_http_tcp => "probes-http-tcp",
     replicas_resources => "replicas-resources",
     restart_jobs => "restart-jobs",
+    restart_policy_condition => "restart-policy-condition",
     templates_override => "templates-override",
     rollout_update_config => "rollout-update-config",
     secrets_configs => "secrets-configs",
     service_types_ingress => "service-types-ingress",
     unconverted_keys => "unconverted-keys",
+    unset_variables => "unset-variables",
     volume_settings => "volume-settings",
     volumes => "volumes",
     wordpress_mysql => "wordpress-mysql",
     workload_kinds => "workload-kinds",
     x_ferry_project_defaults => "x-ferry-project-defaults",
     yaml_quoting => "yaml-quoting",
+}
+
+/// The values that must never be in a committed output file (`.gitignore` keeps `secrets/` out of
+/// git): those from `.env`, the environment and env files, for every fixture about secrets; and no
+/// password at all in a Deployment.
+#[test]
+fn no_secret_value_in_committed_output() {
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        (
+            "env-secrets",
+            &[
+                "s3cr3t-from-dotenv",
+                "smtp-s3cr3t",
+                "tok-s3cr3t-from-envfile",
+                "ABCD-1234-EFGH",
+            ],
+            &["literal-db-pass"],
+        ),
+        ("wordpress-mysql", &[], &["rootpass"]),
+        ("nginx-api-mysql", &[], &["value: root\n"]),
+    ];
+    for (case, never, not_in_workloads) in cases {
+        let conv = convert(case);
+        let ignored = conv
+            .tree
+            .files
+            .get(".gitignore")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let mut secret_files = 0;
+        for (path, bytes) in &conv.tree.files {
+            if path.starts_with("secrets/") {
+                assert!(
+                    ignored.contains("/secrets/"),
+                    "{case}: {path} is not git-ignored"
+                );
+                secret_files += 1;
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            for v in never {
+                assert!(!text.contains(v), "{case}/{path} holds `{v}`");
+            }
+            if !path.ends_with("-secret.yaml") {
+                for v in not_in_workloads {
+                    assert!(!text.contains(v), "{case}/{path} holds `{v}`");
+                }
+            }
+        }
+        assert_eq!(secret_files > 0, !never.is_empty(), "{case}");
+    }
+}
+
+/// The Helm chart of a fixture, snapshot-tested like the kustomize output: names with `-`, `_`,
+/// `.` and upper case, an Ingress, a claim, `{{ }}` content, release-independent names.
+#[test]
+fn helm_chart_of_odd_names() {
+    let dir = root().join("fixtures").join("helm-odd-names");
+    let render = RenderOptions {
+        helm: Some(ferry::render::helm::HelmOptions::default()),
+        ..RenderOptions::default()
+    };
+    let opts = LoadOptions {
+        working_dir: dir.clone(),
+        ..LoadOptions::default()
+    };
+    let conv = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    // Byte for byte the same on a second run.
+    let again = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    assert_eq!(conv.tree, again.tree);
+    insta::assert_snapshot!("helm-odd-names-chart", snapshot_text(&conv));
 }

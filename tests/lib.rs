@@ -7,6 +7,7 @@ mod determinism;
 mod edge;
 mod fixtures;
 mod generated;
+mod helm;
 mod properties;
 mod review;
 mod safety;

@@ -73,15 +73,13 @@ fn list_instead_of_mapping_is_an_error() {
     );
 }
 
+/// `services: null` is refused by compose's schema; a file without `services` is a project with
+/// nothing to run (see `cli::project_without_services_has_nothing_to_run`).
 #[test]
-fn missing_or_null_services_is_an_error() {
-    fails(
-        b"name: x\n",
-        "compose.yaml:1:1: the project defines no services",
-    );
+fn null_services_is_an_error() {
     fails(
         b"services:\n",
-        "compose.yaml:1:1: the project defines no services",
+        "compose.yaml:1:9: services: expected a mapping, found null",
     );
 }
 

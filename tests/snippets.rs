@@ -28,13 +28,20 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// A project of these files; `convert --stdout` in it.
 fn convert(files: &[(&str, &str)]) -> Run {
+    convert_with(files, &[])
+}
+
+/// A project of these files; `convert --stdout` with more flags in it.
+fn convert_with(files: &[(&str, &str)], flags: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let p = dir.path().join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    run(dir.path(), &["convert", "--stdout"], &[])
+    let mut args = vec!["convert", "--stdout"];
+    args.extend(flags);
+    run(dir.path(), &args, &[])
 }
 
 /// stderr of a conversion that fails.
@@ -69,13 +76,24 @@ fn unknown_x_ferry_key_with_a_suggestion() {
     )]));
 }
 
+#[test]
+fn unknown_service_key_with_a_suggestion() {
+    insta::assert_snapshot!(error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    prots: ['80']\n"
+    )]));
+}
+
 /// A warning is compact: the report line, the source line, the caret (with the suggestion).
 #[test]
 fn unknown_service_key_warning_is_compact() {
-    let r = convert(&[(
-        "compose.yaml",
-        "services:\n  web:\n    image: nginx\n    enviroment:\n      A: b\n    ulimits:\n      nofile: 1024\n",
-    )]);
+    let r = convert_with(
+        &[(
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    enviroment:\n      A: b\n    ulimits:\n      nofile: 1024\n",
+        )],
+        &["--allow-unknown-keys"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!(r.stderr);
 }

@@ -76,6 +76,9 @@ fn port_long(item: &Node) -> Vec<J> {
                                 m.insert("host_ip".into(), json!(ip));
                             }
                             m.insert("target".into(), json!(p.target));
+                            if let Some((p0, p1)) = p.published_range {
+                                m.insert("published".into(), json!(format!("{p0}-{p1}")));
+                            }
                             if let Some(pb) = p.published {
                                 m.insert("published".into(), json!(pb.to_string()));
                             }
@@ -93,6 +96,9 @@ fn volume_long(project: &Project, item: &Node) -> J {
     match &item.value {
         Value::Map(_) => {
             let mut v = item.to_json();
+            if let Some(t) = v["target"].as_str().map(super::validate::clean_target) {
+                v["target"] = json!(t);
+            }
             if v["type"] == "bind" {
                 if let Some(src) = v["source"].as_str().map(str::to_string) {
                     v["source"] = json!(abs_path(project, &src));
@@ -117,7 +123,10 @@ fn volume_long(project: &Project, item: &Node) -> J {
                             }),
                         );
                     }
-                    o.insert("target".into(), json!(m.target));
+                    o.insert(
+                        "target".into(),
+                        json!(super::validate::clean_target(&m.target)),
+                    );
                     if m.read_only {
                         o.insert("read_only".into(), json!(true));
                     }
@@ -139,29 +148,27 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
         return node.to_json();
     };
     let mut out = Map::new();
-    let model = project.services.get(name);
+    let model = project
+        .services
+        .get(name)
+        .or_else(|| project.providers.get(name));
     for (k, e) in m {
         let v = &e.value;
         let j = match k.as_str() {
-            "build" => {
-                let mut b = match &v.value {
-                    Value::Map(_) => v.to_json(),
-                    _ => json!({ "context": text(v).unwrap_or_else(|| ".".into()) }),
-                };
-                if let Some(c) = b["context"].as_str().map(str::to_string) {
-                    b["context"] = json!(abs_path(project, &c));
-                }
-                if b.get("dockerfile").is_none() {
-                    b["dockerfile"] = json!("Dockerfile");
-                }
-                b
-            }
+            "build" => build(project, v),
             "command" | "entrypoint" => match (k.as_str(), model) {
                 ("command", Some(s)) => s.command.as_ref().map_or(J::Null, |c| json!(c.value)),
                 (_, Some(s)) => s.entrypoint.as_ref().map_or(J::Null, |c| json!(c.value)),
                 _ => v.to_json(),
             },
             "environment" | "env_file" => continue,
+            "label_file" => J::Array(
+                super::merge::into_sequence(v.clone())
+                    .iter()
+                    .filter_map(text)
+                    .map(|f| json!(abs_path(project, &f)))
+                    .collect(),
+            ),
             "labels" | "annotations" => {
                 let mut lm = Map::new();
                 for item in super::merge::into_sequence(v.clone()) {
@@ -278,10 +285,352 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
             out.insert("env_file".into(), J::Array(list));
         }
     }
-    if !out.contains_key("networks") && !out.contains_key("network_mode") {
+    // A service run by a provider has no network of its own.
+    if !out.contains_key("networks")
+        && !out.contains_key("network_mode")
+        && !out.contains_key("provider")
+    {
         out.insert("networks".into(), json!({ "default": null }));
     }
-    J::Object(out)
+    if let Some(s) = model {
+        if !s.extra_hosts.is_empty() {
+            let mut hosts: Vec<String> = s
+                .extra_hosts
+                .iter()
+                .map(|h| format!("{}={}", h.host, h.ip))
+                .collect();
+            hosts.sort();
+            out.insert("extra_hosts".into(), json!(hosts));
+        }
+    }
+    let mut svc = J::Object(out);
+    canonical_service(&mut svc);
+    omit_empty(&mut svc);
+    svc
+}
+
+/// `build` in its long form: the context absolute (unless it is a URL or another service), the
+/// default Dockerfile, additional contexts as a mapping of absolute paths.
+fn build(project: &Project, v: &Node) -> J {
+    let mut b = match &v.value {
+        Value::Map(_) => v.to_json(),
+        _ => json!({ "context": text(v).unwrap_or_else(|| ".".into()) }),
+    };
+    if b.get("context").is_none_or(J::is_null) {
+        b["context"] = json!(".");
+    }
+    if let Some(c) = b["context"].as_str().map(str::to_string) {
+        b["context"] = json!(context_path(project, &c));
+    }
+    // An empty `dockerfile` (an unset variable) is the default, so that the printed file loads
+    // back to itself (compose prints nothing there).
+    let unset = |v: Option<&J>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    if unset(b.get("dockerfile")) && unset(b.get("dockerfile_inline")) {
+        b["dockerfile"] = json!("Dockerfile");
+    }
+    if let Some(J::Array(items)) = b.get("additional_contexts").cloned() {
+        let map: Map<String, J> = items
+            .iter()
+            .filter_map(J::as_str)
+            .filter_map(|e| e.split_once('='))
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        b["additional_contexts"] = J::Object(map);
+    }
+    if let Some(J::Object(ctxs)) = b.get_mut("additional_contexts") {
+        for c in ctxs.values_mut() {
+            if let Some(p) = c.as_str().map(|p| context_path(project, p)) {
+                *c = json!(p);
+            }
+        }
+    }
+    b
+}
+
+/// A build context made absolute as compose does: not a URL, a git reference or `service:`.
+fn context_path(project: &Project, c: &str) -> String {
+    let remote = c.contains("://")
+        || c.starts_with("service:")
+        || ["github.com/", "git@"].iter().any(|p| c.starts_with(p));
+    if remote {
+        c.to_string()
+    } else {
+        abs_path(project, c)
+    }
+}
+
+/// The value at `path` below `v`, when every step is a mapping key.
+fn at<'a>(v: &'a mut J, path: &[&str]) -> Option<&'a mut J> {
+    path.iter().try_fold(v, |v, k| v.get_mut(*k))
+}
+
+fn scalar_text(v: &J) -> Option<String> {
+    match v {
+        J::String(s) => Some(s.clone()),
+        J::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Durations compose prints as Go does (`1m0s`).
+const DURATIONS: &[&[&str]] = &[
+    &["healthcheck", "interval"],
+    &["healthcheck", "timeout"],
+    &["healthcheck", "start_period"],
+    &["healthcheck", "start_interval"],
+    &["stop_grace_period"],
+    &["deploy", "restart_policy", "delay"],
+    &["deploy", "restart_policy", "window"],
+    &["deploy", "update_config", "delay"],
+    &["deploy", "update_config", "monitor"],
+    &["deploy", "rollback_config", "delay"],
+    &["deploy", "rollback_config", "monitor"],
+];
+
+/// Byte sizes compose prints as a number of bytes.
+const BYTES: &[&[&str]] = &[
+    &["mem_limit"],
+    &["mem_reservation"],
+    &["memswap_limit"],
+    &["shm_size"],
+    &["build", "shm_size"],
+    &["deploy", "resources", "limits", "memory"],
+    &["deploy", "resources", "reservations", "memory"],
+];
+
+/// The canonical forms docker compose prints for values ferry keeps as written in the tree.
+fn canonical_service(svc: &mut J) {
+    for path in DURATIONS {
+        if let Some(v) = at(svc, path) {
+            if let Some(ns) = scalar_text(v).and_then(|t| super::units::parse_duration_ns(&t).ok())
+            {
+                *v = json!(super::units::go_duration(ns));
+            }
+        }
+    }
+    let bytes = |v: &mut J| {
+        if let Some(t) = scalar_text(v) {
+            if t.trim() == "-1" {
+                *v = json!("-1");
+            } else if let Ok(b) = super::units::parse_bytes(&t) {
+                *v = json!(b.to_string());
+            }
+        }
+    };
+    for path in BYTES {
+        if let Some(v) = at(svc, path) {
+            bytes(v);
+        }
+    }
+    if let Some(J::Array(vols)) = svc.get_mut("volumes") {
+        for v in vols {
+            if let Some(size) = at(v, &["tmpfs", "size"]) {
+                bytes(size);
+            }
+        }
+    }
+    // `KEY=VALUE` lists that compose reads as mappings.
+    for path in [
+        &["deploy", "labels"][..],
+        &["build", "args"],
+        &["build", "labels"],
+    ] {
+        if let Some(v) = at(svc, path) {
+            key_value_map(v);
+        }
+    }
+    // Devices in long syntax: `source[:target[:permissions]]`.
+    if let Some(J::Array(devices)) = svc.get_mut("devices") {
+        for d in devices.iter_mut() {
+            let Some(spec) = d.as_str().map(str::to_string) else {
+                continue;
+            };
+            let parts: Vec<&str> = spec.split(':').collect();
+            if parts.len() > 3 {
+                continue;
+            }
+            let source = parts[0];
+            let target = parts
+                .get(1)
+                .copied()
+                .filter(|t| !t.is_empty())
+                .unwrap_or(source);
+            let permissions = parts.get(2).copied().unwrap_or("rwm");
+            *d = json!({ "source": source, "target": target, "permissions": permissions });
+        }
+    }
+    // Device requests: `gpus: all` is one request for every device; a request without `count`
+    // or `device_ids` asks for all of them; `all` is printed as compose-go's -1.
+    if svc.get("gpus").is_some_and(J::is_string) {
+        svc["gpus"] = json!([{ "count": "all" }]);
+    }
+    let requests = [
+        &["deploy", "resources", "reservations", "devices"][..],
+        &["gpus"],
+    ];
+    for path in requests {
+        if let Some(J::Array(list)) = at(svc, path) {
+            for d in list.iter_mut().filter(|d| d.is_object()) {
+                if d.get("count").is_none() && d.get("device_ids").is_none() {
+                    d["count"] = json!("all");
+                }
+                if let Some(c) = d.get_mut("count") {
+                    match scalar_text(c) {
+                        Some(t) if t.eq_ignore_ascii_case("all") => *c = json!(-1),
+                        Some(t) => {
+                            if let Ok(n) = t.parse::<i64>() {
+                                *c = json!(n);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+    // CPU counts are numbers (compose-go's NanoCPUs), whether written quoted or not.
+    for path in [
+        &["cpus"][..],
+        &["deploy", "resources", "limits", "cpus"],
+        &["deploy", "resources", "reservations", "cpus"],
+    ] {
+        if let Some(v) = at(svc, path) {
+            if let Some(f) = scalar_text(v).and_then(|t| t.trim().parse::<f64>().ok()) {
+                *v = if f.fract() == 0.0 && f.abs() < 1e15 {
+                    json!(f as i64)
+                } else {
+                    serde_json::Number::from_f64(f).map_or(v.take(), J::Number)
+                };
+            }
+        }
+    }
+    // Lists and mappings in their one canonical shape.
+    for key in ["tmpfs", "dns", "dns_search"] {
+        if let Some(v) = svc.get_mut(key) {
+            if v.is_string() {
+                *v = json!([v.take()]);
+            }
+        }
+    }
+    if let Some(v) = svc.get_mut("sysctls") {
+        let mut m = Map::new();
+        match v.take() {
+            J::Array(items) => {
+                for i in items.iter().filter_map(J::as_str) {
+                    let (k, val) = i.split_once('=').unwrap_or((i, ""));
+                    m.insert(k.to_string(), json!(val));
+                }
+            }
+            J::Object(o) => {
+                for (k, val) in o {
+                    m.insert(k, scalar_text(&val).map_or(val, |t| json!(t)));
+                }
+            }
+            other => *v = other,
+        }
+        if !m.is_empty() {
+            *v = J::Object(m);
+        }
+    }
+    if svc.get("pull_policy").and_then(J::as_str) == Some("if_not_present") {
+        svc["pull_policy"] = json!("missing");
+    }
+    for (key, secrets) in [("secrets", true), ("configs", false)] {
+        if let Some(J::Array(items)) = svc.get_mut(key) {
+            for i in items.iter_mut() {
+                if let Some(src) = i.as_str().map(str::to_string) {
+                    *i = json!({ "source": src });
+                }
+                if secrets && i.get("target").is_none() {
+                    if let Some(src) = i.get("source").and_then(J::as_str).map(str::to_string) {
+                        i["target"] = json!(format!("/run/secrets/{src}"));
+                    }
+                }
+            }
+        }
+    }
+    // Lifecycle hooks: a command string is split as a shell would; a pre_start hook runs the
+    // service's image unless it names one.
+    let image = svc.get("image").cloned();
+    for key in ["post_start", "pre_stop", "pre_start"] {
+        if let Some(J::Array(hooks)) = svc.get_mut(key) {
+            for h in hooks.iter_mut() {
+                if let Some(words) = h.get("command").and_then(J::as_str).and_then(shlex::split) {
+                    h["command"] = json!(words);
+                }
+                if key == "pre_start" && h.get("image").is_none() {
+                    if let Some(img) = image
+                        .clone()
+                        .filter(|i| i.as_str().is_some_and(|s| !s.is_empty()))
+                    {
+                        h["image"] = img;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A list of `KEY=VALUE` strings as a mapping (a bare `KEY` has no value); values as strings.
+fn key_value_map(v: &mut J) {
+    match v {
+        J::Array(items) => {
+            let m: Map<String, J> = items
+                .iter()
+                .filter_map(J::as_str)
+                .map(|i| match i.split_once('=') {
+                    Some((k, val)) => (k.to_string(), json!(val)),
+                    None => (i.to_string(), J::Null),
+                })
+                .collect();
+            *v = J::Object(m);
+        }
+        J::Object(m) => {
+            for val in m.values_mut() {
+                if let Some(t) = scalar_text(val).or_else(|| val.as_bool().map(|b| b.to_string())) {
+                    *val = json!(t);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Mappings whose keys the user chooses: nothing in them is left out.
+const FREE_MAPS: &[&str] = &[
+    "environment",
+    "labels",
+    "annotations",
+    "sysctls",
+    "args",
+    "options",
+    "driver_opts",
+    "storage_opt",
+    "additional_contexts",
+];
+
+/// Booleans compose prints even when false (optional values in compose-go).
+const KEEP_FALSE: &[&str] = &["attach", "init", "enable_ipv4", "enable_ipv6", "required"];
+
+/// Leave out what compose leaves out (`omitempty`): empty strings and false booleans, such as
+/// `read_only: false` or an unset variable's empty `platform`.
+fn omit_empty(v: &mut J) {
+    match v {
+        J::Object(m) => {
+            m.retain(|k, val| {
+                k.starts_with("x-")
+                    || !(val.as_str() == Some("")
+                        || (val == &J::Bool(false) && !KEEP_FALSE.contains(&k.as_str())))
+            });
+            for (k, val) in m.iter_mut() {
+                if !FREE_MAPS.contains(&k.as_str()) && !k.starts_with("x-") {
+                    omit_empty(val);
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(omit_empty),
+        _ => {}
+    }
 }
 
 /// The canonical model as JSON (render it with `yaml::emit::to_document`).
@@ -290,8 +639,9 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
     let mut out = Map::new();
     out.insert("name".into(), json!(project.name));
     let mut uses_default = false;
+    // `services` is always printed, empty or not, as docker compose does.
+    let mut sm = Map::new();
     if let Some(services) = doc.get("services").and_then(Node::as_map) {
-        let mut sm = Map::new();
         for (name, e) in services {
             let s = service(project, name, &e.value);
             if s.get("networks").and_then(|n| n.get("default")).is_some() {
@@ -299,8 +649,8 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
             }
             sm.insert(name.clone(), s);
         }
-        out.insert("services".into(), J::Object(sm));
     }
+    out.insert("services".into(), J::Object(sm));
     let mut networks = match doc.get("networks").map(Node::to_json) {
         Some(J::Object(m)) => m,
         _ => Map::new(),
@@ -321,10 +671,21 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
             if def.is_null() {
                 *def = json!({});
             }
+            // `external: {name: x}` (deprecated) is `name: x, external: true`.
+            if let Some(J::Object(ext)) = def.get("external").cloned() {
+                def["external"] = json!(true);
+                if let (None, Some(n)) = (def.get("name"), ext.get("name")) {
+                    def["name"] = n.clone();
+                }
+            }
             let external = def
                 .get("external")
                 .is_some_and(|e| e.as_bool().unwrap_or(true));
-            if def.get("name").is_none() && matches!(section, "networks" | "volumes") {
+            // An empty name (an unset variable) is no name: the default (compose prints none).
+            if def
+                .get("name")
+                .is_none_or(|n| n.is_null() || n.as_str() == Some(""))
+            {
                 let name = if external {
                     key.clone()
                 } else {
@@ -335,6 +696,19 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
             if let Some(f) = def.get("file").and_then(|f| f.as_str()).map(str::to_string) {
                 def["file"] = json!(abs_path(project, &f));
             }
+            if let Some(labels) = def.get_mut("labels") {
+                key_value_map(labels);
+            }
+            // A local volume that binds a host directory: the directory made absolute.
+            if section == "volumes" && def.get("driver").and_then(J::as_str) == Some("local") {
+                if let Some(opts) = def.get_mut("driver_opts") {
+                    let bind = opts.get("o").and_then(J::as_str) == Some("bind");
+                    if let (true, Some(dev)) = (bind, opts.get("device").and_then(J::as_str)) {
+                        opts["device"] = json!(abs_path(project, dev));
+                    }
+                }
+            }
+            omit_empty(def);
         }
         if !defs.is_empty() {
             out.insert(section.into(), J::Object(defs));

@@ -4,7 +4,7 @@
 //! entries folded, tags resolved, and profiles applied.
 
 use super::merge;
-use super::{dotenv, interpolate, read_text, LoadOptions, DEFAULT_FILES};
+use super::{dotenv, interpolate, read_text, typecast, LoadOptions, DEFAULT_FILES};
 use crate::error::{Error, Location, Report, Result};
 use crate::paths::{normalize, relative, resolve, Edge};
 use crate::yaml::{self, Entry, Node, Value};
@@ -28,6 +28,14 @@ pub struct Loaded {
     pub name: Option<String>,
     /// The active profiles.
     pub profiles: Vec<String>,
+    /// Which variables each interpolated value came from.
+    pub sources: Sources,
+    /// The services left out by profiles: not converted, but checked against the schema, as
+    /// docker compose validates the whole file before it applies profiles.
+    pub left_out: crate::yaml::Map,
+    /// Strings that did not read as the number or boolean compose expects there: reported with
+    /// the model's errors, unless a reader already said what is wrong at the same place.
+    pub cast_errors: Vec<Error>,
 }
 
 /// The override files docker compose adds to a discovered file.
@@ -102,7 +110,10 @@ fn read_dotenv(
     Ok(())
 }
 
-/// Interpolate every scalar value (never keys) of the tree in place.
+/// Interpolate every scalar value (never keys) of the tree in place. What interpolation gives is
+/// a string, whatever its text (an unset variable gives the empty string, never null), as it is
+/// under compose, where `${X}` is a string before it is substituted; [`typecast`] then reads the
+/// strings where compose expects a number or a boolean.
 fn interpolate_tree(
     node: &mut Node,
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -118,6 +129,7 @@ fn interpolate_tree(
                             unset.entry(name).or_insert_with(|| node.loc.clone());
                         }
                         s.text = out.value;
+                        s.plain = false;
                     }
                     Err(e) => errors.push(Error::invalid(&node.loc, e.message)),
                 }
@@ -132,6 +144,49 @@ fn interpolate_tree(
     }
 }
 
+/// The variables each interpolated scalar refers to (set or not, so that the answer is the same
+/// on a machine without `.env`, such as CI), by the scalar's location and, for a mapping value,
+/// its key's (merging turns `KEY: value` into a `KEY=value` item located at the key). Secret
+/// detection reads it: a value made from `.env` or the environment is not in a committed file.
+pub type Sources = std::collections::HashMap<Location, Vec<String>>;
+
+fn record_sources(
+    node: &Node,
+    key_loc: Option<&Location>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut Sources,
+) {
+    match &node.value {
+        Value::Scalar(s) => {
+            if s.text.contains('$') {
+                let used = std::cell::RefCell::new(Vec::<String>::new());
+                let recording = |k: &str| {
+                    let mut u = used.borrow_mut();
+                    if !u.iter().any(|x| x == k) {
+                        u.push(k.to_string());
+                    }
+                    lookup(k)
+                };
+                // Errors are reported by the interpolation proper.
+                let _ = interpolate::interpolate(&s.text, &recording);
+                let used = used.into_inner();
+                if !used.is_empty() {
+                    if let Some(k) = key_loc {
+                        out.insert(k.clone(), used.clone());
+                    }
+                    out.insert(node.loc.clone(), used);
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|n| record_sources(n, None, lookup, out)),
+        Value::Map(m) => m
+            .values()
+            .for_each(|e| record_sources(&e.value, Some(&e.key_loc), lookup, out)),
+    }
+}
+
 /// State shared while reading files.
 struct Ctx<'a> {
     opts: &'a LoadOptions,
@@ -140,7 +195,9 @@ struct Ctx<'a> {
     edge: Edge,
     report: &'a mut Report,
     errors: Vec<Error>,
+    cast_errors: Vec<Error>,
     unset: IndexMap<String, Location>,
+    sources: Sources,
     /// Files being included, to catch include cycles.
     including: Vec<PathBuf>,
 }
@@ -198,7 +255,9 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            record_sources(&doc, None, &lookup, &mut self.sources);
             interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
+            typecast::cast_document(&mut doc, &mut self.cast_errors, self.report);
             out.push(doc);
         }
         Ok(out)
@@ -247,11 +306,24 @@ impl Ctx<'_> {
                             "project_directory" => project_dir = strings(&e.value).pop(),
                             "env_file" => env_files = strings(&e.value),
                             k if k.starts_with("x-") => {}
-                            k => self.report.warn(
-                                Some(&e.key_loc),
-                                format!("include.{k}"),
-                                format!("unknown key `{k}` (expected path, project_directory or env_file)"),
-                            ),
+                            k => {
+                                let message = super::parse::unknown_key_message(
+                                    k,
+                                    &["path", "project_directory", "env_file"],
+                                );
+                                if self.opts.allow_unknown_keys {
+                                    self.report.warn(
+                                        Some(&e.key_loc),
+                                        format!("include.{k}"),
+                                        message,
+                                    );
+                                } else {
+                                    self.errors.push(Error::invalid(
+                                        &e.key_loc,
+                                        format!("include.{k}: {message}"),
+                                    ));
+                                }
+                            }
                         }
                     }
                     (paths, project_dir, env_files)
@@ -636,13 +708,18 @@ fn rebase_paths(doc: &mut Node, rel: &Path) {
 
 /// Services with `profiles:` run only when one of their profiles is active (`*` activates all);
 /// an active service that depends on an inactive one is an error.
-fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Result<()> {
+/// Returns the services left out, which docker compose still validates.
+fn apply_profiles(
+    doc: &mut Node,
+    active: &[String],
+    report: &mut Report,
+) -> Result<crate::yaml::Map> {
     let Some(services) = doc
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
         .and_then(|e| e.value.as_map_mut())
     else {
-        return Ok(());
+        return Ok(crate::yaml::Map::default());
     };
     let all = active.iter().any(|p| p == "*");
     let enabled = |svc: &Node| -> bool {
@@ -719,8 +796,15 @@ fn apply_profiles(doc: &mut Node, active: &[String], report: &mut Report) -> Res
             ),
         );
     }
-    services.retain(|_, e| enabled(&e.value));
-    Ok(())
+    let mut left_out = crate::yaml::Map::default();
+    for (name, e) in std::mem::take(services) {
+        if enabled(&e.value) {
+            services.insert(name, e);
+        } else {
+            left_out.insert(name, e);
+        }
+    }
+    Ok(left_out)
 }
 
 /// Load and merge the project's files into one tree.
@@ -816,7 +900,9 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         edge: edge.clone(),
         report,
         errors: Vec::new(),
+        cast_errors: Vec::new(),
         unset: IndexMap::new(),
+        sources: Sources::new(),
         including: Vec::new(),
     };
     let mut merged: Option<Node> = None;
@@ -851,7 +937,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         ctx.report.warn(
             Some(&loc),
             format!("${{{name}}}"),
-            format!("the variable `{name}` is not set; using an empty string"),
+            format!("The \"{name}\" variable is not set. Defaulting to a blank string."),
         );
     }
     if let Some(e) = Error::from_many(std::mem::take(&mut ctx.errors)) {
@@ -862,6 +948,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     };
     merge::enforce_unicity(&mut doc);
     merge::strip_tags(&mut doc);
+    super::normalize::implicit_dependencies(&mut doc);
     let profiles: Vec<String> = if !opts.profiles.is_empty() {
         opts.profiles.clone()
     } else {
@@ -874,7 +961,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             })
             .unwrap_or_default()
     };
-    apply_profiles(&mut doc, &profiles, ctx.report)?;
+    let left_out = apply_profiles(&mut doc, &profiles, ctx.report)?;
     let name = opts.project_name.clone().or_else(|| {
         vars.get("COMPOSE_PROJECT_NAME")
             .filter(|v| !v.is_empty())
@@ -888,6 +975,9 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         files: shown_files,
         name,
         profiles,
+        sources: std::mem::take(&mut ctx.sources),
+        cast_errors: ctx.cast_errors,
+        left_out,
     })
 }
 
@@ -1244,6 +1334,86 @@ mod tests {
     }
 
     #[test]
+    fn unset_variable_gives_an_empty_string_never_null() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a${TAG}\n    platform: ${P}\n    environment:\n      FOO: ${UNSET}\n      BARE:\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["platform"], json!(""));
+        assert_eq!(s["web"]["environment"]["FOO"], json!(""));
+        // A name without a value is not the same: it is taken from the shell, or left out.
+        assert_eq!(s["web"]["environment"]["BARE"], json!(null));
+        let (project, _) = crate::compose::load(&opts(d.path())).unwrap();
+        let env = &project.services["web"].environment;
+        assert_eq!(env[0].value.as_deref(), Some(""));
+        assert_eq!(env[1].value, None);
+        assert!(project.services["web"].platform.is_none());
+    }
+
+    #[test]
+    fn interpolated_strings_are_typed_where_compose_casts() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    deploy:\n      replicas: ${N:-3}\n    init: ${I:-true}\n    user: ${U:-1000}\n",
+        )]);
+        let s = services(&opts(d.path()));
+        assert_eq!(s["web"]["deploy"]["replicas"], json!(3));
+        assert_eq!(s["web"]["init"], json!(true));
+        assert_eq!(s["web"]["user"], json!("1000"));
+    }
+
+    #[test]
+    fn an_empty_string_for_a_number_is_a_located_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    cpu_count: ${N}\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "compose.yaml:4:16: services.web.cpu_count: failed to cast to expected type"
+            ),
+            "{e}"
+        );
+    }
+
+    /// compose's schema wants a container name to match `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, so an
+    /// unset variable there is refused by docker compose too (after its warning).
+    #[test]
+    fn an_empty_container_name_is_refused_by_the_schema() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    container_name: ${C}\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("compose.yaml:4:21: services.web.container_name: \"\" does not match"),
+            "{e}"
+        );
+    }
+
+    /// docker compose validates the whole file before it applies profiles.
+    #[test]
+    fn services_left_out_by_profiles_are_still_validated() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n  debug:\n    image: b\n    profiles: [debug]\n    prots: ['80']\n    user: 1000\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "compose.yaml:7:5: services.debug.prots: unknown key `prots`; did you mean `ports`?\ncompose.yaml:8:11: services.debug.user: expected a string, found `1000`"
+        );
+    }
+
+    #[test]
     fn unset_variable_is_warned_once() {
         let d = project(&[(
             "compose.yaml",
@@ -1253,8 +1423,8 @@ mod tests {
         load_tree(&opts(d.path()), &mut report).unwrap();
         assert_eq!(report.entries.len(), 1);
         assert_eq!(
-            report.entries[0].location.as_ref().unwrap().to_string(),
-            "compose.yaml:3:12"
+            report.entries[0].to_string(),
+            "compose.yaml:3:12: warning: ${X}: The \"X\" variable is not set. Defaulting to a blank string."
         );
     }
 }

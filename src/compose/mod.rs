@@ -6,10 +6,13 @@ pub mod interpolate;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod normalize;
 pub mod parse;
 pub mod ports;
 pub mod schema;
+pub mod typecast;
 pub mod units;
+pub mod validate;
 pub mod volumes;
 pub mod xferry;
 
@@ -52,6 +55,9 @@ pub struct LoadOptions {
     /// Where files the project names (env files, `include`, `extends.file`, bind-mounted files)
     /// may be read from.
     pub reach: crate::paths::Reach,
+    /// Keys the Compose Specification does not define are warnings instead of errors
+    /// (`--allow-unknown-keys`; docker compose refuses them).
+    pub allow_unknown_keys: bool,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
     /// Where each compose file read was read from, for showing the lines errors point at.
@@ -127,8 +133,9 @@ pub fn load_all(opts: &LoadOptions) -> Result<(load::Loaded, Project, Report)> {
     // is read (in turn when no thread can start). Its findings are explained after the
     // readers', as if it ran after them.
     let project = std::thread::scope(|scope| {
-        let doc = &loaded.doc;
-        let found = crate::beside::start(scope, "ferry-schema", move || schema::check(doc));
+        let (doc, left_out) = (&loaded.doc, &loaded.left_out);
+        let found =
+            crate::beside::start(scope, "ferry-schema", move || schema::check(doc, left_out));
         build_project(&loaded, opts, found, &mut report)
     })?;
     Ok((loaded, project, report))
@@ -147,6 +154,7 @@ fn build_project(
         vars,
         files: shown_files,
         name: name_override,
+        cast_errors,
         ..
     } = loaded;
     let dir = dir.clone();
@@ -157,6 +165,7 @@ fn build_project(
     let mut reader = parse::Reader {
         errors: Vec::new(),
         report,
+        allow_unknown_keys: opts.allow_unknown_keys,
     };
     let name = if let Some(n) = &name_override {
         if !valid_project_name(n) {
@@ -195,6 +204,7 @@ fn build_project(
         dir: dir.clone(),
         files: shown_files.clone(),
         services: IndexMap::new(),
+        providers: IndexMap::new(),
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
@@ -202,7 +212,10 @@ fn build_project(
         top: TopLevel::default(),
     };
 
-    let svc_ctx = parse::ServiceContext { lookup: &lookup };
+    let svc_ctx = parse::ServiceContext {
+        lookup: &lookup,
+        sources: Some(&loaded.sources),
+    };
     for (key, entry) in top {
         match key.as_str() {
             "name" => {}
@@ -227,7 +240,11 @@ fn build_project(
                             &sentry.value,
                             &svc_ctx,
                         ) {
-                            project.services.insert(sname.clone(), svc);
+                            if svc.provider.is_some() {
+                                project.providers.insert(sname.clone(), svc);
+                            } else {
+                                project.services.insert(sname.clone(), svc);
+                            }
                         }
                     }
                 }
@@ -252,30 +269,43 @@ fn build_project(
             k if parse::TOP_LEVEL_KEYS.contains(&k) => project
                 .unconverted
                 .push((k.to_string(), entry.key_loc.clone())),
-            k => {
-                let msg = match parse::did_you_mean(k, parse::TOP_LEVEL_KEYS) {
-                    Some(s) => format!("unknown top-level key `{k}`; did you mean `{s}`?"),
-                    None => format!(
-                        "unknown top-level key `{k}`; it is not part of the Compose Specification"
-                    ),
-                };
-                reader.report.warn(Some(&entry.key_loc), k, msg);
+            k => reader.unknown(&entry.key_loc, "", k, parse::TOP_LEVEL_KEYS),
+        }
+    }
+    for e in cast_errors {
+        let reported = |loc: &Location| {
+            reader
+                .errors
+                .iter()
+                .any(|r| matches!(r, Error::Invalid { location, .. } if location == loc))
+        };
+        if let Error::Invalid {
+            location,
+            message,
+            detail,
+        } = e
+        {
+            if !reported(location) {
+                reader.errors.push(Error::Invalid {
+                    location: location.clone(),
+                    message: message.clone(),
+                    detail: detail.clone(),
+                });
             }
         }
     }
-    if project.services.is_empty() && reader.errors.is_empty() {
-        let loc = top
-            .get("services")
-            .map_or_else(|| doc.loc.clone(), |e| e.key_loc.clone());
-        reader
-            .errors
-            .push(Error::invalid(&loc, "the project defines no services"));
-    }
+    reader.errors.extend(validate::check(doc));
     check_references(&project, &mut reader.errors);
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
-        let schema_errors = schema::explain(doc, schema_found(), reader.report);
+        let schema_errors = schema::explain(
+            doc,
+            &loaded.left_out,
+            schema_found(),
+            reader.report,
+            opts.allow_unknown_keys,
+        );
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {
@@ -296,13 +326,18 @@ fn build_project(
 }
 
 /// Cross-checks docker compose makes once the model is read.
+/// A reference already explained at the same place (by [`validate::check`], say for a
+/// dependency implied by `network_mode: service:X`) is not reported twice.
 fn check_references(project: &Project, errors: &mut Vec<Error>) {
-    for svc in project.services.values() {
+    let mut found = Vec::new();
+    for svc in project.services.values().chain(project.providers.values()) {
         // Links and required dependencies must name services of the project (docker compose
         // refuses the project otherwise); optional dependencies may name absent ones.
-        let undefined = |name: &str| !project.services.contains_key(name);
+        let undefined = |name: &str| {
+            !project.services.contains_key(name) && !project.providers.contains_key(name)
+        };
         for l in svc.links.iter().filter(|l| undefined(&l.service)) {
-            errors.push(Error::invalid(
+            found.push(Error::invalid(
                 &l.loc,
                 format!(
                     "services.{}.links: links to `{}`, which is not a service of this project",
@@ -326,7 +361,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             .iter()
             .filter(|d| d.required && undefined(&d.service))
         {
-            errors.push(Error::invalid(
+            found.push(Error::invalid(
                 &d.loc,
                 format!(
                     "services.{}.depends_on: `{}` is not a service of this project",
@@ -334,8 +369,8 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
                 ),
             ));
         }
-        if svc.image.is_none() && svc.build.is_none() {
-            errors.push(Error::invalid(
+        if svc.image.is_none() && svc.build.is_none() && svc.provider.is_none() {
+            found.push(Error::invalid(
                 &svc.loc,
                 format!("services.{}: has neither `image` nor `build`; docker compose cannot run it either", svc.name),
             ));
@@ -346,7 +381,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             }
             if let Some(src) = &m.source {
                 if !project.volumes.contains_key(src) {
-                    errors.push(Error::invalid(
+                    found.push(Error::invalid(
                         &m.loc,
                         format!(
                             "services.{}.volumes: refers to the volume `{src}`, which is not declared under the top-level `volumes:`",
@@ -357,6 +392,9 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
             }
         }
     }
+    let explained = |e: &Error| matches!(e, Error::Invalid { location, .. } if errors.iter().any(|o| matches!(o, Error::Invalid { location: l, .. } if l == location)));
+    let found: Vec<Error> = found.into_iter().filter(|e| !explained(e)).collect();
+    errors.extend(found);
 }
 
 /// Read each service's `env_file`s (inside the project directory only).
@@ -394,7 +432,7 @@ fn read_env_files(
             }
         };
         let parsed = if ef.raw {
-            dotenv::parse_raw(&text)
+            dotenv::parse_raw_with_lookup(&text, lookup)
         } else {
             dotenv::parse(&text, lookup)
         };

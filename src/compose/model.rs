@@ -31,6 +31,9 @@ pub struct Project {
     /// when inside it).
     pub files: Vec<Arc<str>>,
     pub services: IndexMap<String, Service>,
+    /// Services run by a provider plugin (`provider:`, compose 2.36+): no container of their
+    /// own, so nothing to convert; other services may still depend on them.
+    pub providers: IndexMap<String, Service>,
     pub volumes: IndexMap<String, VolumeDef>,
     /// Top-level keys ferry does not convert yet, with their locations.
     pub unconverted: Vec<(String, Location)>,
@@ -160,6 +163,10 @@ pub struct EnvVar {
     /// `None`: the variable is named without a value and was not found in the environment.
     pub value: Option<String>,
     pub loc: Location,
+    /// The variables (of `.env`, `--env-file` or the process environment) the value is made
+    /// from, by interpolation (whether set or not) or as a bare name; empty for a value written
+    /// in the compose file.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -281,6 +288,9 @@ pub struct Dependency {
     pub condition: String,
     pub required: bool,
     pub loc: Location,
+    /// Added by compose, not written in `depends_on`: implied by `links`, `volumes_from` or a
+    /// `service:` namespace (see `normalize.rs`), whose own keys say what they become.
+    pub implied: bool,
 }
 
 /// One `links` entry: `service[:alias]`.
@@ -462,6 +472,7 @@ impl Service {
             keys: Vec::new(),
             skipped: Vec::new(),
             extensions: IndexMap::new(),
+            provider: None,
         }
     }
 
@@ -538,6 +549,8 @@ pub struct Service {
     pub skipped: Vec<Skipped>,
     /// `x-*` extensions, kept for templates.
     pub extensions: IndexMap<String, Node>,
+    /// `provider.type`: the plugin that runs this service instead of a container.
+    pub provider: Option<Located<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -132,7 +132,7 @@ pub fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-fn unknown_key_message(key: &str, known: &[&str]) -> String {
+pub(crate) fn unknown_key_message(key: &str, known: &[&str]) -> String {
     match did_you_mean(key, known) {
         Some(k) => format!("unknown key `{key}`; did you mean `{k}`?"),
         None => format!("unknown key `{key}`; it is not part of the Compose Specification"),
@@ -143,6 +143,8 @@ fn unknown_key_message(key: &str, known: &[&str]) -> String {
 pub struct Reader<'r> {
     pub errors: Vec<Error>,
     pub report: &'r mut Report,
+    /// Unknown keys are warnings (`--allow-unknown-keys`), not errors.
+    pub allow_unknown_keys: bool,
 }
 
 impl Reader<'_> {
@@ -175,6 +177,13 @@ impl Reader<'_> {
     pub(crate) fn located_string(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
         self.string(node, path)
             .map(|s| Located::new(s, node.loc.clone()))
+    }
+
+    /// A string field compose reads into a Go string: the empty string (say from an unset
+    /// variable) is its zero value, the same as leaving the key out.
+    pub(crate) fn optional_string(&mut self, node: &Node, path: &str) -> Option<Located<String>> {
+        self.located_string(node, path)
+            .filter(|s| !s.value.is_empty())
     }
 
     pub(crate) fn uint(&mut self, node: &Node, path: &str) -> Option<u32> {
@@ -378,18 +387,29 @@ impl Reader<'_> {
         }
     }
 
+    /// A key the Compose Specification does not define at `path` (empty at the top level):
+    /// an error, as under docker compose, unless unknown keys are allowed.
     pub(crate) fn unknown(&mut self, loc: &Location, path: &str, key: &str, known: &[&str]) {
-        self.report.warn(
-            Some(loc),
-            format!("{path}.{key}"),
-            unknown_key_message(key, known),
-        );
+        let full = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
+        let message = unknown_key_message(key, known);
+        if self.allow_unknown_keys {
+            self.report.warn(Some(loc), full, message);
+        } else {
+            self.errors
+                .push(Error::invalid(loc, format!("{full}: {message}")));
+        }
     }
 }
 
 /// What the service reader needs from the project: variables for bare environment names.
 pub struct ServiceContext<'a> {
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Which variables each interpolated value came from (see `load::Sources`).
+    pub sources: Option<&'a super::load::Sources>,
 }
 
 pub fn read_service(
@@ -408,9 +428,12 @@ pub fn read_service(
         let v = &entry.value;
         // Not format!: this runs for every key of every service.
         let path = [base.as_str(), ".", key].concat();
-        svc.keys.push((key.clone(), entry.key_loc.clone()));
+        // A `depends_on` compose added (only implied dependencies) is no key of the file.
+        if !super::normalize::is_implied(v) {
+            svc.keys.push((key.clone(), entry.key_loc.clone()));
+        }
         match key.as_str() {
-            "image" => svc.image = r.located_string(v, &path),
+            "image" => svc.image = r.optional_string(v, &path),
             "build" => svc.build = read_build(r, v, &path),
             "ports" => {
                 if let Some(items) = r.seq(v, &path) {
@@ -446,7 +469,18 @@ pub fn read_service(
             }
             "environment" => {
                 for (k, value, loc) in r.list_or_dict(v, &path) {
-                    let value = value.or_else(|| (ctx.lookup)(&k));
+                    let mut sources = ctx
+                        .sources
+                        .and_then(|s| s.get(&loc))
+                        .cloned()
+                        .unwrap_or_default();
+                    let value = value.or_else(|| {
+                        let v = (ctx.lookup)(&k);
+                        if v.is_some() {
+                            sources = vec![k.clone()];
+                        }
+                        v
+                    });
                     if value.is_none() {
                         r.report.warn(
                             Some(&loc),
@@ -459,6 +493,7 @@ pub fn read_service(
                         name: k,
                         value,
                         loc,
+                        sources,
                     };
                     match svc.environment.iter_mut().find(|e| e.name == var.name) {
                         Some(e) => *e = var,
@@ -469,10 +504,10 @@ pub fn read_service(
             "env_file" => svc.env_files = read_env_files(r, v, &path),
             "command" => svc.command = r.command(v, &path),
             "entrypoint" => svc.entrypoint = r.command(v, &path),
-            "working_dir" => svc.working_dir = r.located_string(v, &path),
-            "user" => svc.user = r.located_string(v, &path),
+            "working_dir" => svc.working_dir = r.optional_string(v, &path),
+            "user" => svc.user = r.optional_string(v, &path),
             "restart" => {
-                if let Some(s) = r.string(v, &path) {
+                if let Some(s) = r.string(v, &path).filter(|s| !s.is_empty()) {
                     match parse_restart(&s) {
                         Some(restart) => svc.restart = Some(Located::new(restart, v.loc.clone())),
                         None => r.err(
@@ -525,7 +560,7 @@ pub fn read_service(
             "dns" => svc.dns = r.located_list(v, &path),
             "dns_search" => svc.dns_search = r.located_list(v, &path),
             "dns_opt" => svc.dns_opt = r.located_list(v, &path),
-            "domainname" => svc.domainname = r.located_string(v, &path),
+            "domainname" => svc.domainname = r.optional_string(v, &path),
             "cap_add" => svc.cap_add = r.located_list(v, &path),
             "cap_drop" => svc.cap_drop = r.located_list(v, &path),
             "security_opt" => svc.security_opt = r.located_list(v, &path),
@@ -537,7 +572,7 @@ pub fn read_service(
             "stdin_open" => svc.stdin_open = r.located_bool(v, &path),
             "shm_size" => svc.shm_size = r.byte_quantity(v, &path),
             "pull_policy" => {
-                if let Some(s) = r.located_string(v, &path) {
+                if let Some(s) = r.optional_string(v, &path) {
                     if PULL_POLICIES.contains(&s.value.as_str()) || s.value.starts_with("every_") {
                         svc.pull_policy = Some(s);
                     } else {
@@ -545,7 +580,7 @@ pub fn read_service(
                     }
                 }
             }
-            "platform" => svc.platform = r.located_string(v, &path),
+            "platform" => svc.platform = r.optional_string(v, &path),
             "tmpfs" => {
                 for (spec, loc) in r.list(v, &path) {
                     // `/path[:opt,opt]`, e.g. `/run:size=64m,mode=1777`.
@@ -577,9 +612,9 @@ pub fn read_service(
             }
             "stop_grace_period" => svc.stop_grace_period_ms = r.duration(v, &path),
             "networks" => svc.networks = read_service_networks(r, v, &path),
-            "network_mode" => svc.network_mode = r.located_string(v, &path),
-            "pid" => svc.pid = r.located_string(v, &path),
-            "ipc" => svc.ipc = r.located_string(v, &path),
+            "network_mode" => svc.network_mode = r.optional_string(v, &path),
+            "pid" => svc.pid = r.optional_string(v, &path),
+            "ipc" => svc.ipc = r.optional_string(v, &path),
             "pre_start" => svc.pre_start = read_hooks(r, v, &path, true),
             "post_start" => svc.post_start = read_hooks(r, v, &path, false),
             "pre_stop" => svc.pre_stop = read_hooks(r, v, &path, false),
@@ -612,10 +647,24 @@ pub fn read_service(
                 svc.extensions.insert(key.to_string(), v.clone());
             }
             "healthcheck" => svc.healthcheck = read_healthcheck(r, v, &path),
+            "provider" => {
+                if let Some(m) = r.map(v, &path) {
+                    match m.get("type") {
+                        Some(t) => {
+                            svc.provider = r.optional_string(&t.value, &format!("{path}.type"))
+                        }
+                        None => r.msg(
+                            &v.loc,
+                            &path,
+                            "a provider needs `type`, the plugin that runs the service",
+                        ),
+                    }
+                }
+            }
             "deploy" => read_deploy(r, v, &path, &mut svc),
             "scale" => svc.scale = r.uint(v, &path).map(|n| Located::new(n, v.loc.clone())),
-            "container_name" => svc.container_name = r.located_string(v, &path),
-            "hostname" => svc.hostname = r.located_string(v, &path),
+            "container_name" => svc.container_name = r.optional_string(v, &path),
+            "hostname" => svc.hostname = r.optional_string(v, &path),
             "volumes" => {
                 if let Some(items) = r.seq(v, &path) {
                     for (i, item) in items.iter().enumerate() {
@@ -674,6 +723,7 @@ fn read_depends_on(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<Dependency> 
                     condition: "service_started".into(),
                     required: true,
                     loc: e.key_loc.clone(),
+                    implied: super::normalize::is_implied(&e.value),
                 };
                 if let Some(dm) = (!e.value.is_null()).then(|| r.map(&e.value, &p)).flatten() {
                     for (k, de) in dm {
@@ -715,6 +765,7 @@ fn read_depends_on(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<Dependency> 
                 condition: "service_started".into(),
                 required: true,
                 loc,
+                implied: false,
             })
             .collect(),
     }
@@ -941,7 +992,12 @@ fn read_hooks(r: &mut Reader<'_>, v: &Node, path: &str, pre_start: bool) -> Vec<
                 "environment" => {
                     for (name, value, loc) in r.list_or_dict(n, &kp) {
                         hook.environment.retain(|e| e.name != name);
-                        hook.environment.push(EnvVar { name, value, loc });
+                        hook.environment.push(EnvVar {
+                            name,
+                            value,
+                            loc,
+                            sources: Vec::new(),
+                        });
                     }
                 }
                 "per_replica" if pre_start => {
@@ -991,8 +1047,9 @@ fn read_device(r: &mut Reader<'_>, item: &Node, p: &str, gpu: bool) -> Option<De
                 }
             }
             "count" => {
-                d.count = match n.as_scalar().map(|s| s.text.as_str()) {
-                    Some("all") => None,
+                // `all`, or -1 as compose-go writes `all`, is every device.
+                d.count = match n.as_scalar().map(|s| s.text.trim()) {
+                    Some(t) if t.eq_ignore_ascii_case("all") || t == "-1" => None,
                     _ => r.uint(n, &kp),
                 }
             }
@@ -1082,15 +1139,22 @@ const PORT_KEYS: &[&str] = &[
 fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
     match &item.value {
         Value::Scalar(s) if !item.is_null() => match ports::parse_short(&s.text) {
-            Ok(list) => out.extend(list.into_iter().map(|p| Port {
-                target: p.target,
-                published: p.published,
-                host_ip: p.host_ip,
-                protocol: p.protocol,
-                name: None,
-                app_protocol: None,
-                loc: item.loc.clone(),
-            })),
+            Ok(list) => {
+                for p in list {
+                    if let Some(range) = p.published_range {
+                        host_range_warning(r, &item.loc, path, range, p.target);
+                    }
+                    out.push(Port {
+                        target: p.target,
+                        published: p.published,
+                        host_ip: p.host_ip,
+                        protocol: p.protocol,
+                        name: None,
+                        app_protocol: None,
+                        loc: item.loc.clone(),
+                    });
+                }
+            }
             Err(e) => r.msg(&item.loc, path, e),
         },
         Value::Map(m) => {
@@ -1151,20 +1215,18 @@ fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
                 );
                 return;
             };
-            if let Some((p0, p1)) = published {
-                if p1 - p0 != t1 - t0 && p1 != p0 {
-                    r.msg(
-                        &item.loc,
-                        path,
-                        "the published range and the target range have different lengths",
-                    );
-                    return;
-                }
+            if let Err(why) = ports::check_lengths(published, (t0, t1)) {
+                r.msg(&item.loc, path, why);
+                return;
+            }
+            let range = published.filter(|(p0, p1)| t0 == t1 && p0 != p1);
+            if let Some(range) = range {
+                host_range_warning(r, &item.loc, path, range, t0);
             }
             for i in 0..=(t1 - t0) {
                 let mut p = port.clone();
                 p.target = t0 + i;
-                p.published = published.map(|(p0, p1)| if p0 == p1 { p0 } else { p0 + i });
+                p.published = published.filter(|_| range.is_none()).map(|(p0, _)| p0 + i);
                 out.push(p);
             }
         }
@@ -1174,6 +1236,24 @@ fn read_port(r: &mut Reader<'_>, item: &Node, path: &str, out: &mut Vec<Port>) {
             "a port such as `8080:80` or a mapping with `target`",
         ),
     }
+}
+
+/// One container port published on a host port range: docker picks one free port of the range,
+/// so the port is reachable at its container port only.
+fn host_range_warning(
+    r: &mut Reader<'_>,
+    loc: &Location,
+    path: &str,
+    (p0, p1): (u16, u16),
+    target: u16,
+) {
+    // Reported on the `ports` key: the message says which entry.
+    let key = path.split('[').next().unwrap_or(path);
+    r.report.warn(
+        Some(loc),
+        key.to_string(),
+        format!("the container port {target} is published on one host port of {p0}-{p1}, chosen by docker; the Service carries the container port {target}"),
+    );
 }
 
 fn read_env_files(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<EnvFile> {
@@ -1402,11 +1482,21 @@ fn read_restart_policy(r: &mut Reader<'_>, v: &Node, path: &str) -> Option<Resta
         match k.as_str() {
             "condition" => {
                 if let Some(c) = r.located_string(n, &p) {
-                    if ["none", "on-failure", "any"].contains(&c.value.as_str()) {
-                        rp.condition = Some(c);
-                    } else {
-                        r.err(n, &p, "none, on-failure or any");
+                    if !["none", "on-failure", "any"].contains(&c.value.as_str()) {
+                        // compose takes any string here; docker runs such a service as `any`.
+                        r.report.warn(
+                            Some(&n.loc),
+                            p.clone(),
+                            format!("`{}` is not a condition the Compose Specification defines (none, on-failure, any); read as `any`", c.value),
+                        );
                     }
+                    rp.condition = Some(Located::new(
+                        match c.value.as_str() {
+                            "none" | "on-failure" => c.value,
+                            _ => "any".to_string(),
+                        },
+                        c.loc,
+                    ));
                 }
             }
             "max_attempts" => {
@@ -1605,7 +1695,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                 Ok(m) => Some(Mount {
                     kind: m.kind,
                     source: m.source,
-                    target: m.target,
+                    target: super::validate::clean_target(&m.target),
                     read_only: m.read_only,
                     subpath: None,
                     tmpfs_size: None,
@@ -1643,7 +1733,12 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                         })
                     }
                     "source" => mount.source = r.string(n, &p),
-                    "target" => mount.target = r.string(n, &p).unwrap_or_default(),
+                    "target" => {
+                        mount.target = r
+                            .string(n, &p)
+                            .map(|t| super::validate::clean_target(&t))
+                            .unwrap_or_default()
+                    }
                     "read_only" => mount.read_only = r.boolean(n, &p).unwrap_or(false),
                     "volume" => {
                         if let Some(vm) = r.map(n, &p) {
@@ -1817,7 +1912,7 @@ fn read_file_object(
                     def.source = FileSource::External;
                 }
             }
-            "name" => def.real_name = r.string(n, &p),
+            "name" => def.real_name = r.string(n, &p).filter(|n| !n.is_empty()),
             k if k.starts_with("x-") => {}
             k if known.contains(&k) => def.skipped.push(Skipped {
                 key: k.to_string(),
@@ -1916,11 +2011,20 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
             "x-ferry" => def.ferry = super::xferry::read_volume(r, &e.value, &p),
             "external" => {
                 def.external = match &e.value.value {
-                    Value::Map(_) => true,
+                    Value::Map(em) => {
+                        // `external: {name: x}` (deprecated) is `name: x, external: true`.
+                        if let Some(n) = em.get("name") {
+                            let n = r.string(&n.value, &format!("{p}.name"));
+                            if def.real_name.is_none() {
+                                def.real_name = n.filter(|n| !n.is_empty());
+                            }
+                        }
+                        true
+                    }
                     _ => r.boolean(&e.value, &p).unwrap_or(false),
                 }
             }
-            "name" => def.real_name = r.string(&e.value, &p),
+            "name" => def.real_name = r.string(&e.value, &p).filter(|n| !n.is_empty()),
             k if k.starts_with("x-") => {}
             k if VOLUME_KEYS.contains(&k) => def.skipped.push(Skipped {
                 key: k.to_string(),
@@ -1936,6 +2040,51 @@ pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keys the readers know are the schema's, so that an unknown key is an error exactly
+    /// where docker compose refuses one.
+    #[test]
+    fn reader_key_lists_are_the_schemas() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/compose-spec.json")).unwrap();
+        let keys = |pointer: &str| -> Vec<String> {
+            let mut v: Vec<String> = schema
+                .pointer(pointer)
+                .and_then(|o| o.get("properties"))
+                .and_then(|p| p.as_object())
+                .unwrap_or_else(|| panic!("{pointer}"))
+                .keys()
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let list = |l: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = l.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(list(SERVICE_KEYS), keys("/$defs/service"));
+        assert_eq!(list(TOP_LEVEL_KEYS), keys(""));
+        assert_eq!(list(DEPLOY_KEYS), keys("/$defs/deployment"));
+        assert_eq!(list(VOLUME_KEYS), keys("/$defs/volume"));
+        assert_eq!(list(NETWORK_KEYS), keys("/$defs/network"));
+        assert_eq!(list(SECRET_KEYS), keys("/$defs/secret"));
+        assert_eq!(list(CONFIG_KEYS), keys("/$defs/config"));
+        assert_eq!(list(HEALTHCHECK_KEYS), keys("/$defs/healthcheck"));
+        assert_eq!(
+            list(RESTART_POLICY_KEYS),
+            keys("/$defs/deployment/properties/restart_policy")
+        );
+        assert_eq!(
+            list(UPDATE_CONFIG_KEYS),
+            keys("/$defs/deployment/properties/update_config")
+        );
+        assert_eq!(
+            list(PLACEMENT_KEYS),
+            keys("/$defs/deployment/properties/placement")
+        );
+    }
 
     #[test]
     fn did_you_mean_finds_typos() {

@@ -7,6 +7,9 @@ use super::model::Protocol;
 pub struct ShortPort {
     pub target: u16,
     pub published: Option<u16>,
+    /// A host port range for a single container port (`6005-6015:80`): docker publishes the
+    /// container port on one free port of the range, so there is no one published port.
+    pub published_range: Option<(u16, u16)>,
     pub host_ip: Option<String>,
     pub protocol: Protocol,
 }
@@ -92,21 +95,32 @@ pub fn parse_short(spec: &str) -> Result<Vec<ShortPort>, String> {
         Some(p) => Some(parse_range(p, whole)?),
     };
     let count = t1 - t0;
-    if let Some((p0, p1)) = published {
-        if p1 - p0 != count && p1 != p0 {
-            return Err(format!(
-                "`{whole}`: the published range and the container range have different lengths"
-            ));
-        }
-    }
+    check_lengths(published, (t0, t1)).map_err(|why| format!("`{whole}`: {why}"))?;
+    // One container port on a host range: one host port of the range, chosen by docker.
+    let range = published.filter(|(p0, p1)| count == 0 && p1 != p0);
     Ok((0..=count)
         .map(|i| ShortPort {
             target: t0 + i,
-            published: published.map(|(p0, p1)| if p1 == p0 { p0 } else { p0 + i }),
+            published: published.filter(|_| range.is_none()).map(|(p0, _)| p0 + i),
+            published_range: range,
             host_ip: host_ip.clone(),
             protocol,
         })
         .collect())
+}
+
+/// A published range must be as long as the container range, unless there is one container
+/// port, which docker then publishes on one port of the host range (as docker's own port parser
+/// does).
+pub fn check_lengths(published: Option<(u16, u16)>, (t0, t1): (u16, u16)) -> Result<(), String> {
+    match published {
+        Some((p0, p1)) if t1 != t0 && p1 - p0 != t1 - t0 => Err(if p0 == p1 {
+            format!("one published port ({p0}) for the container range {t0}-{t1}; give a published range as long")
+        } else {
+            format!("the published range {p0}-{p1} and the container range {t0}-{t1} have different lengths")
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// An `expose` entry: `3000`, `3000-3005`, `3000/udp`.
@@ -182,6 +196,21 @@ mod tests {
     #[test]
     fn mismatched_ranges_are_errors() {
         assert!(parse_short("8000-8001:9000-9002").is_err());
+        // One host port for a container range: docker's port parser refuses it too.
+        assert_eq!(
+            parse_short("8080:9000-9002").unwrap_err(),
+            "`8080:9000-9002`: one published port (8080) for the container range 9000-9002; give a published range as long"
+        );
+    }
+
+    /// `6005-6015:80`: docker publishes the container port on one free port of the host range.
+    #[test]
+    fn one_container_port_on_a_host_range() {
+        let p = one("127.0.0.1:6005-6015:80/udp");
+        assert_eq!(p.target, 80);
+        assert_eq!(p.published, None);
+        assert_eq!(p.published_range, Some((6005, 6015)));
+        assert_eq!(p.protocol, Protocol::Udp);
     }
 
     #[test]

@@ -44,6 +44,25 @@ fn locate<'a>(
     (node, path)
 }
 
+/// The keys the schema defines where it found an unknown one (for "did you mean"): the
+/// `properties` of the schema object whose `additionalProperties` refused it.
+fn schema_keys(keyword: &jsonschema::paths::Location) -> Vec<String> {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| {
+        serde_json::from_str(include_str!("../../schema/compose-spec.json")).unwrap_or_default()
+    });
+    let pointer = keyword.as_str();
+    let parent = pointer
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(pointer);
+    schema
+        .pointer(parent)
+        .and_then(|o| o.get("properties"))
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 fn type_names(kind: &jsonschema::error::TypeKind) -> String {
     let name = |t: &jsonschema::JsonType| match t.to_string().as_str() {
         "array" => "a list".to_string(),
@@ -64,11 +83,13 @@ fn type_names(kind: &jsonschema::error::TypeKind) -> String {
     }
 }
 
-/// Check `doc` against the schema. Unknown keys become warnings (unless one was already given at
-/// that place); everything else is an error.
+/// Check `doc` against the schema. Unknown keys are errors, as under docker compose (warnings
+/// with `allow_unknown_keys`, unless one was already given at that place); `x-` keys are
+/// extensions. Everything else is an error.
 /// Errors come in file order.
-pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
-    explain(doc, check(doc), report)
+pub fn validate(doc: &Node, report: &mut Report, allow_unknown_keys: bool) -> Vec<Error> {
+    let none = crate::yaml::Map::default();
+    explain(doc, &none, check(doc, &none), report, allow_unknown_keys)
 }
 
 /// What the schema finds wrong with `doc`, before it is explained: [`validate`] in two steps,
@@ -76,9 +97,12 @@ pub fn validate(doc: &Node, report: &mut Report) -> Vec<Error> {
 pub struct Found(Vec<jsonschema::ValidationError<'static>>);
 
 /// The schema's findings on `doc` (the costly step of [`validate`]).
-pub fn check(doc: &Node) -> Found {
+/// `left_out` are services profiles left out of `doc`: checked too, as docker compose validates
+/// them.
+pub fn check(doc: &Node, left_out: &crate::yaml::Map) -> Found {
     Found(
         parts(doc)
+            .chain(left_out.iter().map(|(name, e)| one_service(name, &e.value)))
             .flat_map(|json| {
                 ComposeSpec::iter_errors(&json)
                     .map(|e| e.to_owned())
@@ -89,7 +113,25 @@ pub fn check(doc: &Node) -> Found {
 }
 
 /// [`check`]'s findings as located errors and warnings (see [`validate`]).
-pub fn explain(doc: &Node, found: Found, report: &mut Report) -> Vec<Error> {
+pub fn explain(
+    doc: &Node,
+    left_out: &crate::yaml::Map,
+    found: Found,
+    report: &mut Report,
+    allow_unknown_keys: bool,
+) -> Vec<Error> {
+    // The services profiles left out, as a document of their own to locate findings in.
+    let left_out_doc = (!left_out.is_empty()).then(|| {
+        let mut m = crate::yaml::Map::default();
+        m.insert(
+            "services".to_string(),
+            crate::yaml::Entry {
+                key_loc: doc.loc.clone(),
+                value: Node::new(Value::Map(left_out.clone()), doc.loc.clone()),
+            },
+        );
+        Node::new(Value::Map(m), doc.loc.clone())
+    });
     let mut errors = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let warned: std::collections::BTreeSet<Location> = report
@@ -98,7 +140,19 @@ pub fn explain(doc: &Node, found: Found, report: &mut Report) -> Vec<Error> {
         .filter_map(|d| d.location.clone())
         .collect();
     for e in &found.0 {
-        let (node, path) = locate(doc, e.instance_path().segments());
+        let in_left_out = {
+            let mut segs = e.instance_path().segments();
+            matches!(
+                (segs.next(), segs.next()),
+                (Some(LocationSegment::Property(s)), Some(LocationSegment::Property(name)))
+                    if s == "services" && left_out.contains_key(&*name)
+            )
+        };
+        let root = match (&left_out_doc, in_left_out) {
+            (Some(l), true) => l,
+            _ => doc,
+        };
+        let (node, path) = locate(root, e.instance_path().segments());
         // `version` is obsolete and ignored; docker compose does not type-check it either.
         if path == "version" || path.starts_with("version.") {
             continue;
@@ -118,13 +172,14 @@ pub fn explain(doc: &Node, found: Found, report: &mut Report) -> Vec<Error> {
                     } else {
                         format!("{path}.{key}")
                     };
-                    report.warn(
-                        Some(&loc),
-                        full,
-                        format!(
-                            "unknown key `{key}`; it is not part of the Compose Specification here"
-                        ),
-                    );
+                    let known = schema_keys(e.schema_path());
+                    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                    let message = crate::compose::parse::unknown_key_message(key, &known);
+                    if allow_unknown_keys {
+                        report.warn(Some(&loc), full, message);
+                    } else if seen.insert((loc.clone(), message.clone())) {
+                        errors.push((loc, format!("{full}: {message}")));
+                    }
                 }
             }
             kind => {
@@ -163,6 +218,16 @@ pub fn explain(doc: &Node, found: Found, report: &mut Report) -> Vec<Error> {
         .collect()
 }
 
+/// `{services: {NAME: ...}}` as JSON: one service, for the schema.
+fn one_service(name: &str, svc: &Node) -> serde_json::Value {
+    use serde_json::{Map, Value as J};
+    let mut one = Map::new();
+    one.insert(name.to_string(), svc.to_json());
+    let mut doc = Map::new();
+    doc.insert("services".to_string(), J::Object(one));
+    J::Object(doc)
+}
+
 /// `doc` as JSON for the schema, in parts: everything but the services (with an empty
 /// `services`), then one document per service (`{services: {NAME: ...}}`). The schema says
 /// nothing across services, so the errors are those of the whole document, at the same paths,
@@ -188,13 +253,7 @@ fn parts(doc: &Node) -> Box<dyn Iterator<Item = serde_json::Value> + '_> {
             (k.clone(), v)
         })
         .collect();
-    let one = services.iter().map(|(name, e)| {
-        let mut svc = Map::new();
-        svc.insert(name.clone(), e.value.to_json());
-        let mut doc = Map::new();
-        doc.insert("services".to_string(), J::Object(svc));
-        J::Object(doc)
-    });
+    let one = services.iter().map(|(name, e)| one_service(name, &e.value));
     Box::new(std::iter::once(J::Object(rest)).chain(one))
 }
 
@@ -209,7 +268,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let mut report = Report::default();
-        let errors = validate(&doc, &mut report)
+        let errors = validate(&doc, &mut report, false)
             .into_iter()
             .map(|e| e.to_string())
             .collect();
@@ -242,11 +301,31 @@ mod tests {
     }
 
     #[test]
-    fn unknown_nested_key_is_a_warning() {
+    fn unknown_nested_key_is_an_error_with_a_suggestion() {
         let (e, r) =
-            check("services:\n  web:\n    image: nginx\n    logging:\n      drivr: syslog\n");
-        assert!(e.is_empty(), "{e:?}");
-        assert_eq!(r.entries[0].to_string(), "c.yaml:5:7: warning: services.web.logging.drivr: unknown key `drivr`; it is not part of the Compose Specification here");
+            check("services:\n  web:\n    image: nginx\n    logging:\n      drivr: syslog\n      x-mine: 1\n");
+        assert_eq!(
+            e,
+            ["c.yaml:5:7: services.web.logging.drivr: unknown key `drivr`; did you mean `driver`?"]
+        );
+        assert!(r.entries.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_is_a_warning_when_allowed() {
+        let doc = parse_document(
+            "services:\n  web:\n    image: nginx\n    logging:\n      zzz: 1\n",
+            Arc::from("c.yaml"),
+            &Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let mut report = Report::default();
+        assert!(validate(&doc, &mut report, true).is_empty());
+        assert_eq!(
+            report.entries[0].to_string(),
+            "c.yaml:5:7: warning: services.web.logging.zzz: unknown key `zzz`; it is not part of the Compose Specification"
+        );
     }
 
     /// Checking the services one at a time finds what checking the whole document finds.

@@ -2,6 +2,42 @@
 
 /// A Go-style duration (`10s`, `1m30s`, `1.5h`, `500ms`) in milliseconds, rounded up.
 pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    parse_duration_ns(s).map(|ns| ns.div_ceil(1_000_000))
+}
+
+/// A duration as Go's `time.Duration` prints it, as `docker compose config` does: `1m0s`,
+/// `1h30m0s`, `1.5s`, `500ms`, `0s`.
+pub fn go_duration(ns: u64) -> String {
+    /// `v / unit` with the remainder as decimals, trailing zeros removed.
+    fn frac(v: u64, unit: u64, digits: usize) -> String {
+        let (int, rest) = (v / unit, v % unit);
+        if rest == 0 {
+            return int.to_string();
+        }
+        let decimals = format!("{rest:0digits$}");
+        format!("{int}.{}", decimals.trim_end_matches('0'))
+    }
+    const S: u64 = 1_000_000_000;
+    match ns {
+        0 => "0s".into(),
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => format!("{}µs", frac(n, 1_000, 3)),
+        n if n < S => format!("{}ms", frac(n, 1_000_000, 6)),
+        n => {
+            let (h, rest) = (n / (3600 * S), n % (3600 * S));
+            let (m, rest) = (rest / (60 * S), rest % (60 * S));
+            let secs = frac(rest, S, 9);
+            match (h, m) {
+                (0, 0) => format!("{secs}s"),
+                (0, m) => format!("{m}m{secs}s"),
+                (h, m) => format!("{h}h{m}m{secs}s"),
+            }
+        }
+    }
+}
+
+/// A Go-style duration in nanoseconds.
+pub fn parse_duration_ns(s: &str) -> Result<u64, String> {
     let s = s.trim();
     if s.is_empty() {
         return Err("an empty duration".into());
@@ -49,7 +85,7 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     if !total_ns.is_finite() || total_ns > 1e18 {
         return Err(format!("`{s}` is too long a duration"));
     }
-    Ok((total_ns / 1e6).ceil() as u64)
+    Ok(total_ns.round() as u64)
 }
 
 /// Milliseconds to whole seconds for a probe field: rounded up, at least `min`.
@@ -173,5 +209,24 @@ mod tests {
         assert_eq!(cpus_quantity("0"), Ok(None));
         assert!(cpus_quantity("-1").is_err());
         assert!(cpus_quantity("many").is_err());
+    }
+
+    /// Go's `time.Duration.String`, which `docker compose config` prints.
+    #[test]
+    fn durations_print_as_go_does() {
+        let go = |s: &str| go_duration(parse_duration_ns(s).unwrap());
+        assert_eq!(go("1m"), "1m0s");
+        assert_eq!(go("2m"), "2m0s");
+        assert_eq!(go("30s"), "30s");
+        assert_eq!(go("90s"), "1m30s");
+        assert_eq!(go("1h"), "1h0m0s");
+        assert_eq!(go("1.5h"), "1h30m0s");
+        assert_eq!(go("1500ms"), "1.5s");
+        assert_eq!(go("500ms"), "500ms");
+        assert_eq!(go("0"), "0s");
+        assert_eq!(go("0s"), "0s");
+        assert_eq!(go("1us"), "1µs");
+        assert_eq!(go("1h0m0.25s"), "1h0m0.25s");
+        assert_eq!(parse_duration_ms("1ns"), Ok(1));
     }
 }

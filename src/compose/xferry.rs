@@ -154,6 +154,10 @@ pub struct ServiceFerry {
     /// `bindMounts`: the service's own `--bind-mounts` mode (`auto`, `pvc`, `hostPath`,
     /// `report`).
     pub bind_mounts: Option<Located<String>>,
+    /// `secretEnv`: variables set from the service's Secret whatever their names.
+    pub secret_env: Vec<Located<String>>,
+    /// `plainEnv`: variables kept in the Deployment whatever their names.
+    pub plain_env: Vec<Located<String>>,
 }
 
 /// The modes of `--bind-mounts` and `x-ferry: {bindMounts: …}`.
@@ -177,6 +181,8 @@ pub const SERVICE_KEYS: &[&str] = &[
     "waitFor",
     "autoscale",
     "bindMounts",
+    "secretEnv",
+    "plainEnv",
     "overlays",
 ];
 const SERVICE_SETTINGS_KEYS: &[&str] = &[
@@ -401,6 +407,8 @@ pub fn read_service(r: &mut Reader<'_>, node: &Node, path: &str) -> ServiceFerry
             "probe" => f.probe = read_probe(r, n, &p),
             "waitFor" => f.wait_for = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone())),
             "autoscale" => f.autoscale = read_autoscale(r, n, &p),
+            "secretEnv" => f.secret_env = r.located_list(n, &p),
+            "plainEnv" => f.plain_env = r.located_list(n, &p),
             "bindMounts" => {
                 f.bind_mounts = one_of(r, n, &p, BIND_MOUNT_MODES, |s| {
                     BIND_MOUNT_MODES

@@ -104,7 +104,7 @@ impl Plan {
 
 /// True when `bytes` is a file ferry generated: it starts with [`HEADER_PREFIX`].
 pub fn has_header(bytes: &[u8]) -> bool {
-    bytes.starts_with(HEADER_PREFIX.as_bytes())
+    crate::render::is_generated(bytes)
 }
 
 /// Temporary files are named `.ferry-XXXXXX.tmp`; they are never taken for stale files.
@@ -570,8 +570,7 @@ mod tests {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
                 .collect(),
-            apply_order: Vec::new(),
-            sensitive: Default::default(),
+            ..Default::default()
         }
     }
 

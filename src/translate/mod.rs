@@ -11,6 +11,7 @@
 
 mod autoscale;
 mod config;
+pub mod envsecrets;
 mod hosts;
 mod ingress;
 mod network;
@@ -25,6 +26,7 @@ mod storage;
 mod workload;
 
 pub use pod::escape_dollars;
+pub use secrets::SECRETS_DIR;
 pub use storage::BindMounts;
 
 use crate::compose::{Project, Service};
@@ -84,6 +86,9 @@ pub struct SecretGenerator {
     /// (key in the Secret, file relative to the kustomization).
     pub files: Vec<(String, String)>,
     pub labels: Map<String, Value>,
+    /// Printed as a Secret object in the `--stdout` stream (sensitive environment, which the
+    /// pods cannot start without).
+    pub inline: bool,
 }
 
 /// What goes into `kustomization.yaml` besides the resources.
@@ -146,6 +151,8 @@ pub struct TranslateOptions {
     pub bind_mounts: BindMounts,
     /// `--namespace`.
     pub namespace: Option<String>,
+    /// `--env-secrets`.
+    pub env_secrets: envsecrets::EnvSecrets,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.
@@ -433,10 +440,12 @@ fn referenced(project: &Project) -> BTreeSet<String> {
         .map(|k| (k.to_ascii_lowercase(), k.as_str()))
         .collect();
     for svc in project.services.values() {
+        // Dependencies compose implies (volumes_from, shared namespaces) say nothing about
+        // reaching the other service by name; links are counted below.
         for d in svc
             .depends_on
             .iter()
-            .filter(|d| d.condition != "service_completed_successfully")
+            .filter(|d| !d.implied && d.condition != "service_completed_successfully")
         {
             out.insert(d.service.clone());
         }
@@ -518,8 +527,18 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
         .wait_for
         .as_ref()
         .is_some_and(|w| w.value);
-    for d in &svc.depends_on {
+    // An implied dependency is reported with the key that implies it.
+    for d in svc.depends_on.iter().filter(|d| !d.implied) {
         let k = format!("services.{}.depends_on", svc.name);
+        if let Some(p) = ctx.project.providers.get(&d.service) {
+            let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+            report.ignored(
+                Some(&d.loc),
+                k,
+                format!("`{}` is run by the provider `{kind}`, which ferry does not convert; it must exist before this service starts", d.service),
+            );
+            continue;
+        }
         if !ctx.project.services.contains_key(&d.service) {
             if d.required {
                 report.not_converted(
@@ -631,6 +650,14 @@ pub fn translate_each(
     for (key, loc) in &project.unconverted {
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
+    }
+    for p in project.providers.values() {
+        let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
+        report.not_converted(
+            Some(&p.loc),
+            format!("services.{}", p.name),
+            format!("run by the provider `{kind}` (a docker compose provider plugin), not as a container; ferry converts containers only, so create what the provider sets up yourself"),
+        );
     }
     let mut errors = Vec::new();
     let mut all_settings = IndexMap::with_capacity(project.services.len());
@@ -747,7 +774,9 @@ pub fn translate_each(
         }
         let _ = f;
     }
-    let made = secrets::objects(&ctx, &mut report)?;
+    let mut made = secrets::objects(&ctx, &mut report)?;
+    let mut env_generators = Vec::new();
+    let mut env_files = Vec::new();
     objects.extend(made.objects);
     objects.extend(storage::claims(&ctx, &mut report));
     objects.drain(..).for_each(&mut *sink);
@@ -793,7 +822,18 @@ pub fn translate_each(
         let mut containers = Vec::new();
         let mut annotations = Map::new();
         for m in std::iter::once(svc).chain(members.iter().copied()) {
-            let mut parts = pod::ContainerParts::default();
+            let env_plan = envsecrets::plan(&ctx, m);
+            envsecrets::report_settings(m, &env_plan, &mut report);
+            let (obj, generator) = envsecrets::secret(&ctx, m, &env_plan, &mut report);
+            objects.extend(obj);
+            if let Some((g, files)) = generator {
+                env_generators.push(g);
+                env_files.extend(files);
+            }
+            let mut parts = pod::ContainerParts {
+                env_secrets: env_plan,
+                ..Default::default()
+            };
             if let Some(cm) = config::env_configmap(&ctx, m, &mut parts, &mut report) {
                 objects.push(cm);
             }
@@ -895,6 +935,11 @@ pub fn translate_each(
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
+    if !env_files.is_empty() && !made.files.iter().any(|f| f.path == ".gitignore") {
+        made.files.push(secrets::gitignore());
+    }
+    made.generators.extend(env_generators);
+    made.files.extend(env_files);
     Ok(Translated {
         report,
         kustomize: Kustomize {

@@ -46,6 +46,8 @@ pub struct ContainerParts {
     pub env_from: Vec<Value>,
     /// Variables that must come before the service's own `environment`.
     pub env: Vec<Value>,
+    /// The service's sensitive variables, set from its Secret.
+    pub env_secrets: super::envsecrets::Plan,
 }
 
 /// Kubernetes expands `$(VAR)` in command, args and env values, and turns `$$` into `$`.
@@ -561,7 +563,11 @@ pub fn container(
             )
             .unwrap_or_else(|| v.clone());
             env.retain(|x| x["name"] != json!(e.name));
-            env.push(json!({ "name": e.name, "value": escape_dollars(&v) }));
+            if parts.env_secrets.contains(&e.name) {
+                env.push(parts.env_secrets.env_entry(&e.name));
+            } else {
+                env.push(json!({ "name": e.name, "value": escape_dollars(&v) }));
+            }
         }
     }
     if let Some(first) = svc.environment.iter().find(|e| e.value.is_some()) {
@@ -959,7 +965,9 @@ pub fn init_containers(
     // Waiting for dependencies first, as compose starts them first.
     if settings.wait_for.as_ref().is_some_and(|w| w.value) {
         let wk = format!("services.{}.x-ferry.waitFor", svc.name);
-        for dep in &svc.depends_on {
+        // The dependencies written in `depends_on` (not those compose implies, such as the
+        // service whose network this one shares).
+        for dep in svc.depends_on.iter().filter(|d| !d.implied) {
             let Some(target) = ctx.project.services.get(&dep.service) else {
                 continue;
             };
@@ -993,7 +1001,7 @@ pub fn init_containers(
                 ),
             );
         }
-        if svc.depends_on.is_empty() {
+        if svc.depends_on.iter().all(|d| d.implied) {
             if let Some(w) = &settings.wait_for {
                 report.warn(
                     Some(&w.loc),
@@ -1061,9 +1069,15 @@ pub fn init_containers(
         let mut env: Vec<Value> = Vec::new();
         let inherit = h.image.is_none();
         if inherit {
+            let secrets = super::envsecrets::plan(ctx, svc);
             for e in &svc.environment {
                 if let Some(v) = &e.value {
-                    env.push(json!({ "name": e.name, "value": escape_dollars(v) }));
+                    env.retain(|x| x["name"] != json!(e.name));
+                    if secrets.contains(&e.name) {
+                        env.push(secrets.env_entry(&e.name));
+                    } else {
+                        env.push(json!({ "name": e.name, "value": escape_dollars(v) }));
+                    }
                 }
             }
         }

@@ -405,6 +405,15 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
             count(&it, counts);
             top_level.push(it);
         };
+    // Services run by a provider plugin: one item each (nothing of them is converted).
+    for (name, svc) in &project.providers {
+        top(
+            format!("services.{name}"),
+            Some(svc.loc.to_string()),
+            &mut taken,
+            &mut counts,
+        );
+    }
     for (name, def) in &project.volumes {
         top(
             format!("volumes.{name}"),

@@ -359,18 +359,8 @@ pub fn workload(
     report_kind(svc, settings, plan, &name, report);
     let kind = plan.kind.as_str();
     let replicas = plan.replicas;
-    if let (Some(r), Some(s)) = (&svc.replicas, &svc.scale) {
-        if r.value != s.value {
-            report.warn(
-                Some(&s.loc),
-                key(svc, "scale"),
-                format!(
-                    "`scale: {}` and `deploy.replicas: {}` differ; using deploy.replicas",
-                    s.value, r.value
-                ),
-            );
-        }
-    }
+    // `scale` and `deploy.replicas` agree when both are set: the loader refuses distinct
+    // values, as docker compose does.
     let replica_keys: Vec<(String, crate::error::Location)> = svc
         .replicas
         .iter()
