@@ -336,3 +336,48 @@ fn readme_examples_are_what_ferry_prints() {
     }
     assert_eq!(seen, 3, "the README's examples");
 }
+
+/// On a real terminal (util-linux `script` gives one), `auto` colours errors, unless NO_COLOR is
+/// set; it asks whether stderr is a terminal, not stdout.
+#[test]
+fn colour_on_a_terminal_follows_stderr() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: a\n    image: b\n",
+    )
+    .unwrap();
+    let on_tty = |command: &str, no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.current_dir(dir.path())
+            .args(["-qec"])
+            .arg(format!("{} {command}", env!("CARGO_BIN_EXE_ferry")))
+            .arg("/dev/null")
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let coloured = on_tty("convert", None);
+    assert!(coloured.contains("\x1b["), "{coloured:?}");
+    assert!(coloured.contains("duplicate key `image`"), "{coloured:?}");
+    assert!(!on_tty("convert", Some("1")).contains('\x1b'));
+    // stdout on the terminal, stderr into a file: no colour in the file.
+    on_tty("convert 2>err.txt", None);
+    let err = std::fs::read_to_string(dir.path().join("err.txt")).unwrap();
+    assert!(
+        err.starts_with("error: compose.yaml:4:5: duplicate key"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
