@@ -6,7 +6,9 @@
 //!
 //! Only compose files are shown, as recorded by the loader ([`ferry::sources`]): a location in a
 //! `.env` file, an env file or a mounted file keeps its plain line alone, so that no secret
-//! value reaches the terminal.
+//! value reaches the terminal. Nor is a compose line shown that may hold a secret written there:
+//! a variable with a sensitive name (`DB_PASSWORD: …`, as `--env-secrets` decides) or a URL with
+//! a password in it (`postgres://app:…@db/app`).
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use ferry::error::{Diagnostic, Location, Severity};
@@ -80,6 +82,37 @@ fn span(line: &str, column: u32) -> std::ops::Range<usize> {
         }
     };
     start..start + len
+}
+
+/// Whether a compose line may hold a secret value: `NAME: value`, `- NAME=value` or
+/// `NAME=value` with a sensitive name, or a URL with a user and password.
+fn may_hold_a_secret(line: &str) -> bool {
+    let entry = line.trim_start().trim_start_matches("- ").trim_start();
+    let entry = entry.trim_start_matches(['"', '\'']);
+    let name_end = entry
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .unwrap_or(entry.len());
+    let (name, rest) = entry.split_at(name_end);
+    let rest = rest.trim_start_matches(['"', '\'']);
+    // A key whose value is on the lines below (`password-manager:`) holds none here.
+    let value = rest
+        .strip_prefix(':')
+        .or_else(|| rest.strip_prefix('='))
+        .map(str::trim);
+    if value.is_some_and(|v| !v.is_empty() && !v.starts_with('#'))
+        && ferry::translate::envsecrets::sensitive_name(name)
+    {
+        return true;
+    }
+    line.match_indices("://").any(|(i, _)| {
+        let authority = line[i + 3..]
+            .split(['/', ' ', '"', '\'', '?', '#'])
+            .next()
+            .unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+    })
 }
 
 /// A message's "did you mean" goes on a help line of its own.
@@ -156,7 +189,7 @@ impl Show {
             column = u32::MAX;
         }
         let source = text.line(line)?;
-        if source.len() > MAX_LINE_BYTES {
+        if source.len() > MAX_LINE_BYTES || may_hold_a_secret(source) {
             return None;
         }
         Some(Place {
@@ -331,6 +364,30 @@ mod tests {
         assert_eq!(t.line(2), Some("b: 2"));
         assert_eq!(t.line(3), None);
         assert_eq!(t.starts.len(), 2);
+    }
+
+    #[test]
+    fn lines_that_may_hold_a_secret() {
+        for line in [
+            "      DB_PASSWORD: hunter2",
+            "      - DB_PASSWORD=hunter2",
+            "      - \"API_TOKEN=x\"",
+            "      stripeSecretKey: x",
+            "      DATABASE_URL: postgres://app:hunter2@db:5432/app",
+            "    command: [\"curl\", \"https://u:p@example.com/x\"]",
+        ] {
+            assert!(may_hold_a_secret(line), "{line}");
+        }
+        for line in [
+            "    image: nginx:1.27",
+            "      DB_PASSWORD_FILE: /run/secrets/db",
+            "      DATABASE_URL: postgres://db:5432/app",
+            "      GIT: git@github.com:org/repo.git",
+            "    command: echo one",
+            "  password-manager:",
+        ] {
+            assert!(!may_hold_a_secret(line), "{line}");
+        }
     }
 
     #[test]

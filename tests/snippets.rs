@@ -381,3 +381,32 @@ fn colour_on_a_terminal_follows_stderr() {
     );
     assert!(!err.contains('\x1b'), "{err:?}");
 }
+
+/// A compose line that may hold a secret written there (a sensitive variable, a URL with a
+/// password) keeps its plain line alone; the lines around it are still shown.
+#[test]
+fn compose_lines_that_may_hold_a_secret_are_not_shown() {
+    let r = convert(&[(
+        "compose.yaml",
+        "services:\n  my_db:\n    image: postgres\n  web:\n    image: app\n    environment:\n      DATABASE_URL: postgres://app:hunter2@my_db/app\n      DB_HOST: my_db\n",
+    )]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("compose.yaml:7:7: warning: services.web.environment: DATABASE_URL: host name rewritten to the Service's name: `my_db` → `my-db` (not a valid Service name in Kubernetes)\ncompose.yaml:8:7: "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("8 |       DB_HOST: my_db\n"),
+        "{}",
+        r.stderr
+    );
+    // An error on a line with a sensitive name: located, not shown.
+    let stderr = error(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: app\n    environment:\n      API_TOKEN: [s3cr3t]\n",
+    )]);
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+    assert!(stderr.starts_with("error: compose.yaml:5:18: "), "{stderr}");
+}
