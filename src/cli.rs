@@ -107,7 +107,8 @@ struct GlobalArgs {
     #[arg(short, long, global = true)]
     verbose: bool,
 
-    /// When to colour diffs: auto colours them on a terminal unless NO_COLOR is set.
+    /// When to colour diffs (stdout) and errors and warnings (stderr): auto colours each on a
+    /// terminal unless NO_COLOR is set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto, global = true)]
     color: Color,
 }
@@ -158,9 +159,10 @@ struct ProjectArgs {
     #[arg(long = "project-directory", value_name = "DIR")]
     project_directory: Option<PathBuf>,
 
-    /// Let the project read files outside its directory (env files, include, extends, bind-mounted
-    /// files, --templates). Off by default, so that a compose file from an untrusted pull request
-    /// cannot read /etc/passwd or ~/.ssh into the manifests.
+    /// Let paths written inside compose files (env files, include, extends, bind-mounted, secret
+    /// and config files) point outside the project: its git work tree, else its directory. Off by
+    /// default, so that a compose file from an untrusted pull request cannot read /etc/passwd or
+    /// ~/.ssh into the manifests. Paths given on the command line are never confined.
     #[arg(long = "allow-outside-project")]
     allow_outside_project: bool,
 
@@ -428,7 +430,7 @@ struct ManArgs {
     command: Option<String>,
 }
 
-fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
+fn load_options(p: &ProjectArgs, ui: &Ui) -> Result<LoadOptions, Error> {
     let working_dir = std::env::current_dir()
         .map_err(|e| Error::io(".", "cannot read the current directory", e))?;
     let stdin = if p.files.iter().any(|f| f.as_os_str() == "-") {
@@ -461,21 +463,15 @@ fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
+        sources: ui.sources.clone(),
     })
 }
 
-fn print_error(e: &Error) {
-    let mut err = std::io::stderr().lock();
-    match e {
-        Error::Many(list) => {
-            for e in list {
-                let _ = writeln!(err, "error: {e}");
-            }
-        }
-        e => {
-            let _ = writeln!(err, "error: {e}");
-        }
-    }
+/// Each error with the source line it points at (see `show.rs`).
+fn print_error(e: &Error, ui: &Ui) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(ui.show.error(e).as_bytes());
 }
 
 fn exit_code(e: &Error) -> i32 {
@@ -496,6 +492,11 @@ struct Ui {
     verbose: bool,
     /// Colour diffs on stdout.
     color: bool,
+    /// The compose files the loader reads, recorded to show the lines errors point at.
+    sources: ferry::sources::Sources,
+    /// Errors and report lines on stderr, coloured when stderr is a terminal (as `--color`
+    /// and NO_COLOR say).
+    show: crate::show::Show,
 }
 
 impl Ui {
@@ -505,13 +506,17 @@ impl Ui {
             Color::Always => ColorChoice::Always,
             Color::Never => ColorChoice::Never,
         };
+        let no_color = std::env::var_os("NO_COLOR");
+        let sources = ferry::sources::Sources::recording();
         Ui {
             quiet: g.quiet,
             verbose: g.verbose,
-            color: choice.enabled(
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
+            color: choice.enabled(std::io::stdout().is_terminal(), no_color.as_deref()),
+            show: crate::show::Show::new(
+                sources.clone(),
+                choice.enabled(std::io::stderr().is_terminal(), no_color.as_deref()),
             ),
+            sources,
         }
     }
 }
@@ -534,13 +539,14 @@ fn write_stdout(
     }
 }
 
-fn print_report(conv: &ferry::Conversion) {
-    let mut err = std::io::stderr().lock();
+fn print_report(conv: &ferry::Conversion, ui: &Ui) {
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for d in &conv.report.entries {
         if d.severity != Severity::Converted {
-            let _ = writeln!(err, "{d}");
+            let _ = err.write_all(ui.show.entry(d).as_bytes());
         }
     }
+    let _ = err.flush();
 }
 
 /// "N keys not converted, I ignored, M warnings".
@@ -559,19 +565,20 @@ fn converted(
     p: &ProjectArgs,
     t: &TranslateArgs,
     r: &RenderArgs,
+    ui: &Ui,
 ) -> Result<std::mem::ManuallyDrop<ferry::Conversion>, Error> {
-    let load = load_options(p)?;
+    let load = load_options(p, ui)?;
     let conv = ferry::convert(&load, &t.options(), &r.options())?;
     Ok(std::mem::ManuallyDrop::new(conv))
 }
 
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render)?;
+    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
     if args.check {
         return check(&conv, &args.render.output(&args.output), args.format, ui);
     }
     if !ui.quiet {
-        print_report(&conv);
+        print_report(&conv, ui);
     }
     let tail = report_tail(&conv);
     let mut err = std::io::stderr().lock();
@@ -718,7 +725,7 @@ fn remove_temporary_files_on_signal() {
 }
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render)?;
+    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
     check(&conv, &args.render.output(&args.output), args.format, ui)
 }
 
@@ -732,7 +739,7 @@ fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Resul
     plan.entries
         .retain(|e| !(e.sensitive && e.on_disk == ferry::output::OnDisk::Missing));
     if ui.verbose {
-        print_report(conv);
+        print_report(conv, ui);
     }
     if !ui.quiet {
         match format {
@@ -851,8 +858,8 @@ fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-fn config(args: &ConfigArgs) -> Result<(), Error> {
-    let load = load_options(&args.project)?;
+fn config(args: &ConfigArgs, ui: &Ui) -> Result<(), Error> {
+    let load = load_options(&args.project, ui)?;
     let (loaded, project, report) = ferry::compose::load_all(&load)?;
     let mut err = std::io::stderr().lock();
     for d in report
@@ -860,7 +867,7 @@ fn config(args: &ConfigArgs) -> Result<(), Error> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
     {
-        let _ = writeln!(err, "{d}");
+        let _ = err.write_all(ui.show.entry(d).as_bytes());
     }
     let text =
         ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
@@ -924,13 +931,13 @@ pub fn run() -> i32 {
         Command::Diff(args) => diff(args, &ui),
         Command::Completions(args) => completions(args),
         Command::Man(args) => man(args),
-        Command::Config(args) => config(args).map(|()| EXIT_OK),
+        Command::Config(args) => config(args, &ui).map(|()| EXIT_OK),
         Command::Templates(cmd) => templates(cmd).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            print_error(&e);
+            print_error(&e, &ui);
             match exit_code(&e) {
                 EXIT_CONVERSION if checking => EXIT_CHECK_ERROR,
                 code => code,

@@ -271,7 +271,7 @@ fn required_variable_missing_is_error_naming_it() {
 fn unknown_service_key_is_error_with_suggestion() {
     fails_with(
         "services:\n  web:\n    image: a\n    prots: ['80']\n    x-team: payments\n",
-        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`; did you mean `ports`?",
+        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`\n  |\n4 |     prots: ['80']\n  |     ^^^^^\n  |\n  = help: did you mean `ports`?\n",
     );
 }
 
@@ -279,11 +279,11 @@ fn unknown_service_key_is_error_with_suggestion() {
 fn unknown_nested_and_top_level_keys_are_errors() {
     fails_with(
         "services:\n  web:\n    image: a\n    logging:\n      drivre: json-file\n",
-        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`; did you mean `driver`?",
+        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`\n  |\n5 |       drivre: json-file\n  |       ^^^^^^\n  |\n  = help: did you mean `driver`?\n",
     );
     fails_with(
         "services:\n  web:\n    image: a\nvolumse: {}\n",
-        "error: compose.yaml:4:1: volumse: unknown key `volumse`; did you mean `volumes`?",
+        "error: compose.yaml:4:1: volumse: unknown key `volumse`\n  |\n4 | volumse: {}\n  | ^^^^^^^\n  |\n  = help: did you mean `volumes`?\n",
     );
 }
 
@@ -293,7 +293,7 @@ fn allow_unknown_keys_downgrades_them_to_warnings() {
     let r = run_in(dir.path(), &["convert", "--stdout", "--allow-unknown-keys"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`; did you mean `environment`?"),
+        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`\n  |\n4 |     enviroment:\n  |     ^^^^^^^^^^ help: did you mean `environment`?\n"),
         "{}",
         r.stderr
     );
@@ -855,7 +855,7 @@ fn secret_files_stay_out_of_git() {
 fn unknown_x_ferry_key_is_an_error_with_a_suggestion() {
     fails_with(
         "services:\n  web:\n    image: nginx\n    x-ferry:\n      ingres:\n        host: a.example.com\n",
-        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`; did you mean `ingress`?",
+        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`\n  |\n5 |       ingres:\n  |       ^^^^^^\n  |\n  = help: did you mean `ingress`?\n",
     );
 }
 

@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod determinism;
+mod edge;
 mod fixtures;
 mod generated;
 mod helm;
@@ -12,3 +13,4 @@ mod interrupted;
 mod properties;
 mod review;
 mod safety;
+mod snippets;

@@ -6,7 +6,7 @@
 use super::merge;
 use super::{dotenv, interpolate, read_text, typecast, LoadOptions, DEFAULT_FILES};
 use crate::error::{Error, Location, Report, Result};
-use crate::paths::{normalize, resolve};
+use crate::paths::{normalize, relative, resolve, Edge};
 use crate::yaml::{self, Entry, Node, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,8 @@ pub struct Loaded {
     pub doc: Node,
     /// The project directory (canonical).
     pub dir: PathBuf,
+    /// What files named inside the compose files must stay within.
+    pub edge: Edge,
     /// The variables used for interpolation and bare environment names.
     pub vars: IndexMap<String, String>,
     /// The compose files, relative to the project directory when inside it.
@@ -190,6 +192,7 @@ struct Ctx<'a> {
     opts: &'a LoadOptions,
     /// The project directory (canonical).
     dir: PathBuf,
+    edge: Edge,
     report: &'a mut Report,
     errors: Vec<Error>,
     cast_errors: Vec<Error>,
@@ -211,7 +214,8 @@ impl Ctx<'_> {
         text: Option<&str>,
         vars: &IndexMap<String, String>,
     ) -> Result<Vec<Node>> {
-        let shown = if text.is_some() {
+        let stdin = text.is_some();
+        let shown = if stdin {
             "<stdin>".to_string()
         } else {
             self.shown(path)
@@ -225,6 +229,10 @@ impl Ctx<'_> {
                 &owned
             }
         };
+        self.opts.sources.record(&file, || match stdin {
+            true => crate::sources::Origin::Stdin(Arc::from(text)),
+            false => crate::sources::file(path, text.len()),
+        });
         let docs = yaml::parse_stream(text, file.clone(), &yaml::Limits::default())?;
         if docs.is_empty() {
             return Err(Error::invalid(
@@ -331,7 +339,7 @@ impl Ctx<'_> {
                 return Err(Error::invalid(&item.loc, "include: an entry needs `path`"));
             };
             let resolve = |p: &str, loc: &Location| -> Result<PathBuf> {
-                resolve(&self.dir, base_dir, p, self.opts.reach)
+                resolve(&self.edge, base_dir, p, self.opts.reach)
                     .map_err(|problem| Error::invalid(loc, format!("include: `{p}` {problem}")))
             };
             let files: Vec<PathBuf> = paths
@@ -394,10 +402,7 @@ impl Ctx<'_> {
             let Some(mut included) = included else {
                 continue;
             };
-            let rel = inc_dir
-                .strip_prefix(&self.dir)
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
+            let rel = relative(&self.dir, &inc_dir);
             rebase_paths(&mut included, &rel);
             add_sections(doc, included, &first_loc)?;
         }
@@ -510,7 +515,7 @@ impl Ctx<'_> {
             }
             Some((f, loc)) => {
                 let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
-                let path = resolve(&self.dir, &dir, &f, self.opts.reach).map_err(|problem| {
+                let path = resolve(&self.edge, &dir, &f, self.opts.reach).map_err(|problem| {
                     Error::invalid(
                         &loc,
                         format!("services.{name}.extends.file: `{f}` {problem}"),
@@ -541,8 +546,7 @@ impl Ctx<'_> {
                 }
                 let rel = path
                     .parent()
-                    .and_then(|p| p.strip_prefix(&self.dir).ok())
-                    .map(Path::to_path_buf)
+                    .map(|p| relative(&self.dir, p))
                     .unwrap_or_default();
                 let mut base = self.resolve_extends(&other, &path, &base_name, chain)?;
                 rebase_service(&mut base, &rel);
@@ -583,7 +587,9 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
                         "{section}.{k} is defined here and also by the included file at {}; rename one of them",
                         e.key_loc
                     ),
-                ));
+                )
+                .labelled("defined here")
+                .also_at(&e.key_loc, "also defined by the included file"));
             }
             dst.insert(k, e);
         }
@@ -764,7 +770,7 @@ fn apply_profiles(
                         format!(
                             "services.{name}.depends_on: `{dep}` (at {at}) is not in an active profile; activate its profile with --profile or COMPOSE_PROFILES"
                         ),
-                    ));
+                    ).also_at(at, format!("`{dep}` is not in an active profile")));
                 }
             }
         }
@@ -887,9 +893,11 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         vars = read_vars(&dir)?;
     }
 
+    let edge = Edge::of(&dir, opts.environment.get("HOME").map(Path::new));
     let mut ctx = Ctx {
         opts,
         dir: dir.clone(),
+        edge: edge.clone(),
         report,
         errors: Vec::new(),
         cast_errors: Vec::new(),
@@ -962,6 +970,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     Ok(Loaded {
         doc,
         dir,
+        edge,
         vars,
         files: shown_files,
         name,

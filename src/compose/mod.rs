@@ -60,6 +60,8 @@ pub struct LoadOptions {
     pub allow_unknown_keys: bool,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
+    /// Where each compose file read was read from, for showing the lines errors point at.
+    pub sources: crate::sources::Sources,
 }
 
 /// Read a whole file as UTF-8, within the size limit, with a message that says which file.
@@ -206,6 +208,7 @@ fn build_project(
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
+        edge: loaded.edge.clone(),
         top: TopLevel::default(),
     };
 
@@ -276,11 +279,18 @@ fn build_project(
                 .iter()
                 .any(|r| matches!(r, Error::Invalid { location, .. } if location == loc))
         };
-        if let Error::Invalid { location, message } = e {
+        if let Error::Invalid {
+            location,
+            message,
+            detail,
+        } = e
+        {
             if !reported(location) {
-                reader
-                    .errors
-                    .push(Error::invalid(location, message.clone()));
+                reader.errors.push(Error::Invalid {
+                    location: location.clone(),
+                    message: message.clone(),
+                    detail: detail.clone(),
+                });
             }
         }
     }
@@ -301,6 +311,7 @@ fn build_project(
     for svc in project.services.values_mut() {
         read_env_files(
             opts.reach,
+            &loaded.edge,
             &dir,
             &opts.working_dir,
             svc,
@@ -389,6 +400,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
 /// Read each service's `env_file`s (inside the project directory only).
 fn read_env_files(
     reach: crate::paths::Reach,
+    edge: &crate::paths::Edge,
     dir: &Path,
     working_dir: &Path,
     svc: &mut Service,
@@ -397,7 +409,7 @@ fn read_env_files(
 ) {
     for ef in &mut svc.env_files {
         let at = &ef.path.loc;
-        let path = match crate::paths::resolve(dir, dir, &ef.path.value, reach) {
+        let path = match crate::paths::resolve(edge, dir, &ef.path.value, reach) {
             Ok(p) => p,
             Err(crate::paths::PathProblem::Missing) if !ef.required => continue,
             Err(problem) => {

@@ -39,6 +39,8 @@ pub struct Project {
     pub unconverted: Vec<(String, Location)>,
     /// Where files the project names may be read from.
     pub reach: crate::paths::Reach,
+    /// What [`crate::paths::Reach::Project`] confines them to.
+    pub edge: crate::paths::Edge,
     /// Top-level `secrets`, `configs`, `networks` and `x-ferry`.
     pub top: TopLevel,
 }
@@ -47,7 +49,7 @@ impl Project {
     /// A file the project names (relative to the project directory), resolved within the
     /// project's reach.
     pub fn resolve(&self, path: &str) -> Result<PathBuf, crate::paths::PathProblem> {
-        crate::paths::resolve(&self.dir, &self.dir, path, self.reach)
+        crate::paths::resolve(&self.edge, &self.dir, path, self.reach)
     }
 }
 

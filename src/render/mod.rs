@@ -333,18 +333,6 @@ impl Renderer {
         compose: impl FnOnce() -> J,
         opts: &RenderOptions,
     ) -> Result<Self> {
-        if let (Some(dir), crate::paths::Reach::Project) = (&opts.templates_dir, project.reach) {
-            let real = dir
-                .canonicalize()
-                .map_err(|e| Error::io(dir, "cannot open the templates directory", e))?;
-            if !real.starts_with(&project.dir) {
-                return Err(Error::Usage(format!(
-                    "--templates {}: the directory is outside the project directory {}; allow it with --allow-outside-project",
-                    dir.display(),
-                    project.dir.display()
-                )));
-            }
-        }
         let set = templates::load(opts.templates_dir.as_deref())?;
         let source = header_source(project);
         // The canonical project costs about as much as loading; it is made only for templates

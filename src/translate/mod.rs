@@ -312,12 +312,16 @@ fn check_collisions<'a>(
     for (name, loc) in items {
         let k8s = names::dns_label(name);
         if let Some((first, first_loc)) = seen.get(&k8s) {
-            errors.push(Error::invalid(
-                loc,
-                format!(
-                    "{what} `{name}` and `{first}` (at {first_loc}) both become `{k8s}` in Kubernetes; rename one of them"
-                ),
-            ));
+            errors.push(
+                Error::invalid(
+                    loc,
+                    format!(
+                        "{what} `{name}` and `{first}` (at {first_loc}) both become `{k8s}` in Kubernetes; rename one of them"
+                    ),
+                )
+                .labelled(format!("also becomes `{k8s}`"))
+                .also_at(first_loc, format!("becomes `{k8s}`")),
+            );
         } else {
             seen.insert(k8s, (name, loc));
         }

@@ -797,9 +797,18 @@ fn dir_files(
             let real = p
                 .canonicalize()
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            if project.reach == crate::paths::Reach::Project && !real.starts_with(&project.dir) {
+            if project.reach == crate::paths::Reach::Project && !project.edge.holds(&real) {
                 return Err(format!(
-                    "{} links outside the project directory",
+                    "{} links outside {}",
+                    p.strip_prefix(dir).unwrap_or(&p).display(),
+                    project.edge
+                ));
+            }
+            if project.reach == crate::paths::Reach::Project
+                && (project.edge.in_git_dir(&real) || p.file_name().is_some_and(|n| n == ".git"))
+            {
+                return Err(format!(
+                    "it holds {}, a git directory, which ferry never copies (it may hold credentials)",
                     p.strip_prefix(dir).unwrap_or(&p).display()
                 ));
             }
@@ -867,7 +876,7 @@ fn source(project: &crate::compose::Project, src: &str) -> Source {
         let node = node_path(&path);
         return Source::Host { path, node };
     }
-    if !inside && project.reach == crate::paths::Reach::Project {
+    if !project.edge.holds(&abs) && project.reach == crate::paths::Reach::Project {
         return Source::Outside;
     }
     match project.resolve(src) {
@@ -1063,7 +1072,11 @@ fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
         let abs = crate::paths::normalize(&project.dir.join(src));
         match abs.strip_prefix(&project.dir) {
             Ok(rel) => rel.to_string_lossy().into_owned(),
-            Err(_) => abs.to_string_lossy().into_owned(),
+            // Beside the project (in its git work tree, or allowed with
+            // --allow-outside-project): the same key on every machine.
+            Err(_) => crate::paths::relative(&project.dir, &abs)
+                .to_string_lossy()
+                .into_owned(),
         }
     };
     let data = |key: String, what: String, seed: bool| {

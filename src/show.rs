@@ -1,0 +1,404 @@
+//! How errors and report lines look on the terminal: the plain `file:line:col: message` line
+//! first (editors and CI annotators parse it), then the source line it points at, with a caret
+//! under the column, a label at each other place it is about, and a "did you mean" as a help
+//! line. annotate-snippets (the crate rustc and cargo use) draws them; this module only picks
+//! the lines.
+//!
+//! Only compose files are shown, as recorded by the loader ([`ferry::sources`]): a location in a
+//! `.env` file, an env file or a mounted file keeps its plain line alone, so that no secret
+//! value reaches the terminal. Nor is a compose line shown that may hold a secret written there:
+//! a variable with a sensitive name (`DB_PASSWORD: …`, as `--env-secrets` decides) or a URL with
+//! a password in it (`postgres://app:…@db/app`).
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use ferry::error::{Diagnostic, Location, Severity};
+use ferry::sources::{Origin, Sources};
+use ferry::Error;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Lines longer than this are not shown (a one-line JSON compose file): the plain line says it.
+const MAX_LINE_BYTES: usize = 4096;
+
+/// A compose file's text, split into lines once.
+struct Text {
+    text: String,
+    /// Byte offset of each line's start.
+    starts: Vec<usize>,
+}
+
+impl Text {
+    fn new(mut text: String) -> Self {
+        // The parser reads past a byte order mark; columns on line 1 count from after it.
+        if text.starts_with('\u{feff}') {
+            text.drain(..3);
+        }
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        if starts.len() > 1 && starts.last() == Some(&text.len()) {
+            starts.pop();
+        }
+        Text { text, starts }
+    }
+
+    /// Line `n` (1-based) without its line break.
+    fn line(&self, n: usize) -> Option<&str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        let end = self.starts.get(n).copied().unwrap_or(self.text.len());
+        let line = &self.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+/// Where a location points in its line: the byte range of the YAML scalar that starts at its
+/// column (a key, a quoted string, a plain value to the end of the line or of its flow item);
+/// empty at the end of the line.
+fn span(line: &str, column: u32) -> std::ops::Range<usize> {
+    let start = line
+        .char_indices()
+        .nth((column.max(1) - 1) as usize)
+        .map_or(line.len(), |(i, _)| i);
+    let rest = &line[start..];
+    let in_flow = line[..start].trim_end().ends_with(['[', '{', ',']);
+    let len = match rest.chars().next() {
+        None => 0,
+        Some(q @ ('"' | '\'')) => rest[1..].find(q).map_or(rest.len(), |i| i + 2),
+        Some(first) => {
+            let mut end = rest.len();
+            let mut chars = rest.char_indices().peekable();
+            let mut after_space = false;
+            while let Some((i, c)) = chars.next() {
+                let key_end = c == ':' && chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+                let comment = c == '#' && after_space;
+                if key_end || comment || (in_flow && matches!(c, ',' | ']' | '}')) {
+                    end = i;
+                    break;
+                }
+                after_space = c.is_whitespace();
+            }
+            rest[..end].trim_end().len().max(first.len_utf8())
+        }
+    };
+    start..start + len
+}
+
+/// Whether a compose line may hold a secret value: `NAME: value`, `- NAME=value` or
+/// `NAME=value` with a sensitive name, or a URL with a user and password.
+fn may_hold_a_secret(line: &str) -> bool {
+    let entry = line.trim_start().trim_start_matches("- ").trim_start();
+    let entry = entry.trim_start_matches(['"', '\'']);
+    let name_end = entry
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .unwrap_or(entry.len());
+    let (name, rest) = entry.split_at(name_end);
+    let rest = rest.trim_start_matches(['"', '\'']);
+    // A key whose value is on the lines below (`password-manager:`) holds none here.
+    let value = rest
+        .strip_prefix(':')
+        .or_else(|| rest.strip_prefix('='))
+        .map(str::trim);
+    if value.is_some_and(|v| !v.is_empty() && !v.starts_with('#'))
+        && ferry::translate::envsecrets::sensitive_name(name)
+    {
+        return true;
+    }
+    line.match_indices("://").any(|(i, _)| {
+        let authority = line[i + 3..]
+            .split(['/', ' ', '"', '\'', '?', '#'])
+            .next()
+            .unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+    })
+}
+
+/// A message's "did you mean" goes on a help line of its own.
+fn split_help(message: &str) -> (&str, Option<&str>) {
+    match message.rfind("; did you mean `") {
+        Some(i) if message.ends_with("`?") => (&message[..i], Some(&message[i + 2..])),
+        _ => (message, None),
+    }
+}
+
+/// Shows errors and report entries with their source lines.
+pub struct Show {
+    sources: Sources,
+    color: bool,
+    texts: RefCell<HashMap<String, Option<Rc<Text>>>>,
+}
+
+/// One place to show: its line number, the line, the span in it, and the label.
+struct Place<'a> {
+    line: usize,
+    text: Rc<Text>,
+    span: std::ops::Range<usize>,
+    label: Option<&'a str>,
+    primary: bool,
+}
+
+impl Show {
+    /// `sources`: what the loader recorded; `color`: ANSI colours.
+    pub fn new(sources: Sources, color: bool) -> Self {
+        Show {
+            sources,
+            color,
+            texts: RefCell::default(),
+        }
+    }
+
+    fn renderer(&self) -> Renderer {
+        if self.color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        }
+    }
+
+    /// The text of a compose file the loader read, unchanged since; `None` for any other file.
+    fn text(&self, file: &str) -> Option<Rc<Text>> {
+        if let Some(t) = self.texts.borrow().get(file) {
+            return t.clone();
+        }
+        let text = match self.sources.origin(file) {
+            Some(Origin::File(path, len)) => std::fs::read_to_string(&path)
+                .ok()
+                .filter(|t| t.len() as u64 == len),
+            Some(Origin::Stdin(text)) => Some(text.to_string()),
+            None => None,
+        }
+        .map(|t| Rc::new(Text::new(t)));
+        self.texts
+            .borrow_mut()
+            .insert(file.to_string(), text.clone());
+        text
+    }
+
+    fn place<'a>(&self, at: &Location, label: Option<&'a str>, primary: bool) -> Option<Place<'a>> {
+        if at.line == 0 {
+            return None;
+        }
+        let text = self.text(&at.file)?;
+        let mut line = at.line as usize;
+        let mut column = at.column;
+        // An error at the end of the file (after its last line break) points past the last line.
+        if line > text.starts.len() {
+            line = text.starts.len();
+            column = u32::MAX;
+        }
+        let source = text.line(line)?;
+        if source.len() > MAX_LINE_BYTES || may_hold_a_secret(source) {
+            return None;
+        }
+        Some(Place {
+            line,
+            span: span(source, column),
+            text,
+            label,
+            primary,
+        })
+    }
+
+    /// A snippet of one file holding `places` (all of it), from the first place's line to the
+    /// last's; the lines between are folded away.
+    fn snippet<'a>(
+        places: &'a [Place<'a>],
+        path: Option<&'a str>,
+    ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+        let first = places.iter().map(|p| p.line).min().unwrap_or(1);
+        let last = places.iter().map(|p| p.line).max().unwrap_or(1);
+        let text = &places[0].text;
+        let start = text.starts[first - 1];
+        // The last line as `Text::line` gives it, so that every span stays inside.
+        let end = text.starts[last - 1] + text.line(last).map_or(0, str::len);
+        let source = &text.text[start..end];
+        let mut snippet = Snippet::source(source).line_start(first);
+        if let Some(p) = path {
+            snippet = snippet.path(p);
+        }
+        for p in places {
+            let offset = text.starts[p.line - 1] - start;
+            let kind = if p.primary {
+                AnnotationKind::Primary
+            } else {
+                AnnotationKind::Context
+            };
+            let mut a = kind.span(offset + p.span.start..offset + p.span.end);
+            if let Some(l) = p.label {
+                a = a.label(l);
+            }
+            snippet = snippet.annotation(a);
+        }
+        snippet
+    }
+
+    /// An error as the terminal shows it (several errors one after the other), ending with a
+    /// line break.
+    pub fn error(&self, e: &Error) -> String {
+        match e {
+            Error::Many(list) => list.iter().map(|e| self.error(e)).collect(),
+            Error::Invalid {
+                location,
+                message,
+                detail,
+            } => {
+                let (message, help) = split_help(message);
+                let label = detail.as_ref().and_then(|d| d.label.as_deref());
+                let Some(primary) = self.place(location, label, true) else {
+                    return format!("error: {e}\n");
+                };
+                // The error's own file first (its name is in the title), then each other file
+                // with its name.
+                let mut here = vec![primary];
+                let mut others: Vec<(&str, Vec<Place<'_>>)> = Vec::new();
+                for (at, label) in detail.iter().flat_map(|d| &d.related) {
+                    let Some(p) = self.place(at, Some(label), false) else {
+                        continue;
+                    };
+                    if at.file == location.file {
+                        here.push(p);
+                    } else if let Some((_, list)) = others.iter_mut().find(|(f, _)| *f == &*at.file)
+                    {
+                        list.push(p);
+                    } else {
+                        others.push((&at.file, vec![p]));
+                    }
+                }
+                let title = format!("{location}: {message}");
+                let mut group = Level::ERROR
+                    .primary_title(&title)
+                    .element(Self::snippet(&here, None));
+                for (file, places) in &others {
+                    group = group.element(Self::snippet(places, Some(file)));
+                }
+                if let Some(h) = help {
+                    group = group.element(Level::HELP.message(h));
+                }
+                format!("{}\n\n", self.renderer().render(&[group]))
+            }
+            e => format!("error: {e}\n"),
+        }
+    }
+
+    /// A report entry in the compact form: its plain line, then the source line with a caret
+    /// (and a help line for a "did you mean"); ends with a line break.
+    pub fn entry(&self, d: &Diagnostic) -> String {
+        let (message, help) = split_help(&d.message);
+        // Compact: a "did you mean" goes under the caret.
+        let label = help.map(|h| format!("help: {h}"));
+        let Some((at, place)) = d
+            .location
+            .as_ref()
+            .and_then(|l| Some((l, self.place(l, label.as_deref(), true)?)))
+        else {
+            return format!("{d}\n");
+        };
+        let title = format!("{at}: {}: {}: {message}", d.severity.as_str(), d.key);
+        let level = match d.severity {
+            Severity::Ignored | Severity::Converted => Level::NOTE,
+            Severity::Warning | Severity::NotConverted => Level::WARNING,
+        };
+        let places = [place];
+        let group: Group<'_> = level
+            .no_name()
+            .primary_title(&title)
+            .element(Self::snippet(&places, None));
+        format!("{}\n", self.renderer().render(&[group]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_covers_the_word_at_the_column() {
+        let line = "    command: echo one";
+        assert_eq!(&line[span(line, 5)], "command");
+        assert_eq!(&line[span(line, 14)], "echo one");
+        let line = "    image: nginx:${TAG:?TAG must be set}  # pinned";
+        assert_eq!(&line[span(line, 12)], "nginx:${TAG:?TAG must be set}");
+        let line = "    - x # a:b";
+        assert_eq!(&line[span(line, 7)], "x");
+        let line = "    image: \"nginx:1.27\" # pinned";
+        assert_eq!(&line[span(line, 12)], "\"nginx:1.27\"");
+        let line = "    ports: [80, 443]";
+        assert_eq!(&line[span(line, 13)], "80");
+        assert_eq!(&line[span(line, 99)], "");
+        let line = "    A: ${B:-x";
+        assert_eq!(&line[span(line, 8)], "${B:-x");
+        // Columns count characters, not bytes.
+        let line = "  é: ü";
+        assert_eq!(&line[span(line, 6)], "ü");
+    }
+
+    proptest::proptest! {
+        /// Any line and column (a file may have changed, a column may point past the end): the
+        /// span stays in the line, on character boundaries.
+        #[test]
+        fn a_span_is_always_inside_its_line(line in "[^\n]{0,40}", column in 0u32..60) {
+            let s = span(&line, column);
+            proptest::prop_assert!(s.start <= s.end && s.end <= line.len());
+            proptest::prop_assert!(line.is_char_boundary(s.start) && line.is_char_boundary(s.end));
+        }
+
+        /// Any text and location renders (or falls back to the plain line) without panicking.
+        #[test]
+        fn any_location_renders(text in "(?s).{0,200}|[ -~\n\t\r:#'\"é]{0,200}", line in 0u32..20, column in 0u32..30) {
+            let show = Show::new(Sources::default(), false);
+            let t = Rc::new(Text::new(text));
+            show.texts.borrow_mut().insert("f".into(), Some(t));
+            let at = Location::new("f".into(), line, column);
+            let e = Error::invalid(&at, "m").also_at(&Location::new("f".into(), line / 2, 1), "x");
+            let out = show.error(&e);
+            proptest::prop_assert!(out.starts_with(&format!("error: {at}: m")), "{}", out);
+        }
+    }
+
+    #[test]
+    fn lines_without_their_breaks() {
+        let t = Text::new("\u{feff}a: 1\r\nb: 2\n".to_string());
+        assert_eq!(t.line(1), Some("a: 1"));
+        assert_eq!(t.line(2), Some("b: 2"));
+        assert_eq!(t.line(3), None);
+        assert_eq!(t.starts.len(), 2);
+    }
+
+    #[test]
+    fn lines_that_may_hold_a_secret() {
+        for line in [
+            "      DB_PASSWORD: hunter2",
+            "      - DB_PASSWORD=hunter2",
+            "      - \"API_TOKEN=x\"",
+            "      stripeSecretKey: x",
+            "      DATABASE_URL: postgres://app:hunter2@db:5432/app",
+            "    command: [\"curl\", \"https://u:p@example.com/x\"]",
+        ] {
+            assert!(may_hold_a_secret(line), "{line}");
+        }
+        for line in [
+            "    image: nginx:1.27",
+            "      DB_PASSWORD_FILE: /run/secrets/db",
+            "      DATABASE_URL: postgres://db:5432/app",
+            "      GIT: git@github.com:org/repo.git",
+            "    command: echo one",
+            "  password-manager:",
+        ] {
+            assert!(!may_hold_a_secret(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn did_you_mean_becomes_a_help_line() {
+        assert_eq!(
+            split_help("unknown key `enviroment`; did you mean `environment`?"),
+            (
+                "unknown key `enviroment`",
+                Some("did you mean `environment`?")
+            )
+        );
+        assert_eq!(split_help("unknown key `x`"), ("unknown key `x`", None));
+    }
+}
