@@ -115,6 +115,24 @@ fn may_hold_a_secret(line: &str) -> bool {
     })
 }
 
+/// The places of one file as one snippet (the lines between them may show), or each on its own
+/// when a line between may hold a secret.
+fn apart(mut places: Vec<Place<'_>>) -> Vec<Vec<Place<'_>>> {
+    places.sort_by_key(|p| (p.line, !p.primary));
+    let (Some(first), Some(last)) = (places.first(), places.last()) else {
+        return Vec::new();
+    };
+    let text = first.text.clone();
+    let between_is_safe = (first.line..=last.line)
+        .filter(|n| !places.iter().any(|p| p.line == *n))
+        .all(|n| text.line(n).is_none_or(|l| !may_hold_a_secret(l)));
+    if between_is_safe {
+        vec![places]
+    } else {
+        places.into_iter().map(|p| vec![p]).collect()
+    }
+}
+
 /// A message's "did you mean" goes on a help line of its own.
 fn split_help(message: &str) -> (&str, Option<&str>) {
     match message.rfind("; did you mean `") {
@@ -267,11 +285,18 @@ impl Show {
                     }
                 }
                 let title = format!("{location}: {message}");
-                let mut group = Level::ERROR
-                    .primary_title(&title)
-                    .element(Self::snippet(&here, None));
-                for (file, places) in &others {
-                    group = group.element(Self::snippet(places, Some(file)));
+                let here = apart(here);
+                let others: Vec<_> = others.into_iter().map(|(f, p)| (f, apart(p))).collect();
+                let mut group = Group::with_title(Level::ERROR.primary_title(&title));
+                for (i, places) in here.iter().enumerate() {
+                    // The title names the first; a later part names its file again.
+                    let path = (i > 0).then_some(&*location.file);
+                    group = group.element(Self::snippet(places, path));
+                }
+                for (file, parts) in &others {
+                    for places in parts {
+                        group = group.element(Self::snippet(places, Some(file)));
+                    }
                 }
                 if let Some(h) = help {
                     group = group.element(Level::HELP.message(h));
@@ -388,6 +413,44 @@ mod tests {
         ] {
             assert!(!may_hold_a_secret(line), "{line}");
         }
+    }
+
+    /// Two places with a secret between them: each is shown alone, the secret line never.
+    #[test]
+    fn a_secret_between_two_places_is_not_shown() {
+        let show = Show::new(Sources::default(), false);
+        let text = "services:\n  web:\n    image: a\n    environment:\n      DB_PASSWORD: hunter2\n    image: b\n";
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text.into()))));
+        let e = Error::invalid(&Location::new("f".into(), 6, 5), "duplicate key `image`")
+            .labelled("defined again here")
+            .also_at(&Location::new("f".into(), 3, 5), "first defined here");
+        let out = show.error(&e);
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.contains("3 |     image: a"), "{out}");
+        assert!(out.contains("6 |     image: b"), "{out}");
+        assert_eq!(
+            out,
+            "error: f:6:5: duplicate key `image`\n  |\n3 |     image: a\n  |     ----- first defined here\n  |\n ::: f:6:5\n  |\n6 |     image: b\n  |     ^^^^^ defined again here\n\n"
+        );
+        // A line between that holds no secret may show (annotate-snippets shows a gap of one).
+        let text = "services:\n  web:\n    image: a\n    DB_PASSWORD: hunter2\n    image: b\n";
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text.into()))));
+        let e = Error::invalid(&Location::new("f".into(), 5, 5), "duplicate key `image`")
+            .also_at(&Location::new("f".into(), 3, 5), "first defined here");
+        assert!(!show.error(&e).contains("hunter2"), "{}", show.error(&e));
+        let text = text.replace("DB_PASSWORD: hunter2", "TZ: UTC");
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text))));
+        assert!(
+            show.error(&e).contains("4 |     TZ: UTC"),
+            "{}",
+            show.error(&e)
+        );
     }
 
     #[test]
