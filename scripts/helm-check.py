@@ -144,8 +144,15 @@ def check_project(compose, problems, values_tests):
     with tempfile.TemporaryDirectory() as tmp:
         k = os.path.join(tmp, "k8s")
         c = os.path.join(tmp, "chart")
-        run([FERRY, "convert", "-q", "-f", f, "-o", k], d)
-        run([FERRY, "convert", "-q", "--helm", "-f", f, "-o", c], d)
+        # The fixture's --overlay flags (fixtures/<case>/args): kustomize overlays and values files.
+        overlays = []
+        args_file = os.path.join(d, "args")
+        if os.path.exists(args_file):
+            words = open(args_file).read().split()
+            overlays = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--overlay"]
+        flags = [x for o in overlays for x in ("--overlay", o)]
+        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags, d)
+        run([FERRY, "convert", "-q", "--helm", "-f", f, "-o", c] + flags, d)
         found = []
         lint = helm.lint(c, strict=True)
         for m in lint.get("messages") or []:
@@ -153,7 +160,20 @@ def check_project(compose, problems, values_tests):
                 found.append("lint: %s: %s" % (m.get("path"), m.get("error")))
         for e in lint.get("errors") or []:
             found.append("lint: %s" % e)
-        want = by_key(kustomize_objects(k))
+        base = os.path.join(k, "base") if overlays else k
+        want = by_key(kustomize_objects(base))
+        # Each overlay: the chart with values-<name>.yaml gives the kustomize overlay's objects.
+        for o in overlays:
+            vals = yaml.safe_load(open(os.path.join(c, "values-%s.yaml" % o))) or {}
+            ov_want = by_key(kustomize_objects(os.path.join(k, "overlays", o)))
+            ov_have = by_key([strip_helm(x) for x in render(c, "r1", "ns-one", vals)])
+            for kk in sorted(set(ov_want) | set(ov_have), key=str):
+                if kk not in ov_have or kk not in ov_want:
+                    found.append("overlay %s: %s/%s only in %s" % ((o,) + kk + ("kustomize" if kk in ov_want else "helm",)))
+                else:
+                    dd = diff(ov_want[kk], ov_have[kk])
+                    if dd:
+                        found.append("overlay %s: %s/%s: %s" % ((o,) + kk + (dd,)))
         releases = {}
         for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
             objs = render(c, release, ns)

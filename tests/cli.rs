@@ -1278,3 +1278,51 @@ fn helm_chart_is_written_checked_and_pruned_like_a_kustomize_directory() {
         2
     );
 }
+
+#[test]
+fn chart_version_is_a_semantic_version() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--helm", "--chart-version", "one"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("semantic version"), "{}", r.stderr);
+    fails_with(
+        "x-ferry:\n  chartVersion: latest\nservices:\n  web:\n    image: nginx\n",
+        "compose.yaml:2:17: x-ferry.chartVersion: `latest` is not a semantic version",
+    );
+    let r = run_in(
+        dir.path(),
+        &["convert", "--helm", "--chart-version", "2.0.0-rc.1"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = std::fs::read_to_string(dir.path().join("chart/Chart.yaml")).unwrap();
+    assert!(chart.contains("version: 2.0.0-rc.1\n"), "{chart}");
+}
+
+#[test]
+fn chart_templates_are_exported_and_used() {
+    let dir =
+        project("name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['80:80']\n");
+    let r = run_in(dir.path(), &["templates", "export", "--helm", "tpl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let notes = dir.path().join("tpl/helm/NOTES.txt");
+    let text = std::fs::read_to_string(&notes).unwrap();
+    assert!(text.contains("__SERVICES__"), "{text}");
+    std::fs::write(
+        &notes,
+        text.replace("Services keep", "Our team's note. Services keep"),
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm", "--templates", "tpl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let written = std::fs::read_to_string(dir.path().join("chart/templates/NOTES.txt")).unwrap();
+    assert!(written.contains("Our team's note."), "{written}");
+    assert!(written.contains("svc/web 80:80"), "{written}");
+    assert!(!written.contains("__"), "{written}");
+    let r = run_in(dir.path(), &["templates", "list"]);
+    assert!(r.stdout.contains("helm/_helpers.tpl"), "{}", r.stdout);
+    // A second export refuses to overwrite without --force.
+    assert_eq!(
+        run_in(dir.path(), &["templates", "export", "--helm", "tpl"]).code,
+        2
+    );
+}

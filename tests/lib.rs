@@ -8,6 +8,8 @@ mod edge;
 mod fixtures;
 mod generated;
 mod helm;
+#[cfg(unix)]
+mod interrupted;
 mod properties;
 mod review;
 mod safety;

@@ -117,6 +117,8 @@ pub struct ProjectFerry {
     pub volume_size: Option<Located<String>>,
     pub storage_class: Option<Located<String>>,
     pub network_policies: Option<Located<bool>>,
+    /// `chartVersion`: the version of the Helm chart (`--chart-version` wins).
+    pub chart_version: Option<Located<String>>,
     pub loc: Option<Location>,
 }
 

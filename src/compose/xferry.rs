@@ -205,13 +205,32 @@ const PROBE_KEYS: &[&str] = &["http", "tcp"];
 const HTTP_KEYS: &[&str] = &["path", "port", "scheme"];
 const AUTOSCALE_KEYS: &[&str] = &["min", "max", "cpu", "memory"];
 pub const VOLUME_KEYS: &[&str] = &["size", "storageClass", "accessModes"];
-pub const PROJECT_KEYS: &[&str] = &["namespace", "volumeSize", "storageClass", "networkPolicies"];
+pub const PROJECT_KEYS: &[&str] = &[
+    "namespace",
+    "volumeSize",
+    "storageClass",
+    "networkPolicies",
+    "chartVersion",
+];
 pub const ACCESS_MODES: &[&str] = &[
     "ReadWriteOnce",
     "ReadOnlyMany",
     "ReadWriteMany",
     "ReadWriteOncePod",
 ];
+
+/// `MAJOR.MINOR.PATCH`, with an optional `-pre-release` and `+build`, as Helm wants a chart version.
+pub fn semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && v[core.len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.'))
+}
 
 /// An unknown `x-ferry` key is an error: ferry would otherwise silently ignore a typo.
 fn unknown(r: &mut Reader<'_>, loc: &Location, path: &str, key: &str, known: &[&str]) {
@@ -693,6 +712,22 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
             "storageClass" => f.storage_class = r.located_string(n, &p),
             "networkPolicies" => {
                 f.network_policies = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone()))
+            }
+            "chartVersion" => {
+                f.chart_version = r.located_string(n, &p).filter(|v| {
+                    let ok = semver(&v.value);
+                    if !ok {
+                        r.msg(
+                            &n.loc,
+                            &p,
+                            format!(
+                                "`{}` is not a semantic version such as 1.2.3 (Helm needs one)",
+                                v.value
+                            ),
+                        );
+                    }
+                    ok
+                })
             }
             k => unknown(r, &e.key_loc, path, k, PROJECT_KEYS),
         }

@@ -23,6 +23,10 @@ use std::collections::BTreeMap;
 pub struct HelmOptions {
     /// The chart's version (default `0.1.0`).
     pub version: Option<String>,
+    /// `--overlay NAME`: a `values-NAME.yaml` from the services' `x-ferry: {overlays}`.
+    pub overlays: Vec<String>,
+    /// `--templates DIR`: `DIR/helm/` replaces the chart-level templates.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 /// Where a chart's secret files go (git-ignored), relative to the chart.
@@ -228,12 +232,7 @@ pub fn chart(
     opts: &HelmOptions,
     report: &mut Report,
 ) -> Result<Tree> {
-    let source = project
-        .files
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let source = super::header_source(project);
     let header = super::header(&source).replace("`ferry convert`", "`ferry convert --helm`");
     let chart = names::dns_label(&project.name);
     let mut tree = Tree::default();
@@ -596,6 +595,13 @@ pub fn chart(
         "values.yaml".into(),
         format!("{header}\n{}", values_yaml(&values)).into_bytes(),
     );
+    for (name, text) in overlay_values(project, objects, &values, &opts.overlays, report)? {
+        tree.files.insert(
+            format!("values-{name}.yaml"),
+            format!("{header}\n# The overlay `{name}` (x-ferry overlays): helm install -f values-{name}.yaml\n{text}")
+                .into_bytes(),
+        );
+    }
     tree.files.insert(
         "values.schema.json".into(),
         schema_json(&source, &values).into_bytes(),
@@ -604,13 +610,14 @@ pub fn chart(
         "Chart.yaml".into(),
         chart_yaml(&header, &chart, project, opts).into_bytes(),
     );
+    let dir = opts.templates_dir.as_deref();
     tree.files.insert(
         "templates/_helpers.tpl".into(),
-        helpers(&header, &chart).into_bytes(),
+        helpers(dir, &header, &chart)?.into_bytes(),
     );
     tree.files.insert(
         "templates/NOTES.txt".into(),
-        notes_txt(&header, &chart, &notes, !secret_files.is_empty()).into_bytes(),
+        notes_txt(dir, &header, &chart, &notes, !secret_files.is_empty())?.into_bytes(),
     );
     if !secret_files.is_empty() {
         tree.files.insert(
@@ -633,6 +640,85 @@ pub fn chart(
         format!("{header}\n.git/\n*.tmp\n.ferry-*\n").into_bytes(),
     );
     Ok(tree)
+}
+
+/// `values-<overlay>.yaml`: what each service changes in an overlay, as values over the
+/// defaults (the same settings the kustomize overlays patch in).
+fn overlay_values(
+    project: &Project,
+    objects: &[Object],
+    values: &J,
+    overlays: &[String],
+    report: &mut Report,
+) -> Result<Vec<(String, String)>> {
+    for name in overlays {
+        if !super::overlay::valid_name(name) {
+            return Err(Error::Usage(format!(
+                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a file name)"
+            )));
+        }
+    }
+    let made: Vec<crate::translate::Made> = objects.iter().map(Object::made).collect();
+    let mut out = Vec::new();
+    for (name, services) in super::overlay::settings(project, &made, overlays, report)? {
+        let mut m = Map::new();
+        for s in services {
+            let base = &values[&s.service];
+            let mut v = Map::new();
+            if let Some(n) = s.replicas {
+                v.insert("replicas".into(), json!(n));
+            }
+            if let Some(img) = &s.image {
+                let (repository, tag) = split_image(img);
+                v.insert(
+                    "image".into(),
+                    json!({ "repository": repository, "tag": tag }),
+                );
+            }
+            if let Some(r) = &s.resources {
+                v.insert("resources".into(), J::Object(r.clone()));
+            }
+            let mut env = Map::new();
+            let mut extra = Vec::new();
+            for (k, val) in &s.env {
+                if base
+                    .pointer(&format!("/env/{}", k.replace('~', "~0").replace('/', "~1")))
+                    .is_some()
+                {
+                    env.insert(k.clone(), json!(val));
+                } else {
+                    extra
+                        .push(json!({ "name": k, "value": crate::translate::escape_dollars(val) }));
+                }
+            }
+            if !env.is_empty() {
+                v.insert("env".into(), J::Object(env));
+            }
+            if !extra.is_empty() {
+                v.insert("extraEnv".into(), J::Array(extra));
+            }
+            if let (Some(host), Some(hosts)) = (
+                &s.ingress_host,
+                base.pointer("/ingress/hosts").and_then(J::as_array),
+            ) {
+                let mut hosts = hosts.clone();
+                if let Some(first) = hosts.first_mut().and_then(J::as_object_mut) {
+                    first.insert("host".into(), json!(host));
+                }
+                v.insert("ingress".into(), json!({ "hosts": hosts }));
+            }
+            if !v.is_empty() {
+                m.insert(s.service.clone(), J::Object(v));
+            }
+        }
+        let text = if m.is_empty() {
+            "{}\n".to_string()
+        } else {
+            crate::yaml::emit::to_document(&J::Object(m))
+        };
+        out.push((name, text));
+    }
+    Ok(out)
 }
 
 /// The header, then the object's template text, inside `{{ if CONDITION }}` when it has one.
@@ -968,10 +1054,19 @@ fn chart_yaml(header: &str, chart: &str, project: &Project, opts: &HelmOptions) 
         )),
     );
     m.insert("type".into(), json!("application"));
-    m.insert(
-        "version".into(),
-        json!(opts.version.clone().unwrap_or_else(|| "0.1.0".into())),
-    );
+    let version = opts
+        .version
+        .clone()
+        .or_else(|| {
+            project
+                .top
+                .ferry
+                .chart_version
+                .as_ref()
+                .map(|v| v.value.clone())
+        })
+        .unwrap_or_else(|| "0.1.0".into());
+    m.insert("version".into(), json!(version));
     if tags.len() == 1 {
         if let Some(t) = tags.iter().next().filter(|t| !t.is_empty()) {
             m.insert("appVersion".into(), json!(t));
@@ -983,49 +1078,94 @@ fn chart_yaml(header: &str, chart: &str, project: &Project, opts: &HelmOptions) 
     )
 }
 
-fn helpers(header: &str, chart: &str) -> String {
-    format!(
-        r#"{header}
-{{{{/* The labels of every object: the compose service's name (if any), the project, and Helm's. */}}}}
-{{{{- define "{chart}.labels" -}}}}
-{{{{- with .name -}}}}
-app.kubernetes.io/name: {{{{ . }}}}
-{{{{ end -}}}}
-app.kubernetes.io/part-of: {{{{ .ctx.Chart.Name }}}}
-app.kubernetes.io/managed-by: {{{{ .ctx.Release.Service }}}}
-app.kubernetes.io/instance: {{{{ .ctx.Release.Name }}}}
-helm.sh/chart: {{{{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}}}
-{{{{- end }}}}
+/// The chart-level templates: Go templates with a few `__NAME__` placeholders that ferry fills
+/// in (`__HEADER__`, `__CHART__`; in NOTES.txt also `__SERVICES__` and `__SECRETS__`). A user's
+/// `--templates DIR` replaces them with `DIR/helm/<name>`; `ferry templates export --helm`
+/// writes them there.
+pub const CHART_TEMPLATES: &[(&str, &str, &str)] = &[
+    (
+        "_helpers.tpl",
+        "templates/_helpers.tpl: labels, selector labels, the image",
+        include_str!("../../templates/helm/_helpers.tpl"),
+    ),
+    (
+        "NOTES.txt",
+        "templates/NOTES.txt: what `helm install` prints",
+        include_str!("../../templates/helm/NOTES.txt"),
+    ),
+];
 
-{{{{/* The selector labels of a service's pods (never change: Kubernetes keeps selectors fixed). */}}}}
-{{{{- define "{chart}.selectorLabels" -}}}}
-app.kubernetes.io/name: {{{{ .name }}}}
-app.kubernetes.io/part-of: {{{{ .ctx.Chart.Name }}}}
-{{{{- end }}}}
-
-{{{{/* An image from its values: [global.imageRegistry/]repository[:tag]. */}}}}
-{{{{- define "ferry.image" -}}}}
-{{{{- $repo := .image.repository -}}}}
-{{{{- with .global.imageRegistry }}}}{{{{ $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}}}{{{{ end -}}}}
-{{{{- if .image.tag }}}}{{{{ printf "%s:%v" $repo .image.tag }}}}{{{{ else }}}}{{{{ $repo }}}}{{{{ end -}}}}
-{{{{- end }}}}
-"#
-    )
+/// A chart-level template: the user's `DIR/helm/<name>` when given, else the built-in one.
+fn chart_template(dir: Option<&std::path::Path>, name: &str) -> Result<String> {
+    if let Some(p) = dir
+        .map(|d| d.join("helm").join(name))
+        .filter(|p| p.exists())
+    {
+        return std::fs::read_to_string(&p).map_err(|e| Error::io(&p, "cannot read a template", e));
+    }
+    Ok(CHART_TEMPLATES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, t)| t.to_string())
+        .unwrap_or_default())
 }
 
-fn notes_txt(header: &str, chart: &str, notes: &[String], secrets: bool) -> String {
-    let mut out = format!("{{{{- /*\n{header}\n*/ -}}}}\nThe compose project is running as release {{{{ .Release.Name }}}} of the chart {chart}, in the namespace {{{{ .Release.Namespace }}}}.\nServices keep their compose names: they reach each other as under docker compose.\n");
+fn helpers(dir: Option<&std::path::Path>, header: &str, chart: &str) -> Result<String> {
+    Ok(chart_template(dir, "_helpers.tpl")?
+        .replace("__HEADER__", header)
+        .replace("__CHART__", chart))
+}
+
+fn notes_txt(
+    dir: Option<&std::path::Path>,
+    header: &str,
+    chart: &str,
+    notes: &[String],
+    secrets: bool,
+) -> Result<String> {
+    let mut services = String::new();
     if !notes.is_empty() {
-        out.push_str("\nTo reach a service from your machine:\n");
+        services.push_str("\nTo reach a service from your machine:\n");
         for n in notes {
-            out.push_str(n);
-            out.push('\n');
+            services.push_str(n);
+            services.push('\n');
         }
     }
-    if secrets {
-        out.push_str("\nSecrets are read from the chart's files/ directory, which is not committed (.gitignore):\nrun `ferry convert --helm` where the compose project's secrets and .env are, or put the files\nthere, before `helm install`.\n");
+    let secrets = if secrets {
+        "\nSecrets are read from the chart's files/ directory, which is not committed (.gitignore):\nrun `ferry convert --helm` where the compose project's secrets and .env are, or put the files\nthere, before `helm install`.\n"
+    } else {
+        ""
+    };
+    Ok(chart_template(dir, "NOTES.txt")?
+        .replace("__HEADER__", header)
+        .replace("__CHART__", chart)
+        .replace("__SERVICES__", &services)
+        .replace("__SECRETS__", secrets))
+}
+
+/// `ferry templates export --helm DIR`: the chart-level templates into `DIR/helm/`.
+pub fn export(dir: &std::path::Path, force: bool) -> Result<Vec<std::path::PathBuf>> {
+    let to = dir.join("helm");
+    std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, "cannot create the directory", e))?;
+    let existing: Vec<&str> = CHART_TEMPLATES
+        .iter()
+        .map(|(n, _, _)| *n)
+        .filter(|n| to.join(n).exists())
+        .collect();
+    if !existing.is_empty() && !force {
+        return Err(Error::Usage(format!(
+            "{} already holds {}; use --force to overwrite",
+            to.display(),
+            existing.join(", ")
+        )));
     }
-    out
+    let mut written = Vec::new();
+    for (n, _, text) in CHART_TEMPLATES {
+        let p = to.join(n);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, "cannot write", e))?;
+        written.push(p);
+    }
+    Ok(written)
 }
 
 /// The JSON Schema of `values.yaml`: wrong types, unknown enum values and unknown keys fail at

@@ -144,6 +144,16 @@ pub fn is_generated(bytes: &[u8]) -> bool {
         || bytes.starts_with(helm::NOTES_HEADER_PREFIX.as_bytes())
 }
 
+/// The compose files a project was read from, as the header names them.
+pub fn header_source(project: &Project) -> String {
+    project
+        .files
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The first line of every generated file.
 pub fn header(source: &str) -> String {
     format!("{HEADER_PREFIX} from {source}. Do not edit: change the compose file and run `ferry convert`.")
@@ -324,12 +334,7 @@ impl Renderer {
         opts: &RenderOptions,
     ) -> Result<Self> {
         let set = templates::load(opts.templates_dir.as_deref())?;
-        let source = project
-            .files
-            .iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let source = header_source(project);
         // The canonical project costs about as much as loading; it is made only for templates
         // that read it.
         let compose = if set.uses_any(&["compose", "service"]) {

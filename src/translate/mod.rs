@@ -767,6 +767,11 @@ pub fn translate_each(
                 "networkPolicies",
                 "NetworkPolicies per compose network",
             ),
+            (
+                tf.chart_version.as_ref().map(|n| &n.loc),
+                "chartVersion",
+                "the Helm chart's version with --helm (unless --chart-version)",
+            ),
         ] {
             if let Some(loc) = set {
                 report.converted(Some(loc), format!("x-ferry.{k}"), what);

@@ -376,25 +376,30 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
                     .unwrap_or_default()
             ),
         );
-        let mut md = metadata(project, &name, None);
-        if let Some(m) = md.as_object_mut() {
-            ctx.namespace_into(m);
-        }
-        out.push(Object {
-            kind: "PersistentVolumeClaim".into(),
-            name: name.clone(),
-            value: std::sync::Arc::new(json!({
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "metadata": md,
-                "spec": claim_body(&spec),
-            })),
-            service: None,
-            origin: vk,
-        });
+        out.push(claim_object(ctx, &name, &spec, vk));
     }
     out.extend(bind_claim_objects(ctx, report));
     out
+}
+
+/// A PersistentVolumeClaim object (of a named volume or of bind mounts of one source).
+fn claim_object(ctx: &Ctx<'_>, name: &str, spec: &ClaimSpec, origin: String) -> Object {
+    let mut md = metadata(ctx.project, name, None);
+    if let Some(m) = md.as_object_mut() {
+        ctx.namespace_into(m);
+    }
+    Object {
+        kind: "PersistentVolumeClaim".into(),
+        name: name.to_string(),
+        value: std::sync::Arc::new(json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": md,
+            "spec": claim_body(spec),
+        })),
+        service: None,
+        origin,
+    }
 }
 
 fn claim_name(ctx: &Ctx<'_>, key: &str) -> String {
@@ -1277,22 +1282,12 @@ fn bind_claim_objects(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
                 ),
             );
         }
-        let mut md = metadata(ctx.project, &c.name, None);
-        if let Some(m) = md.as_object_mut() {
-            ctx.namespace_into(m);
-        }
-        out.push(Object {
-            kind: "PersistentVolumeClaim".into(),
-            name: c.name.clone(),
-            value: std::sync::Arc::new(json!({
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "metadata": md,
-                "spec": claim_body(&spec),
-            })),
-            service: None,
-            origin: format!("services.{}.volumes ({})", c.service, c.src),
-        });
+        out.push(claim_object(
+            ctx,
+            &c.name,
+            &spec,
+            format!("services.{}.volumes ({})", c.service, c.src),
+        ));
     }
     out
 }
