@@ -21,6 +21,9 @@ use std::rc::Rc;
 /// Lines longer than this are not shown (a one-line JSON compose file): the plain line says it.
 const MAX_LINE_BYTES: usize = 4096;
 
+/// How far up a line inside a block scalar looks for the block's key ([`Text::secret`]).
+const MAX_BLOCK_LINES: usize = 10_000;
+
 /// A compose file's text, split into lines once.
 struct Text {
     text: String,
@@ -40,6 +43,36 @@ impl Text {
             starts.pop();
         }
         Text { text, starts }
+    }
+
+    /// Whether line `n` may hold a secret written there: [`may_hold_a_secret`], or a line of a
+    /// block scalar (`DB_PASSWORD: |`) under such a key. Asked only of the lines to show, so a
+    /// large file is not scanned whole: the key of a block is looked for at most
+    /// [`MAX_BLOCK_LINES`] lines up.
+    fn secret(&self, n: usize) -> bool {
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let Some(line) = self.line(n) else {
+            return false;
+        };
+        if may_hold_a_secret(line) {
+            return true;
+        }
+        let own = indent(line);
+        if line.trim().is_empty() || own == 0 {
+            return false;
+        }
+        for up in (n.saturating_sub(MAX_BLOCK_LINES).max(1)..n).rev() {
+            let l = self.line(up).unwrap_or("");
+            if l.trim().is_empty() || indent(l) >= own {
+                continue;
+            }
+            let head = l.trim_end();
+            let block = ["|", ">", "|-", ">-", "|+", ">+"]
+                .iter()
+                .any(|b| head.ends_with(b));
+            return block && may_hold_a_secret(l);
+        }
+        false
     }
 
     /// Line `n` (1-based) without its line break.
@@ -84,25 +117,29 @@ fn span(line: &str, column: u32) -> std::ops::Range<usize> {
     start..start + len
 }
 
-/// Whether a compose line may hold a secret value: `NAME: value`, `- NAME=value` or
-/// `NAME=value` with a sensitive name, or a URL with a user and password.
+/// Whether a compose line may hold a secret value: `NAME: value`, `- NAME=value`,
+/// `{NAME: value}` or `NAME=value` with a sensitive name anywhere on it, or a URL with a user and
+/// password.
 fn may_hold_a_secret(line: &str) -> bool {
-    let entry = line.trim_start().trim_start_matches("- ").trim_start();
-    let entry = entry.trim_start_matches(['"', '\'']);
-    let name_end = entry
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
-        .unwrap_or(entry.len());
-    let (name, rest) = entry.split_at(name_end);
-    let rest = rest.trim_start_matches(['"', '\'']);
-    // A key whose value is on the lines below (`password-manager:`) holds none here.
-    let value = rest
-        .strip_prefix(':')
-        .or_else(|| rest.strip_prefix('='))
-        .map(str::trim);
-    if value.is_some_and(|v| !v.is_empty() && !v.starts_with('#'))
-        && ferry::translate::envsecrets::sensitive_name(name)
-    {
-        return true;
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut rest = line;
+    while let Some(start) = rest.find(is_name) {
+        let from = &rest[start..];
+        let end = from.find(|c: char| !is_name(c)).unwrap_or(from.len());
+        let (name, after) = from.split_at(end);
+        let after = after.trim_start_matches(['"', '\'']);
+        // A key whose value is on the lines below (`password-manager:`) holds none here.
+        let value = after
+            .strip_prefix(':')
+            .filter(|v| v.is_empty() || v.starts_with(char::is_whitespace))
+            .or_else(|| after.strip_prefix('='))
+            .map(|v| v.trim_start().trim_end_matches([',', '}', ']']).trim());
+        if value.is_some_and(|v| !v.is_empty() && !v.starts_with('#'))
+            && ferry::translate::envsecrets::sensitive_name(name)
+        {
+            return true;
+        }
+        rest = &from[end..];
     }
     line.match_indices("://").any(|(i, _)| {
         let authority = line[i + 3..]
@@ -113,6 +150,25 @@ fn may_hold_a_secret(line: &str) -> bool {
             .rsplit_once('@')
             .is_some_and(|(user, _)| user.contains(':'))
     })
+}
+
+/// The places of one file as one snippet (the lines between them may show), or each on its own
+/// when a line between may hold a secret.
+fn apart(mut places: Vec<Place<'_>>) -> Vec<Vec<Place<'_>>> {
+    places.sort_by_key(|p| (p.line, !p.primary));
+    let (Some(first), Some(last)) = (places.first(), places.last()) else {
+        return Vec::new();
+    };
+    let text = first.text.clone();
+    // annotate-snippets shows a line between two places when one or two lie between; a longer
+    // gap is folded (`...`), and its lines are not looked at.
+    let between_is_safe =
+        last.line - first.line > 3 || (first.line + 1..last.line).all(|n| !text.secret(n));
+    if between_is_safe {
+        vec![places]
+    } else {
+        places.into_iter().map(|p| vec![p]).collect()
+    }
 }
 
 /// A message's "did you mean" goes on a help line of its own.
@@ -189,7 +245,7 @@ impl Show {
             column = u32::MAX;
         }
         let source = text.line(line)?;
-        if source.len() > MAX_LINE_BYTES || may_hold_a_secret(source) {
+        if source.len() > MAX_LINE_BYTES || text.secret(line) {
             return None;
         }
         Some(Place {
@@ -267,11 +323,18 @@ impl Show {
                     }
                 }
                 let title = format!("{location}: {message}");
-                let mut group = Level::ERROR
-                    .primary_title(&title)
-                    .element(Self::snippet(&here, None));
-                for (file, places) in &others {
-                    group = group.element(Self::snippet(places, Some(file)));
+                let here = apart(here);
+                let others: Vec<_> = others.into_iter().map(|(f, p)| (f, apart(p))).collect();
+                let mut group = Group::with_title(Level::ERROR.primary_title(&title));
+                for (i, places) in here.iter().enumerate() {
+                    // The title names the first; a later part names its file again.
+                    let path = (i > 0).then_some(&*location.file);
+                    group = group.element(Self::snippet(places, path));
+                }
+                for (file, parts) in &others {
+                    for places in parts {
+                        group = group.element(Self::snippet(places, Some(file)));
+                    }
                 }
                 if let Some(h) = help {
                     group = group.element(Level::HELP.message(h));
@@ -374,6 +437,8 @@ mod tests {
             "      - \"API_TOKEN=x\"",
             "      stripeSecretKey: x",
             "      DATABASE_URL: postgres://app:hunter2@db:5432/app",
+            "    environment: {TZ: UTC, DB_PASSWORD: hunter2}",
+            "    environment: [\"TZ=UTC\", \"DB_PASSWORD=hunter2\"]",
             "    command: [\"curl\", \"https://u:p@example.com/x\"]",
         ] {
             assert!(may_hold_a_secret(line), "{line}");
@@ -385,9 +450,75 @@ mod tests {
             "      GIT: git@github.com:org/repo.git",
             "    command: echo one",
             "  password-manager:",
+            "    environment: {TZ: UTC, PASSWORD_FILE: /run/secrets/db}",
+            "    image: registry.example.com:5000/token-service:1.2",
         ] {
             assert!(!may_hold_a_secret(line), "{line}");
         }
+    }
+
+    /// Two places with a secret between them: each is shown alone, the secret line never.
+    #[test]
+    fn a_secret_between_two_places_is_not_shown() {
+        let show = Show::new(Sources::default(), false);
+        let text = "services:\n  web:\n    image: a\n    environment:\n      DB_PASSWORD: hunter2\n    image: b\n";
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text.into()))));
+        let e = Error::invalid(&Location::new("f".into(), 6, 5), "duplicate key `image`")
+            .labelled("defined again here")
+            .also_at(&Location::new("f".into(), 3, 5), "first defined here");
+        let out = show.error(&e);
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.contains("3 |     image: a"), "{out}");
+        assert!(out.contains("6 |     image: b"), "{out}");
+        assert_eq!(
+            out,
+            "error: f:6:5: duplicate key `image`\n  |\n3 |     image: a\n  |     ----- first defined here\n  |\n ::: f:6:5\n  |\n6 |     image: b\n  |     ^^^^^ defined again here\n\n"
+        );
+        // A line between that holds no secret may show (annotate-snippets shows a gap of one).
+        let text = "services:\n  web:\n    image: a\n    DB_PASSWORD: hunter2\n    image: b\n";
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text.into()))));
+        let e = Error::invalid(&Location::new("f".into(), 5, 5), "duplicate key `image`")
+            .also_at(&Location::new("f".into(), 3, 5), "first defined here");
+        assert!(!show.error(&e).contains("hunter2"), "{}", show.error(&e));
+        let text = text.replace("DB_PASSWORD: hunter2", "TZ: UTC");
+        show.texts
+            .borrow_mut()
+            .insert("f".into(), Some(Rc::new(Text::new(text))));
+        assert!(
+            show.error(&e).contains("4 |     TZ: UTC"),
+            "{}",
+            show.error(&e)
+        );
+        // A longer gap is folded: whatever is in it, it is not shown.
+        for gap in 2..12 {
+            let mut text = String::from("services:\n  web:\n    image: a\n");
+            for i in 0..gap {
+                text.push_str(&format!("    DB_PASSWORD: hunter{i}\n"));
+            }
+            text.push_str("    image: b\n");
+            show.texts
+                .borrow_mut()
+                .insert("f".into(), Some(Rc::new(Text::new(text))));
+            let e = Error::invalid(&Location::new("f".into(), 4 + gap as u32, 5), "dup")
+                .also_at(&Location::new("f".into(), 3, 5), "first");
+            let out = show.error(&e);
+            assert!(!out.contains("hunter"), "{gap}: {out}");
+            assert!(out.contains("image: b"), "{gap}: {out}");
+        }
+    }
+
+    /// The lines of a block scalar under a sensitive name are secret too.
+    #[test]
+    fn block_scalars_under_a_sensitive_name_are_secret() {
+        let t = Text::new(
+            "x:\n  PRIVATE_KEY: |\n    -----BEGIN-----\n\n    abc\n  TZ: UTC\n  AUTH_TOKEN: >-\n    t\n".into(),
+        );
+        let secret: Vec<bool> = (1..=8).map(|n| t.secret(n)).collect();
+        assert_eq!(secret, [false, true, true, false, true, false, true, true]);
     }
 
     #[test]

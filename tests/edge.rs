@@ -324,3 +324,68 @@ fn a_work_tree_holding_home_is_not_the_edge() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("PRIVATE KEY"));
 }
+
+/// The measure: `../shared/corpus/raeffs-docker-host` keeps shared fragments in `libs/`
+/// that its apps extend (`file: ../../libs/...`). Inside a git work tree (the corpus copied and
+/// given a `.git`) 53 of its 54 compose files convert, its one broken file aside; outside git the
+/// five that extend a fragment are refused, as before. Skipped when the shared corpus is absent.
+#[test]
+fn raeffs_corpus_converts_inside_a_git_work_tree() {
+    let corpus = crate::support::root().join("../shared/corpus/raeffs-docker-host");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    fn copy(from: &Path, to: &Path, files: &mut Vec<std::path::PathBuf>) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let (src, dst) = (e.path(), to.join(e.file_name()));
+            if e.file_type().unwrap().is_dir() {
+                copy(&src, &dst, files);
+            } else if e.file_type().unwrap().is_file() {
+                std::fs::copy(&src, &dst).unwrap();
+                let name = e.file_name().to_string_lossy().to_lowercase();
+                if (name.starts_with("compose") || name.starts_with("docker-compose"))
+                    && (name.ends_with(".yml") || name.ends_with(".yaml"))
+                {
+                    files.push(dst);
+                }
+            }
+        }
+    }
+    let converted = |git: bool| {
+        let root = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        copy(&corpus, root.path(), &mut files);
+        if git {
+            std::fs::create_dir(root.path().join(".git")).unwrap();
+        }
+        files.sort();
+        let mut failed = Vec::new();
+        for f in &files {
+            let out = root.path().join("out");
+            let r = run(
+                root.path(),
+                &[
+                    "-q",
+                    "convert",
+                    "-f",
+                    f.to_str().unwrap(),
+                    "-o",
+                    out.to_str().unwrap(),
+                ],
+            );
+            if r.code != 0 {
+                failed.push(f.strip_prefix(root.path()).unwrap().display().to_string());
+            }
+            let _ = std::fs::remove_dir_all(&out);
+        }
+        (files.len(), failed)
+    };
+    let (n, failed) = converted(true);
+    assert_eq!(n, 54);
+    assert_eq!(failed, ["archive/openproject/docker-compose.base.yml"]);
+    let (_, failed) = converted(false);
+    assert_eq!(failed.len(), 6, "{failed:?}");
+}
