@@ -2,9 +2,11 @@
 # ferry's benchmark suite (README "Performance"):
 #
 #   1. the release binary end to end on generated projects of 2, 100, 1,000, 5,000 and 10,000
-#      services (examples/gen): `ferry convert --stdout`, `ferry convert -o DIR` over an
-#      unchanged DIR (the CI / pre-commit case) and into an empty DIR, timed with hyperfine
-#      (median of several runs), and peak RSS with /usr/bin/time (median of 5 runs);
+#      services (examples/gen), side by side in one run per size: `ferry convert --stdout`,
+#      `ferry convert -o DIR` over an unchanged DIR (the CI / pre-commit case), `ferry diff`,
+#      and `ferry convert -o DIR` into an empty DIR (the first conversion, a fresh checkout),
+#      with and (up to 1,000 services) without --fsync, timed with hyperfine (median of several
+#      runs), and peak RSS with /usr/bin/time (median of 5 runs);
 #   2. how time grows: 10 times the services against the time, for 100 -> 1,000 and
 #      1,000 -> 10,000;
 #   3. with --instructions, instructions counted by callgrind (repeatable on a busy machine);
@@ -24,7 +26,7 @@ for arg in "$@"; do
     --quick) quick=1 ;;
     --instructions) instructions=1 ;;
     -h | --help)
-      sed -n '2,18p' "$0"
+      sed -n '2,20p' "$0"
       exit 0
       ;;
     *)
@@ -77,7 +79,7 @@ peak_rss_mb() { # peak_rss_mb ARGS... (in the current directory): median of 5 ru
   done | sort -n | sed -n 3p | awk '{ printf "%.1f", $1 / 1024 }'
 }
 
-declare -A stdout_ms unchanged_ms diff_ms fresh_ms rss_stdout rss_out
+declare -A stdout_ms unchanged_ms diff_ms fresh_ms fsync_ms rss_stdout rss_out
 for n in "${sizes[@]}"; do
   dir="$work/$n"
   "$gen" "$n" "$dir" >/dev/null
@@ -96,14 +98,27 @@ for n in "${sizes[@]}"; do
       "$ferry convert -o out" >/dev/null
     hyperfine -N --style none --warmup 2 --runs "$runs" --export-json diff.json \
       "$ferry diff -o out" >/dev/null
+    # Into an empty directory: the previous run's output is moved aside, not removed, before
+    # each run. Removing thousands of files just before (rm -rf) made the next run's file
+    # creations wait seconds for the file system to finish the removal (ext4 mounted with
+    # discard here), which a fresh checkout does not have. What is moved aside goes at the end.
     fresh_runs=$((runs < 10 ? runs : 10))
+    rm -rf aside fresh && mkdir aside
+    aside="mv $dir/fresh $dir/aside/\$(date +%s%N)"
     hyperfine -N --style none --warmup 1 --runs "$fresh_runs" --export-json fresh.json \
-      --prepare "rm -rf $dir/fresh" "$ferry convert -o fresh" >/dev/null
+      --prepare "sh -c '[ ! -e $dir/fresh ] || $aside'" "$ferry convert -o fresh" >/dev/null
+    if [ "$n" -le 1000 ]; then
+      hyperfine -N --style none --warmup 1 --runs 5 --export-json fsync.json \
+        --prepare "sh -c '[ ! -e $dir/fresh ] || $aside'" "$ferry convert --fsync -o fresh" >/dev/null
+    fi
+    rm -rf aside fresh
   )
   stdout_ms[$n]=$(median_ms "$dir/stdout.json")
   unchanged_ms[$n]=$(median_ms "$dir/unchanged.json")
   diff_ms[$n]=$(median_ms "$dir/diff.json")
   fresh_ms[$n]=$(median_ms "$dir/fresh.json")
+  fsync_ms[$n]=—
+  [ "$n" -gt 1000 ] || fsync_ms[$n]="$(median_ms "$dir/fsync.json") ms"
   rss_stdout[$n]=$(cd "$dir" && peak_rss_mb convert --stdout)
   rss_out[$n]=$(cd "$dir" && peak_rss_mb convert -o out)
   echo "measured $n services" >&2
@@ -114,14 +129,15 @@ echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /p
   "$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); load average" \
   "$(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); ferry $(git describe --always --dirty 2>/dev/null || echo '?')"
 echo
-echo "| services | compose.yaml | output | --stdout | -o DIR, unchanged | diff, unchanged | -o DIR, empty | peak RSS (--stdout / -o) |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| services | compose.yaml | output | --stdout | -o DIR, unchanged | diff, unchanged | -o DIR, empty (x --stdout) | empty, --fsync | peak RSS (--stdout / -o) |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for n in "${sizes[@]}"; do
   dir="$work/$n"
   in_kb=$(( $(wc -c <"$dir/compose.yaml") / 1024 ))
   files=$(find "$dir/out" -type f | wc -l)
   out_kb=$(( $(find "$dir/out" -type f -exec cat {} + | wc -c) / 1024 ))
-  echo "| $n | ${in_kb} KB | $files files, ${out_kb} KB | ${stdout_ms[$n]} ms | ${unchanged_ms[$n]} ms | ${diff_ms[$n]} ms | ${fresh_ms[$n]} ms | ${rss_stdout[$n]} / ${rss_out[$n]} MB |"
+  ratio=$(python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) / float(sys.argv[2])))' "${fresh_ms[$n]}" "${stdout_ms[$n]}")
+  echo "| $n | ${in_kb} KB | $files files, ${out_kb} KB | ${stdout_ms[$n]} ms | ${unchanged_ms[$n]} ms | ${diff_ms[$n]} ms | ${fresh_ms[$n]} ms (${ratio}x) | ${fsync_ms[$n]} | ${rss_stdout[$n]} / ${rss_out[$n]} MB |"
 done
 
 echo
@@ -132,10 +148,12 @@ for pair in "100 1000" "1000 10000"; do
 import sys
 a, b = sys.argv[1], sys.argv[2]
 rows = [("--stdout", float(sys.argv[3]), float(sys.argv[4])),
-        ("-o DIR, unchanged", float(sys.argv[5]), float(sys.argv[6]))]
+        ("-o DIR, unchanged", float(sys.argv[5]), float(sys.argv[6])),
+        ("-o DIR, empty", float(sys.argv[7]), float(sys.argv[8]))]
 for name, x, y in rows:
     print("  %s -> %s services, %s: %.1fx" % (a, b, name, y / x))
-' "$1" "$2" "${stdout_ms[$1]}" "${stdout_ms[$2]}" "${unchanged_ms[$1]}" "${unchanged_ms[$2]}"
+' "$1" "$2" "${stdout_ms[$1]}" "${stdout_ms[$2]}" "${unchanged_ms[$1]}" "${unchanged_ms[$2]}" \
+    "${fresh_ms[$1]}" "${fresh_ms[$2]}"
 done
 
 if [ "$instructions" = 1 ]; then
@@ -147,10 +165,25 @@ if [ "$instructions" = 1 ]; then
       "$ferry" convert --stdout 2>&1 >/dev/null | awk '/Collected/ { print $4 }')
     echo "  $n services: $((count / 1000000)) M"
   done
+  echo
+  echo "Instructions (callgrind) of the YAML event parsers on the 1,000-service compose.yaml,"
+  echo "less the instructions that make the input:"
+  parsers=$(cargo bench --bench yaml_parsers --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p')
+  count_of() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$parsers" --once "$1" 1000 2>&1 |
+      awk '/Collected/ { print $4 }'
+  }
+  none=$(count_of none)
+  for p in saphyr yaml_rust2 libyaml_safer unsafe_libyaml ferry_tree; do
+    echo "  $p: $(( ($(count_of "$p") - none) / 1000000 )) M"
+  done
 fi
 
 if [ "$quick" = 0 ]; then
   echo
   echo "Stages (cargo bench --bench pipeline):"
   cargo bench --quiet --bench pipeline
+  echo
+  echo "YAML event parsers on the same input (cargo bench --bench yaml_parsers):"
+  cargo bench --quiet --bench yaml_parsers
 fi

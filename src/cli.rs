@@ -208,8 +208,8 @@ struct ConvertArgs {
 
     /// Wait until every written file is on disk before renaming it into place, so that a power
     /// cut leaves each file old or new, never empty. Without it a reader still never sees a
-    /// half-written file, and writing thousands of files is many times faster. Also set by
-    /// FERRY_FSYNC=1 (or true, yes, on).
+    /// half-written file, and nothing waits for the disk. Also set by FERRY_FSYNC=1 (or true,
+    /// yes, on).
     #[arg(
         long,
         env = "FERRY_FSYNC",

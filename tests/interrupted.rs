@@ -188,6 +188,12 @@ fn killed_conversion_leaves_old_or_new_files_and_the_next_run_cleans_up() {
                 )),
                 "{args:?}: {stderr}"
             );
+            // Leftovers need no --prune.
+            assert!(
+                stderr.contains("run `ferry convert` to update them")
+                    && !stderr.contains("--prune"),
+                "{args:?}: {stderr}"
+            );
         }
 
         let r = ferry()

@@ -6,6 +6,11 @@
 //!   the plan has a conflict, so an error leaves the directory as it was.
 //! - Each file is written to a temporary file beside it and renamed into place; files whose bytes
 //!   are already right are not touched. All temporary files are written before the first rename.
+//!   Waiting for the disk is opt-in ([`WriteOptions::durable`]).
+//! - A temporary file of ferry's found in the directory belongs to a run that was killed (a
+//!   writing run holds the directory's [`lock`]): [`plan`] lists it as a change
+//!   ([`OnDisk::Leftover`]) and [`write`] removes it. A signal handler removes this process's
+//!   own with [`abandon_writes`].
 //! - A file that does not start with [`HEADER_PREFIX`] is the user's: ferry never overwrites or
 //!   removes it. Only the output directory itself is read: subdirectories (`overlays/`) are
 //!   never looked at.
@@ -884,8 +889,10 @@ mod tests {
         assert_eq!(syncs(3, false), 0);
         assert_eq!(syncs(3, true), 4);
         assert_eq!(syncs(100, false), 0);
-        let many = if SYNC_ONCE { 2 } else { 101 };
-        assert_eq!(syncs(100, true), many);
+        // Elsewhere each file is fsynced, half of them on the second thread (not counted here).
+        if SYNC_ONCE {
+            assert_eq!(syncs(100, true), 2);
+        }
     }
 
     /// A temporary file of a killed run is a change (`diff`, `--check`) and `convert` removes it,
