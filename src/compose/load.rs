@@ -1266,6 +1266,23 @@ mod tests {
         );
     }
 
+    /// compose-go refuses a dependency on a service that does not exist, even an optional one;
+    /// only a service that profiles left out may be named by an optional dependency.
+    #[test]
+    fn optional_dependency_on_a_missing_service_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on:\n      nope:\n        condition: service_started\n        required: false\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "compose.yaml:5:7: services.web.depends_on: `nope` is not a service of this project"
+        );
+    }
+
     #[test]
     fn optional_dependency_on_inactive_service_is_fine() {
         let d = project(&[(
@@ -1273,6 +1290,7 @@ mod tests {
             "services:\n  web:\n    image: a\n    depends_on:\n      debug:\n        condition: service_started\n        required: false\n  debug:\n    image: b\n    profiles: [debug]\n",
         )]);
         assert!(load(&opts(d.path())).is_ok());
+        assert!(crate::compose::load(&opts(d.path())).is_ok());
     }
 
     #[test]

@@ -282,7 +282,7 @@ fn build_project(
         }
     }
     reader.errors.extend(validate::check(doc));
-    check_references(&project, &mut reader.errors);
+    check_references(&project, &loaded.left_out, &mut reader.errors);
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
@@ -314,11 +314,12 @@ fn build_project(
 /// Cross-checks docker compose makes once the model is read.
 /// A reference already explained at the same place (by [`validate::check`], say for a
 /// dependency implied by `network_mode: service:X`) is not reported twice.
-fn check_references(project: &Project, errors: &mut Vec<Error>) {
+fn check_references(project: &Project, left_out: &crate::yaml::Map, errors: &mut Vec<Error>) {
     let mut found = Vec::new();
     for svc in project.services.values().chain(project.providers.values()) {
-        // Links and required dependencies must name services of the project (docker compose
-        // refuses the project otherwise); optional dependencies may name absent ones.
+        // Links and dependencies must name services of the project (docker compose refuses the
+        // project otherwise); only an optional dependency may name a service that profiles left
+        // out (a required one is refused when profiles are applied).
         let undefined = |name: &str| {
             !project.services.contains_key(name) && !project.providers.contains_key(name)
         };
@@ -334,7 +335,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
         for d in svc
             .depends_on
             .iter()
-            .filter(|d| d.required && undefined(&d.service))
+            .filter(|d| undefined(&d.service) && !left_out.contains_key(&d.service))
         {
             found.push(Error::invalid(
                 &d.loc,

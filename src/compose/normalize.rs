@@ -204,6 +204,29 @@ mod tests {
         );
     }
 
+    /// The case of compose-go's `TestNormalizeImplicitDependencies`: every shared namespace,
+    /// `volumes_from` and `links` add a dependency; the explicit one on `foo` is kept as written.
+    #[test]
+    fn compose_go_implicit_dependencies_case() {
+        let j = normalized(concat!(
+            "services:\n  test:\n    ipc: service:foo\n    cgroup: service:bar\n",
+            "    uts: service:baz\n    pid: service:qux\n    volumes_from: [quux]\n",
+            "    links: [corge]\n    depends_on:\n      foo:\n        condition: service_healthy\n"
+        ));
+        let started = |restart: bool| json!({"condition": "service_started", "restart": restart, "required": true});
+        assert_eq!(
+            j["services"]["test"]["depends_on"],
+            json!({
+                "foo": {"condition": "service_healthy"},
+                "bar": started(true),
+                "baz": started(true),
+                "qux": started(true),
+                "quux": started(false),
+                "corge": started(true),
+            })
+        );
+    }
+
     #[test]
     fn a_service_without_such_keys_is_unchanged() {
         let src = "services:\n  web:\n    image: a\n    depends_on: [db]\n  db:\n    image: b\n";

@@ -135,9 +135,32 @@ pub fn check(doc: &Node) -> Vec<Error> {
         }
         check_service(doc, services, name, svc, &mut errors);
     }
+    check_container_names(services, &mut errors);
     check_top_level(doc, &mut errors);
     check_cycles(services, &mut errors);
     errors
+}
+
+/// Two services with one `container_name`: docker compose refuses to create the second
+/// container (compose-go's `CheckContainerNameUnicity`).
+fn check_container_names(services: &Map, errors: &mut Vec<Error>) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, e) in services {
+        let Some(cn) = field(&e.value, "container_name") else {
+            continue;
+        };
+        let Some(c) = text(cn).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        if let Some(first) = seen.get(c) {
+            errors.push(Error::invalid(
+                &cn.loc,
+                format!("services.{name}.container_name: `{c}` is already the container name of services.{first}; docker compose cannot create two containers with one name"),
+            ));
+        } else {
+            seen.insert(c, name);
+        }
+    }
 }
 
 fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mut Vec<Error>) {
@@ -691,6 +714,14 @@ mod tests {
         one(
             "services:\n  web:\n    image: a\n    container_name: web\n    deploy: {replicas: 2}\n",
             "c.yaml:4:21: services.web: `container_name` and `deploy.replicas: 2` cannot be set together, as a container name must be unique",
+        );
+    }
+
+    #[test]
+    fn container_names_are_unique() {
+        one(
+            "services:\n  a:\n    image: x\n    container_name: app\n  b:\n    image: x\n    container_name: app\n",
+            "c.yaml:7:21: services.b.container_name: `app` is already the container name of services.a; docker compose cannot create two containers with one name",
         );
     }
 

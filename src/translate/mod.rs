@@ -529,7 +529,10 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
                 report.ignored(
                     Some(&d.loc),
                     k,
-                    format!("`{}` is optional and not in the project", d.service),
+                    format!(
+                        "`{}` is optional and left out by the active profiles",
+                        d.service
+                    ),
                 );
             }
             continue;
