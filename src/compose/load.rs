@@ -1323,6 +1323,91 @@ mod tests {
         assert_eq!(s["web"]["user"], json!("1000"));
     }
 
+    /// compose-go's `TestLoadWithInterpolationCastFull`: every value below is interpolated, so
+    /// a string, and is read as the number or boolean compose expects there.
+    #[test]
+    fn compose_go_interpolation_cast_case() {
+        let src = concat!(
+            "services:\n  web:\n    image: busybox\n",
+            "    configs:\n      - source: appconfig\n        mode: \"$theint\"\n",
+            "    secrets:\n      - source: super\n        mode: \"$theint\"\n",
+            "    healthcheck:\n      retries: ${theint}\n      disable: $thebool\n",
+            "    deploy:\n      replicas: $theint\n",
+            "      update_config:\n        parallelism: $theint\n        max_failure_ratio: $thefloat\n",
+            "      rollback_config:\n        parallelism: $theint\n        max_failure_ratio: $thefloat\n",
+            "      restart_policy:\n        max_attempts: $theint\n",
+            "      placement:\n        max_replicas_per_node: $theint\n",
+            "    ports:\n      - $theint\n      - \"34567\"\n      - target: $theint\n        published: \"$theint\"\n        x-foo-bar: true\n",
+            "    ulimits:\n      nproc: $theint\n      nofile:\n        hard: $theint\n        soft: $theint\n",
+            "    privileged: $thebool\n    read_only: $thebool\n    shm_size: ${thesize}\n",
+            "    stop_grace_period: ${theduration}\n    stdin_open: ${thebool}\n    tty: $thebool\n",
+            "    volumes:\n      - source: data\n        type: volume\n        target: /data\n        read_only: $thebool\n        volume:\n          nocopy: $thebool\n",
+            "configs:\n  appconfig:\n    external: $thebool\n",
+            "secrets:\n  super:\n    external: $thebool\n",
+            "volumes:\n  data:\n    external: $thebool\n",
+            "networks:\n  front:\n    external: $thebool\n    internal: $thebool\n    attachable: $thebool\n  back:\n",
+        );
+        let d = project(&[("compose.yaml", src)]);
+        let mut o = opts(d.path());
+        for (k, v) in [
+            ("theint", "555"),
+            ("thefloat", "2.5"),
+            ("thebool", "true"),
+            ("theduration", "60s"),
+            ("thesize", "2gb"),
+        ] {
+            o.environment.insert(k.into(), v.into());
+        }
+        let l = load(&o).unwrap();
+        let web = l.doc.get("services").unwrap().get("web").unwrap().to_json();
+        assert_eq!(web["healthcheck"], json!({"retries": 555, "disable": true}));
+        assert_eq!(web["deploy"]["replicas"], json!(555));
+        assert_eq!(
+            web["deploy"]["update_config"]["max_failure_ratio"],
+            json!(2.5)
+        );
+        assert_eq!(
+            web["deploy"]["placement"]["max_replicas_per_node"],
+            json!(555)
+        );
+        assert_eq!(
+            web["ports"],
+            json!(["555", "34567", {"target": 555, "published": "555", "x-foo-bar": true}])
+        );
+        assert_eq!(
+            web["ulimits"],
+            json!({"nproc": 555, "nofile": {"hard": 555, "soft": 555}})
+        );
+        assert_eq!(web["volumes"][0]["read_only"], json!(true));
+        assert_eq!(web["volumes"][0]["volume"]["nocopy"], json!(true));
+        for k in ["privileged", "read_only", "stdin_open", "tty"] {
+            assert_eq!(web[k], json!(true), "{k}");
+        }
+        // Not cast at loading: read by their own rules later.
+        assert_eq!(web["shm_size"], json!("2gb"));
+        assert_eq!(web["configs"][0]["mode"], json!("555"));
+        let front = l
+            .doc
+            .get("networks")
+            .unwrap()
+            .get("front")
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            front,
+            json!({"external": true, "internal": true, "attachable": true})
+        );
+        // And the whole project reads.
+        let (p, _) = crate::compose::load(&o).unwrap();
+        let web = &p.services["web"];
+        assert_eq!(web.replicas.as_ref().map(|r| r.value), Some(555));
+        assert_eq!(web.configs[0].mode.as_ref().map(|m| m.value), Some(0o555));
+        assert_eq!(
+            web.stop_grace_period_ms.as_ref().map(|d| d.value),
+            Some(60_000)
+        );
+    }
+
     #[test]
     fn an_empty_string_for_a_number_is_a_located_error() {
         let d = project(&[(
