@@ -336,7 +336,7 @@ impl Ctx<'_> {
             for f in &files {
                 for mut d in self.read_docs(f, None, &vars)? {
                     self.apply_include(&mut d, f.parent().unwrap_or(&inc_dir))?;
-                    self.apply_extends(&mut d, f)?;
+                    self.apply_extends(&mut d, f, &vars)?;
                     match &mut included {
                         None => included = Some(d),
                         Some(b) => merge::merge_files(b, d),
@@ -358,7 +358,13 @@ impl Ctx<'_> {
     }
 
     /// Resolve `extends` for every service of `doc` (read from `file`).
-    fn apply_extends(&mut self, doc: &mut Node, file: &Path) -> Result<()> {
+    /// `vars` are the project's variables, which also interpolate the files `extends` names.
+    fn apply_extends(
+        &mut self,
+        doc: &mut Node,
+        file: &Path,
+        vars: &IndexMap<String, String>,
+    ) -> Result<()> {
         // Only services that extend another change (resolving one copied it whole).
         let names: Vec<String> = match doc.get("services").and_then(Node::as_map) {
             Some(m) => m
@@ -370,7 +376,7 @@ impl Ctx<'_> {
         };
         for name in names {
             let mut chain = Vec::new();
-            let resolved = self.resolve_extends(doc, file, &name, &mut chain)?;
+            let resolved = self.resolve_extends(doc, file, &name, &mut chain, vars)?;
             if let Some(svc) = doc
                 .as_map_mut()
                 .and_then(|m| m.get_mut("services"))
@@ -390,6 +396,7 @@ impl Ctx<'_> {
         file: &Path,
         name: &str,
         chain: &mut Vec<(PathBuf, String)>,
+        vars: &IndexMap<String, String>,
     ) -> Result<Node> {
         let Some(svc) = doc.get("services").and_then(|s| s.get(name)) else {
             return Err(Error::Usage(format!("service `{name}` not found")));
@@ -459,7 +466,7 @@ impl Ctx<'_> {
                         ),
                     ));
                 }
-                self.resolve_extends(doc, file, &base_name, chain)?
+                self.resolve_extends(doc, file, &base_name, chain, vars)?
             }
             Some((f, loc)) => {
                 let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
@@ -469,8 +476,7 @@ impl Ctx<'_> {
                         format!("services.{name}.extends.file: `{f}` {problem}"),
                     )
                 })?;
-                let vars: IndexMap<String, String> = self.opts.environment.clone();
-                let mut docs = self.read_docs(&path, None, &vars)?;
+                let mut docs = self.read_docs(&path, None, vars)?;
                 let Some(other) = docs.drain(..).reduce(|mut a, b| {
                     merge::merge_files(&mut a, b);
                     a
@@ -497,7 +503,7 @@ impl Ctx<'_> {
                     .and_then(|p| p.strip_prefix(&self.dir).ok())
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let mut base = self.resolve_extends(&other, &path, &base_name, chain)?;
+                let mut base = self.resolve_extends(&other, &path, &base_name, chain, vars)?;
                 rebase_service(&mut base, &rel);
                 base
             }
@@ -870,7 +876,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             ctx.including.push(real.clone());
             ctx.apply_include(&mut doc, real.parent().unwrap_or(&dir))?;
             ctx.including.pop();
-            ctx.apply_extends(&mut doc, &real)?;
+            ctx.apply_extends(&mut doc, &real, &vars)?;
             match &mut merged {
                 None => merged = Some(doc),
                 Some(base) => merge::merge_files(base, doc),
@@ -1140,6 +1146,24 @@ mod tests {
             web.get("image").unwrap().loc.to_string(),
             "common/base.yaml:3:12"
         );
+    }
+
+    /// The file `extends` names is interpolated with the project's variables (`.env` too), as
+    /// docker compose does.
+    #[test]
+    fn extends_file_sees_the_project_variables() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    extends:\n      file: base.yaml\n      service: app\n",
+            ),
+            (
+                "base.yaml",
+                "services:\n  app:\n    image: \"app:${TAG}\"\n",
+            ),
+            (".env", "TAG=from-dotenv\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "app:from-dotenv");
     }
 
     #[test]
