@@ -317,6 +317,16 @@ fn service(project: &Project, home: Option<&str>, name: &str, node: &Node) -> J 
         }
         // The env files are folded into `environment` and not printed, as docker compose does.
     }
+    // Label files are read into `labels` and not printed, as docker compose does.
+    if let Some(s) = model.filter(|s| !s.label_files.is_empty()) {
+        out.remove("label_file");
+        let labels: Map<String, J> = s
+            .labels
+            .iter()
+            .map(|kv| (kv.key.clone(), json!(kv.value)))
+            .collect();
+        out.insert("labels".into(), J::Object(labels));
+    }
     // A service run by a provider has no network of its own.
     if !out.contains_key("networks")
         && !out.contains_key("network_mode")

@@ -1166,6 +1166,45 @@ mod tests {
         assert_eq!(services(&opts(d.path()))["web"]["image"], "app:from-dotenv");
     }
 
+    /// compose-go's `WithServicesLabelsResolved`: label files in order, a `${X}` in one names an
+    /// earlier label, the service's own labels win; a missing file is an error.
+    #[test]
+    fn label_files_are_read_into_labels() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: a\n    label_file: [a.labels, b.labels]\n    labels:\n      own: yes-own\n      team: from-service\n",
+            ),
+            ("a.labels", "team=from-a\ntier=web\n"),
+            ("b.labels", "tier=${team}-b\n"),
+        ]);
+        let (p, _) = crate::compose::load(&opts(d.path())).unwrap();
+        let labels: Vec<(&str, &str)> = p.services["web"]
+            .labels
+            .iter()
+            .map(|kv| (kv.key.as_str(), kv.value.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("team", "from-service"),
+                ("tier", "from-a-b"),
+                ("own", "yes-own")
+            ]
+        );
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    label_file: gone.labels\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("compose.yaml:4:17: services.web.label_file: `gone.labels`"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn extends_cycle_is_error() {
         let d = project(&[(

@@ -296,6 +296,7 @@ fn build_project(
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {
+        read_label_files(opts.reach, &dir, &opts.working_dir, svc, &mut reader.errors);
         read_env_files(
             opts.reach,
             &dir,
@@ -371,6 +372,73 @@ fn check_references(project: &Project, left_out: &crate::yaml::Map, errors: &mut
     let explained = |e: &Error| matches!(e, Error::Invalid { location, .. } if errors.iter().any(|o| matches!(o, Error::Invalid { location: l, .. } if l == location)));
     let found: Vec<Error> = found.into_iter().filter(|e| !explained(e)).collect();
     errors.extend(found);
+}
+
+/// Read a service's `label_file`s into its labels, as compose does: each file in dotenv form
+/// (a `${X}` there names a label of an earlier line or file), later files over earlier ones, and
+/// the service's own `labels` over all of them. A missing file is an error.
+fn read_label_files(
+    reach: crate::paths::Reach,
+    dir: &Path,
+    working_dir: &Path,
+    svc: &mut Service,
+    errors: &mut Vec<Error>,
+) {
+    if svc.label_files.is_empty() {
+        return;
+    }
+    let mut labels: Vec<KeyValue> = Vec::new();
+    for lf in &svc.label_files {
+        let path = match crate::paths::resolve(dir, dir, &lf.value, reach) {
+            Ok(p) => p,
+            Err(problem) => {
+                errors.push(Error::invalid(
+                    &lf.loc,
+                    format!("services.{}.label_file: `{}` {problem}", svc.name, lf.value),
+                ));
+                continue;
+            }
+        };
+        let shown = shown_name(&path, working_dir);
+        let text = match read_text(&path, &shown) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let file = Arc::<str>::from(shown.as_str());
+        let known: IndexMap<String, String> = labels
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect();
+        match dotenv::parse(&text, &|k: &str| known.get(k).cloned()) {
+            Ok(entries) => {
+                for e in entries {
+                    let kv = KeyValue {
+                        key: e.key,
+                        value: e.value,
+                        loc: Location::new(file.clone(), e.line as u32, 1),
+                    };
+                    match labels.iter_mut().find(|l| l.key == kv.key) {
+                        Some(l) => *l = kv,
+                        None => labels.push(kv),
+                    }
+                }
+            }
+            Err(e) => errors.push(Error::invalid(
+                &Location::new(file.clone(), e.line as u32, e.column as u32),
+                e.message,
+            )),
+        }
+    }
+    for kv in std::mem::take(&mut svc.labels) {
+        match labels.iter_mut().find(|l| l.key == kv.key) {
+            Some(l) => *l = kv,
+            None => labels.push(kv),
+        }
+    }
+    svc.labels = labels;
 }
 
 /// Read each service's `env_file`s (inside the project directory only).

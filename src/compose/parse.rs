@@ -505,6 +505,7 @@ pub fn read_service(
                 }
             }
             "labels" => svc.labels = r.key_values(v, &path),
+            "label_file" => svc.label_files = r.located_list(v, &path),
             "annotations" => svc.annotations = r.key_values(v, &path),
             "sysctls" => svc.sysctls = r.key_values(v, &path),
             "depends_on" => svc.depends_on = read_depends_on(r, v, &path),
