@@ -7,6 +7,7 @@ use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::render::RenderOptions;
+use ferry::translate::envsecrets::EnvSecrets;
 use ferry::translate::{BindMounts, TranslateOptions};
 use ferry::Error;
 use std::io::{IsTerminal, Write};
@@ -80,6 +81,10 @@ enum TemplatesCommand {
         /// Overwrite templates already in DIR.
         #[arg(long)]
         force: bool,
+        /// Write the Helm chart's templates (_helpers.tpl, NOTES.txt) into DIR/helm instead, for
+        /// `convert --helm --templates DIR`.
+        #[arg(long)]
+        helm: bool,
     },
 }
 
@@ -102,7 +107,8 @@ struct GlobalArgs {
     #[arg(short, long, global = true)]
     verbose: bool,
 
-    /// When to colour diffs: auto colours them on a terminal unless NO_COLOR is set.
+    /// When to colour diffs (stdout) and errors and warnings (stderr): auto colours each on a
+    /// terminal unless NO_COLOR is set.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto, global = true)]
     color: Color,
 }
@@ -153,9 +159,10 @@ struct ProjectArgs {
     #[arg(long = "project-directory", value_name = "DIR")]
     project_directory: Option<PathBuf>,
 
-    /// Let the project read files outside its directory (env files, include, extends, bind-mounted
-    /// files, --templates). Off by default, so that a compose file from an untrusted pull request
-    /// cannot read /etc/passwd or ~/.ssh into the manifests.
+    /// Let paths written inside compose files (env files, include, extends, bind-mounted, secret
+    /// and config files) point outside the project: its git work tree, else its directory. Off by
+    /// default, so that a compose file from an untrusted pull request cannot read /etc/passwd or
+    /// ~/.ssh into the manifests. Paths given on the command line are never confined.
     #[arg(long = "allow-outside-project")]
     allow_outside_project: bool,
 
@@ -172,17 +179,20 @@ struct ConvertArgs {
     project: ProjectArgs,
 
     /// Directory to write the manifests and kustomization.yaml into (created if missing).
+    /// Default: k8s, or chart with --helm.
     #[arg(
         short = 'o',
         long = "output",
         value_name = "DIR",
-        default_value = "k8s",
         conflicts_with = "stdout"
     )]
-    output: PathBuf,
+    output: Option<PathBuf>,
 
     /// Print one multi-document YAML stream for `kubectl apply -f -` instead of writing files.
-    #[arg(long)]
+    /// It cannot leave secret files beside it: the Secrets of sensitive environment are printed
+    /// first, inline (base64 `data`), so mind where the stream goes; Secrets from compose
+    /// `secrets:` files are left out (stderr says how to create them).
+    #[arg(long, conflicts_with = "helm")]
     stdout: bool,
 
     /// Write nothing: show what would change (as `ferry diff` does) and exit 1 when the output
@@ -195,6 +205,18 @@ struct ConvertArgs {
     /// --check, stale files always count as changes.)
     #[arg(long, conflicts_with = "stdout")]
     prune: bool,
+
+    /// Wait until every written file is on disk before renaming it into place, so that a power
+    /// cut leaves each file old or new, never empty. Without it a reader still never sees a
+    /// half-written file, and writing thousands of files is many times faster. Also set by
+    /// FERRY_FSYNC=1 (or true, yes, on).
+    #[arg(
+        long,
+        env = "FERRY_FSYNC",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        conflicts_with = "stdout"
+    )]
+    fsync: bool,
 
     /// With --check: show the difference as a unified diff (text) or as JSON.
     #[arg(
@@ -232,14 +254,26 @@ struct ConvertArgs {
 struct RenderArgs {
     /// Render with the templates in DIR: a file named like a built-in template replaces it;
     /// DIR/service/*.yaml are rendered once per compose service, DIR/project/*.yaml once
-    /// (see `ferry templates list`).
+    /// (see `ferry templates list`). With --helm, DIR/helm/_helpers.tpl and DIR/helm/NOTES.txt
+    /// replace the chart's (`ferry templates export --helm DIR`).
     #[arg(long = "templates", value_name = "DIR")]
     templates: Option<PathBuf>,
 
     /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
     /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
+    /// With --helm: values-NAME.yaml in the chart instead.
     #[arg(long = "overlay", value_name = "NAME")]
     overlays: Vec<String>,
+
+    /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
+    /// template per object, values.yaml with its schema, rendering with default values to the
+    /// same objects; secret material read from the chart's git-ignored files/.
+    #[arg(long)]
+    helm: bool,
+
+    /// The chart's version with --helm (default: top-level `x-ferry: {chartVersion}`, else 0.1.0).
+    #[arg(long, value_name = "VERSION", requires = "helm", value_parser = parse_semver)]
+    chart_version: Option<String>,
 }
 
 impl RenderArgs {
@@ -247,8 +281,20 @@ impl RenderArgs {
         RenderOptions {
             templates_dir: self.templates.clone(),
             overlays: self.overlays.clone(),
+            helm: self.helm.then(|| ferry::render::helm::HelmOptions {
+                version: self.chart_version.clone(),
+                overlays: self.overlays.clone(),
+                templates_dir: self.templates.clone(),
+            }),
             ..RenderOptions::default()
         }
+    }
+
+    /// The output directory: as given, else `k8s`, or `chart` with --helm.
+    fn output(&self, given: &Option<PathBuf>) -> PathBuf {
+        given
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(if self.helm { "chart" } else { "k8s" }))
     }
 }
 
@@ -264,10 +310,21 @@ struct TranslateArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     volume_size: Option<String>,
 
-    /// What to do with bind mounts ferry cannot copy into a ConfigMap (host paths, large
-    /// directories): `report` them (default) or mount the node's path with `hostPath`.
-    #[arg(long, value_name = "MODE", value_enum, default_value = "report")]
+    /// What becomes of bind mounts that are not copied into a ConfigMap. `auto` (default): a
+    /// data directory (missing, empty or large) or a host data path becomes a
+    /// PersistentVolumeClaim, a node path (docker socket, /etc/localtime, /dev, /sys…) a
+    /// `hostPath`; `pvc`: never a hostPath (node paths are reported); `hostPath`: every absolute
+    /// path a hostPath; `report`: none of them mounted, only reported.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
     bind_mounts: BindMountsArg,
+
+    /// Where sensitive environment goes. `auto` (default): variables whose names (or the
+    /// variables their values came from) look secret, such as DB_PASSWORD or API_KEY, are set from
+    /// a Secret per service; values from .env or the environment go to the git-ignored secrets/
+    /// directory, never into a committed file (with --stdout the Secrets are printed inline, base64
+    /// `data`). `none`: every variable stays in the Deployment.
+    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
+    env_secrets: EnvSecretsArg,
 
     /// Put every object in this namespace: a Namespace object, and `namespace:` in
     /// kustomization.yaml.
@@ -281,12 +338,24 @@ impl TranslateArgs {
             network_policies: self.network_policies,
             volume_size: self.volume_size.clone(),
             bind_mounts: match self.bind_mounts {
+                BindMountsArg::Auto => BindMounts::Auto,
+                BindMountsArg::Pvc => BindMounts::Pvc,
                 BindMountsArg::Report => BindMounts::Report,
                 BindMountsArg::HostPath => BindMounts::HostPath,
             },
             namespace: self.namespace.clone(),
+            env_secrets: match self.env_secrets {
+                EnvSecretsArg::Auto => EnvSecrets::Auto,
+                EnvSecretsArg::None => EnvSecrets::None,
+            },
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EnvSecretsArg {
+    Auto,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -297,9 +366,19 @@ enum ReportFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum BindMountsArg {
+    Auto,
+    Pvc,
     Report,
     #[value(name = "hostPath", alias = "hostpath")]
     HostPath,
+}
+
+fn parse_semver(s: &str) -> Result<String, String> {
+    if ferry::compose::xferry::semver(s) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a semantic version such as 1.2.3".into())
+    }
 }
 
 fn parse_size(s: &str) -> Result<String, String> {
@@ -321,14 +400,10 @@ struct DiffArgs {
     #[command(flatten)]
     project: ProjectArgs,
 
-    /// Directory to compare with: the one `ferry convert -o DIR` writes.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "DIR",
-        default_value = "k8s"
-    )]
-    output: PathBuf,
+    /// Directory to compare with: the one `ferry convert -o DIR` writes (default: k8s, or chart
+    /// with --helm).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: Option<PathBuf>,
 
     /// Show the difference as a unified diff (text) or as JSON.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
@@ -355,7 +430,7 @@ struct ManArgs {
     command: Option<String>,
 }
 
-fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
+fn load_options(p: &ProjectArgs, ui: &Ui) -> Result<LoadOptions, Error> {
     let working_dir = std::env::current_dir()
         .map_err(|e| Error::io(".", "cannot read the current directory", e))?;
     let stdin = if p.files.iter().any(|f| f.as_os_str() == "-") {
@@ -388,21 +463,15 @@ fn load_options(p: &ProjectArgs) -> Result<LoadOptions, Error> {
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
+        sources: ui.sources.clone(),
     })
 }
 
-fn print_error(e: &Error) {
-    let mut err = std::io::stderr().lock();
-    match e {
-        Error::Many(list) => {
-            for e in list {
-                let _ = writeln!(err, "error: {e}");
-            }
-        }
-        e => {
-            let _ = writeln!(err, "error: {e}");
-        }
-    }
+/// Each error with the source line it points at (see `show.rs`).
+fn print_error(e: &Error, ui: &Ui) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(ui.show.error(e).as_bytes());
 }
 
 fn exit_code(e: &Error) -> i32 {
@@ -423,6 +492,11 @@ struct Ui {
     verbose: bool,
     /// Colour diffs on stdout.
     color: bool,
+    /// The compose files the loader reads, recorded to show the lines errors point at.
+    sources: ferry::sources::Sources,
+    /// Errors and report lines on stderr, coloured when stderr is a terminal (as `--color`
+    /// and NO_COLOR say).
+    show: crate::show::Show,
 }
 
 impl Ui {
@@ -432,13 +506,17 @@ impl Ui {
             Color::Always => ColorChoice::Always,
             Color::Never => ColorChoice::Never,
         };
+        let no_color = std::env::var_os("NO_COLOR");
+        let sources = ferry::sources::Sources::recording();
         Ui {
             quiet: g.quiet,
             verbose: g.verbose,
-            color: choice.enabled(
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
+            color: choice.enabled(std::io::stdout().is_terminal(), no_color.as_deref()),
+            show: crate::show::Show::new(
+                sources.clone(),
+                choice.enabled(std::io::stderr().is_terminal(), no_color.as_deref()),
             ),
+            sources,
         }
     }
 }
@@ -461,13 +539,14 @@ fn write_stdout(
     }
 }
 
-fn print_report(conv: &ferry::Conversion) {
-    let mut err = std::io::stderr().lock();
+fn print_report(conv: &ferry::Conversion, ui: &Ui) {
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for d in &conv.report.entries {
         if d.severity != Severity::Converted {
-            let _ = writeln!(err, "{d}");
+            let _ = err.write_all(ui.show.entry(d).as_bytes());
         }
     }
+    let _ = err.flush();
 }
 
 /// "N keys not converted, I ignored, M warnings".
@@ -486,19 +565,20 @@ fn converted(
     p: &ProjectArgs,
     t: &TranslateArgs,
     r: &RenderArgs,
+    ui: &Ui,
 ) -> Result<std::mem::ManuallyDrop<ferry::Conversion>, Error> {
-    let load = load_options(p)?;
+    let load = load_options(p, ui)?;
     let conv = ferry::convert(&load, &t.options(), &r.options())?;
     Ok(std::mem::ManuallyDrop::new(conv))
 }
 
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render)?;
+    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
     if args.check {
-        return check(&conv, &args.output, args.format, ui);
+        return check(&conv, &args.render.output(&args.output), args.format, ui);
     }
     if !ui.quiet {
-        print_report(&conv);
+        print_report(&conv, ui);
     }
     let tail = report_tail(&conv);
     let mut err = std::io::stderr().lock();
@@ -556,11 +636,18 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let dir = &args.output;
+    let dir = &args.render.output(&args.output);
     let _lock = ferry::output::lock(dir)?;
     // Freed with the process, as the conversion is.
     let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
-    let summary = ferry::output::write(&plan, &WriteOptions { prune: args.prune })?;
+    remove_temporary_files_on_signal();
+    let summary = ferry::output::write(
+        &plan,
+        &WriteOptions {
+            prune: args.prune,
+            durable: args.fsync,
+        },
+    )?;
     if ui.verbose {
         for e in &plan.entries {
             let path = dir.join(&e.path);
@@ -572,6 +659,9 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
                 ),
                 Status::Changed => ("wrote", ""),
                 Status::Unchanged => ("unchanged", ""),
+                Status::Removed if e.on_disk == OnDisk::Leftover => {
+                    ("removed", " (a temporary file left by an interrupted run)")
+                }
                 Status::Removed if args.prune => ("removed", " (stale)"),
                 Status::Removed => continue,
             };
@@ -585,6 +675,14 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
                 "ferry: {}: stale: generated by ferry but no longer produced; \
                  run `ferry convert --prune` to remove it",
                 dir.join(rel).display()
+            );
+        }
+        if !summary.leftovers.is_empty() {
+            let _ = writeln!(
+                err,
+                "ferry: removed {} left in {} by an interrupted run",
+                plural(summary.leftovers.len(), "temporary file", "temporary files"),
+                dir.display()
             );
         }
         let removed = if summary.removed.is_empty() {
@@ -604,17 +702,44 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// Ctrl-C or SIGTERM while files are written: remove this run's temporary files, then end as
+/// the signal would have (files already renamed into place are whole and new; the rest are as
+/// they were). Before writing starts a signal ends the process at once, which leaves nothing.
+fn remove_temporary_files_on_signal() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("ferry-signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    ferry::output::abandon_writes();
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
+    }
+}
+
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render)?;
-    check(&conv, &args.output, args.format, ui)
+    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
+    check(&conv, &args.render.output(&args.output), args.format, ui)
 }
 
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
 fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
     // Freed with the process, as the conversion is.
-    let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    let mut plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
+    // Secret material under secrets/ is git-ignored: a fresh checkout (CI) has none, and a
+    // machine without `.env` cannot make it. A secret file that is not on disk is not a change;
+    // one that is there is compared (and never shown).
+    plan.entries
+        .retain(|e| !(e.sensitive && e.on_disk == ferry::output::OnDisk::Missing));
     if ui.verbose {
-        print_report(conv);
+        print_report(conv, ui);
     }
     if !ui.quiet {
         match format {
@@ -660,7 +785,10 @@ fn check_summary(plan: &Plan) -> Vec<String> {
         }
     }
     let paths: Vec<&str> = changes.iter().map(|e| e.path.as_str()).collect();
-    let command = if plan.count(Status::Removed) > 0 {
+    let stale = changes
+        .iter()
+        .any(|e| e.status == Status::Removed && e.on_disk != OnDisk::Leftover);
+    let command = if stale {
         "ferry convert --prune"
     } else {
         "ferry convert"
@@ -678,6 +806,12 @@ fn check_summary(plan: &Plan) -> Vec<String> {
             lines.push(format!(
                 "ferry: {}: not generated by ferry (no header), so `ferry convert` will not \
                  overwrite it; move it out of the output directory first",
+                path.display()
+            ));
+        } else if e.on_disk == OnDisk::Leftover {
+            lines.push(format!(
+                "ferry: {}: a temporary file left by an interrupted run; `ferry convert` \
+                 removes it",
                 path.display()
             ));
         } else if e.on_disk == OnDisk::Symlink {
@@ -724,8 +858,8 @@ fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-fn config(args: &ConfigArgs) -> Result<(), Error> {
-    let load = load_options(&args.project)?;
+fn config(args: &ConfigArgs, ui: &Ui) -> Result<(), Error> {
+    let load = load_options(&args.project, ui)?;
     let (loaded, project, report) = ferry::compose::load_all(&load)?;
     let mut err = std::io::stderr().lock();
     for d in report
@@ -733,7 +867,7 @@ fn config(args: &ConfigArgs) -> Result<(), Error> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
     {
-        let _ = writeln!(err, "{d}");
+        let _ = err.write_all(ui.show.entry(d).as_bytes());
     }
     let text =
         ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
@@ -752,10 +886,18 @@ fn templates(cmd: &TemplatesCommand) -> Result<(), Error> {
             for b in BUILTINS {
                 let _ = writeln!(out, "{:width$}  {}", b.name, b.renders);
             }
+            for (name, renders, _) in ferry::render::helm::CHART_TEMPLATES {
+                let name = format!("helm/{name}");
+                let _ = writeln!(out, "{name:width$}  {renders} (with --helm)");
+            }
             Ok(())
         }
-        TemplatesCommand::Export { dir, force } => {
-            let written = export(dir, *force)?;
+        TemplatesCommand::Export { dir, force, helm } => {
+            let written = if *helm {
+                ferry::render::helm::export(dir, *force)?
+            } else {
+                export(dir, *force)?
+            };
             let _ = writeln!(
                 std::io::stderr(),
                 "ferry: wrote {} templates to {}; use them with --templates {}",
@@ -789,13 +931,13 @@ pub fn run() -> i32 {
         Command::Diff(args) => diff(args, &ui),
         Command::Completions(args) => completions(args),
         Command::Man(args) => man(args),
-        Command::Config(args) => config(args).map(|()| EXIT_OK),
+        Command::Config(args) => config(args, &ui).map(|()| EXIT_OK),
         Command::Templates(cmd) => templates(cmd).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            print_error(&e);
+            print_error(&e, &ui);
             match exit_code(&e) {
                 EXIT_CONVERSION if checking => EXIT_CHECK_ERROR,
                 code => code,

@@ -62,9 +62,15 @@ impl fmt::Display for Location {
 /// Everything that can stop a conversion.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Something in a user's file is wrong: where, and what was expected.
+    /// Something in a user's file is wrong: where, and what was expected. `detail` adds what a
+    /// terminal shows under the source line: a label there, and other places the message is
+    /// about (the first definition of a duplicate key, the other name of a collision).
     #[error("{location}: {message}")]
-    Invalid { location: Location, message: String },
+    Invalid {
+        location: Location,
+        message: String,
+        detail: Option<Box<Detail>>,
+    },
     /// A file could not be read or written.
     #[error("{}: {message}: {source}", path.display())]
     Io {
@@ -88,12 +94,46 @@ pub enum Error {
     Many(Vec<Error>),
 }
 
+/// What an [`Error::Invalid`] shows beside its source line. The message itself says all of it
+/// in words; this only places it, so that a plain `file:line:col: message` loses nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// Under the caret at the error's own location (e.g. "defined again here").
+    pub label: Option<String>,
+    /// Other places, each with its label (e.g. "first defined here").
+    pub related: Vec<(Location, String)>,
+}
+
 impl Error {
     pub fn invalid(location: &Location, message: impl Into<String>) -> Self {
         Error::Invalid {
             location: location.clone(),
             message: message.into(),
+            detail: None,
         }
+    }
+
+    fn detail_mut(&mut self) -> Option<&mut Detail> {
+        match self {
+            Error::Invalid { detail, .. } => Some(detail.get_or_insert_with(Default::default)),
+            _ => None,
+        }
+    }
+
+    /// Label the error's own place (shown under its source line); other kinds are unchanged.
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        if let Some(d) = self.detail_mut() {
+            d.label = Some(label.into());
+        }
+        self
+    }
+
+    /// Point at another place the error is about, with a label; other kinds are unchanged.
+    pub fn also_at(mut self, location: &Location, label: impl Into<String>) -> Self {
+        if let Some(d) = self.detail_mut() {
+            d.related.push((location.clone(), label.into()));
+        }
+        self
     }
 
     pub fn io(

@@ -11,6 +11,7 @@ pub mod names;
 pub mod output;
 pub mod paths;
 pub mod render;
+pub mod sources;
 pub mod translate;
 pub mod yaml;
 
@@ -61,6 +62,9 @@ pub fn convert(
     opts: &translate::TranslateOptions,
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
+    if let Some(helm) = &render_opts.helm {
+        return convert_helm(load, opts, helm);
+    }
     let (loaded, project, mut report) = compose::load_all(load)?;
     let renderer = match render::Renderer::new(
         &project,
@@ -91,6 +95,38 @@ pub fn convert(
     Ok(Conversion {
         objects,
         made,
+        project,
+        tree,
+        report,
+        secret_generators: translation.kustomize.secret_generators,
+    })
+}
+
+/// [`convert`] to a Helm chart (`--helm`): the same objects, as chart templates.
+fn convert_helm(
+    load: &compose::LoadOptions,
+    opts: &translate::TranslateOptions,
+    helm: &render::helm::HelmOptions,
+) -> Result<Conversion> {
+    let (_, project, mut report) = compose::load_all(load)?;
+    let translation = translate::translate(&project, opts)?;
+    report.extend(translation.report);
+    let tree = render::helm::chart(
+        &project,
+        &translation.objects,
+        &translation.kustomize.secret_generators,
+        &translation.files,
+        helm,
+        &mut report,
+    )?;
+    report.sort();
+    Ok(Conversion {
+        objects: translation.objects.len(),
+        made: translation
+            .objects
+            .iter()
+            .map(translate::Object::made)
+            .collect(),
         project,
         tree,
         report,

@@ -9,3 +9,5 @@ fn main() {
 
 #[path = "cli.rs"]
 mod ferry_cli;
+#[path = "show.rs"]
+mod show;

@@ -73,7 +73,7 @@ fn second_run_changes_nothing() {
     assert_eq!(run_in(dir.path(), &["convert"]).code, 0);
     let r = run_in(dir.path(), &["convert"]);
     assert!(
-        r.stderr.contains("(0 changed, 2 unchanged)"),
+        r.stderr.contains("(0 changed, 3 unchanged)"),
         "{}",
         r.stderr
     );
@@ -271,7 +271,7 @@ fn required_variable_missing_is_error_naming_it() {
 fn unknown_service_key_is_error_with_suggestion() {
     fails_with(
         "services:\n  web:\n    image: a\n    prots: ['80']\n    x-team: payments\n",
-        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`; did you mean `ports`?",
+        "error: compose.yaml:4:5: services.web.prots: unknown key `prots`\n  |\n4 |     prots: ['80']\n  |     ^^^^^\n  |\n  = help: did you mean `ports`?\n",
     );
 }
 
@@ -279,11 +279,11 @@ fn unknown_service_key_is_error_with_suggestion() {
 fn unknown_nested_and_top_level_keys_are_errors() {
     fails_with(
         "services:\n  web:\n    image: a\n    logging:\n      drivre: json-file\n",
-        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`; did you mean `driver`?",
+        "error: compose.yaml:5:7: services.web.logging.drivre: unknown key `drivre`\n  |\n5 |       drivre: json-file\n  |       ^^^^^^\n  |\n  = help: did you mean `driver`?\n",
     );
     fails_with(
         "services:\n  web:\n    image: a\nvolumse: {}\n",
-        "error: compose.yaml:4:1: volumse: unknown key `volumse`; did you mean `volumes`?",
+        "error: compose.yaml:4:1: volumse: unknown key `volumse`\n  |\n4 | volumse: {}\n  | ^^^^^^^\n  |\n  = help: did you mean `volumes`?\n",
     );
 }
 
@@ -293,7 +293,7 @@ fn allow_unknown_keys_downgrades_them_to_warnings() {
     let r = run_in(dir.path(), &["convert", "--stdout", "--allow-unknown-keys"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`; did you mean `environment`?"),
+        r.stderr.contains("compose.yaml:4:5: warning: services.web.enviroment: unknown key `enviroment`\n  |\n4 |     enviroment:\n  |     ^^^^^^^^^^ help: did you mean `environment`?\n"),
         "{}",
         r.stderr
     );
@@ -639,7 +639,7 @@ fn templates_read_compose_service_and_objects() {
         "project: shop\n",
         "services: db,web\n",
         "web-image: nginx:1.27\n",
-        "kinds: Deployment,Service,Deployment\n",
+        "kinds: Deployment,Service,Deployment,Service\n",
         "first-port: \"80\"\n",
     ] {
         assert!(r.stdout.contains(want), "{want:?} not in\n{}", r.stdout);
@@ -858,7 +858,7 @@ fn secret_files_stay_out_of_git() {
 fn unknown_x_ferry_key_is_an_error_with_a_suggestion() {
     fails_with(
         "services:\n  web:\n    image: nginx\n    x-ferry:\n      ingres:\n        host: a.example.com\n",
-        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`; did you mean `ingress`?",
+        "compose.yaml:5:7: services.web.x-ferry: unknown x-ferry key `ingres`\n  |\n5 |       ingres:\n  |       ^^^^^^\n  |\n  = help: did you mean `ingress`?\n",
     );
 }
 
@@ -923,4 +923,409 @@ fn writes_more_files_than_the_open_file_limit() {
     assert!(out.status.success(), "{stderr}");
     let files = std::fs::read_dir(dir.path().join("k8s")).unwrap().count();
     assert_eq!(files, 81, "{stderr}");
+}
+
+/// `convert --stdout` in `dir`, which must succeed: (stdout, stderr).
+fn stdout_of(dir: &Path, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["convert", "--stdout"];
+    args.extend_from_slice(extra);
+    let r = run_in(dir, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (r.stdout, r.stderr)
+}
+
+/// The document of `kind` named `name` in a `--stdout` stream.
+fn document<'a>(stream: &'a str, kind: &str, name: &str) -> Option<&'a str> {
+    stream.split("\n---\n").find(|d| {
+        d.contains(&format!("kind: {kind}\n")) && d.contains(&format!("  name: {name}\n"))
+    })
+}
+
+#[test]
+fn every_long_running_service_gets_a_service_even_without_ports() {
+    let dir = project(
+        "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n  worker:\n    image: example/worker:1\n  once:\n    image: example/once:1\n    restart: 'no'\n  quiet:\n    image: example/quiet:1\n    x-ferry: {service: {enabled: false}}\n",
+    );
+    let (out, _) = stdout_of(dir.path(), &[]);
+    let worker = document(&out, "Service", "worker").expect("worker has a Service");
+    assert!(worker.contains("clusterIP: None"), "{worker}");
+    assert!(!worker.contains("ports:"), "{worker}");
+    assert!(
+        document(&out, "Service", "once").is_none(),
+        "a Job gets no Service"
+    );
+    assert!(document(&out, "Job", "once").is_some());
+    assert!(document(&out, "Service", "quiet").is_none(), "opted out");
+    assert!(document(&out, "Deployment", "quiet").is_some());
+}
+
+#[test]
+fn a_published_alias_never_takes_over_another_container_port() {
+    let dir = project(
+        "services:\n  chat:\n    image: mattermost/mattermost-team-edition:9\n    ports: ['8065:8056', '8065']\n",
+    );
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let svc = document(&out, "Service", "chat").unwrap();
+    assert!(
+        svc.contains("port: 8065\n      targetPort: 8065\n"),
+        "{svc}"
+    );
+    assert!(
+        svc.contains("port: 8056\n      targetPort: 8056\n"),
+        "{svc}"
+    );
+    assert!(!svc.contains("targetPort: 8056\n      protocol: TCP\n    - name: tcp-8065\n      port: 8065\n      targetPort: 8056"));
+    assert!(
+        err.contains("compose.yaml:4:")
+            && err.contains("the published alias 8065 → 8056 is dropped"),
+        "{err}"
+    );
+}
+
+#[test]
+fn references_to_a_renamed_service_are_rewritten_and_reported() {
+    let dir = project(
+        "services:\n  my_db:\n    image: postgres:16\n  app:\n    image: example/app:1\n    environment:\n      DB_HOST: my_db\n      DB_URL: postgres://u:p@my_db:5432/app\n      DATA: /var/lib/my_db\n    command: ['wait-for', 'my_db:5432']\n    volumes:\n      - ./app.conf:/etc/app.conf:ro\n",
+    );
+    std::fs::write(dir.path().join("app.conf"), "[db]\nhost = my_db\n").unwrap();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    assert!(out.contains("value: my-db\n"), "{out}");
+    assert!(
+        out.contains("value: postgres://u:p@my-db:5432/app\n"),
+        "{out}"
+    );
+    assert!(out.contains("value: /var/lib/my_db\n"), "{out}");
+    assert!(out.contains("- my-db:5432\n"), "{out}");
+    // The mounted file is copied as it is.
+    assert!(out.contains("host = my_db"), "{out}");
+    assert!(
+        err.contains(
+            "compose.yaml:7:7: warning: services.app.environment: DB_HOST: host name rewritten"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("compose.yaml:10:"), "{err}");
+    assert!(
+        err.contains("app.conf:2:8: warning: services.app.volumes: app.conf:2: the mounted file names the host `my_db`"),
+        "{err}"
+    );
+}
+
+/// A project with one of each kind of bind mount.
+fn bind_mount_project() -> tempfile::TempDir {
+    let dir = project(
+        "services:\n  app:\n    build: ./src\n    image: example/app:1\n    volumes:\n      - ./src/lib:/app/lib\n      - ./app.ini:/etc/app.ini:ro\n      - ./data:/var/lib/app\n      - ./empty:/var/cache/app\n      - /var/run/docker.sock:/var/run/docker.sock\n      - /etc/localtime:/etc/localtime:ro\n      - /srv/media:/media\n",
+    );
+    std::fs::create_dir_all(dir.path().join("src/lib")).unwrap();
+    std::fs::write(dir.path().join("src/lib/code.py"), "x = 1\n").unwrap();
+    std::fs::write(dir.path().join("app.ini"), "[app]\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    dir
+}
+
+#[test]
+fn bind_mounts_auto_mounts_every_kind() {
+    let dir = bind_mount_project();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let deploy = document(&out, "Deployment", "app").unwrap();
+    // A file in the project: a ConfigMap.
+    assert!(
+        document(&out, "ConfigMap", "app-app-ini").is_some(),
+        "{out}"
+    );
+    // Code in the build context: left to the image.
+    assert!(!deploy.contains("mountPath: /app/lib"), "{deploy}");
+    let r = run_in(dir.path(), &["convert", "--report"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("`./src/lib` lies in the build context `./src` of `app`"),
+        "{}",
+        r.stdout
+    );
+    // A missing and an empty data directory, and a host data path: claims named after the path.
+    for (claim, path) in [
+        ("data", "/var/lib/app"),
+        ("empty", "/var/cache/app"),
+        ("srv-media", "/media"),
+    ] {
+        assert!(
+            document(&out, "PersistentVolumeClaim", claim).is_some(),
+            "{claim}: {out}"
+        );
+        assert!(
+            deploy.contains(&format!("claimName: {claim}\n")),
+            "{deploy}"
+        );
+        assert!(deploy.contains(&format!("mountPath: {path}\n")), "{deploy}");
+    }
+    // Node paths: hostPath with their type, read-only as in compose.
+    assert!(
+        deploy.contains("path: /var/run/docker.sock\n            type: Socket\n"),
+        "{deploy}"
+    );
+    assert!(
+        deploy.contains("path: /etc/localtime\n            type: File\n"),
+        "{deploy}"
+    );
+    assert!(
+        deploy.contains("mountPath: /etc/localtime\n              readOnly: true\n"),
+        "{deploy}"
+    );
+    assert!(
+        err.contains("Pod Security \"baseline\" rejects hostPath"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seed it once with `kubectl cp /srv/media/. <pod>:/media`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bind_mounts_report_mounts_only_what_it_copies() {
+    let dir = bind_mount_project();
+    let (out, err) = stdout_of(dir.path(), &["--bind-mounts", "report"]);
+    assert!(!out.contains("PersistentVolumeClaim"), "{out}");
+    assert!(!out.contains("hostPath"), "{out}");
+    assert!(document(&out, "ConfigMap", "app-app-ini").is_some());
+    assert!(
+        err.contains("bind mount `/var/run/docker.sock` is a path on the node; `--bind-mounts auto` would mount it with hostPath"),
+        "{err}"
+    );
+    assert!(err.contains("; 5 keys not converted"), "{err}");
+    // pvc: claims, never a hostPath.
+    let (out, err) = stdout_of(dir.path(), &["--bind-mounts", "pvc"]);
+    assert!(out.contains("claimName: data\n"), "{out}");
+    assert!(!out.contains("hostPath"), "{out}");
+    assert!(
+        err.contains("`--bind-mounts pvc` makes no hostPath volume"),
+        "{err}"
+    );
+}
+
+#[test]
+fn volumes_from_mounts_the_other_services_volumes() {
+    let dir = project(
+        "services:\n  app:\n    image: example/app:1\n    volumes:\n      - uploads:/srv/uploads\n      - ./data:/srv/data\n  web:\n    image: nginx\n    volumes_from:\n      - app:ro\nvolumes:\n  uploads:\n",
+    );
+    let (out, err) = stdout_of(dir.path(), &[]);
+    let web = document(&out, "Deployment", "web").unwrap();
+    assert!(
+        web.contains("- name: uploads\n              mountPath: /srv/uploads\n              readOnly: true\n"),
+        "{web}"
+    );
+    assert!(web.contains("claimName: data\n"), "{web}");
+    assert!(!err.contains("volumes_from"), "{err}");
+    // A service that is not in the project is an error with its location.
+    fails_with(
+        "services:\n  web:\n    image: nginx\n    volumes_from: [nothere]\n",
+        "compose.yaml:4:20: services.web.volumes_from: `nothere` is not a service of this project",
+    );
+}
+
+/// A project whose only sensitive value comes from `.env`.
+fn dotenv_secret_project() -> tempfile::TempDir {
+    let dir = project(
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: app\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n",
+    );
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=s3cr3t-from-dotenv\n").unwrap();
+    dir
+}
+
+#[test]
+fn sensitive_environment_never_reaches_a_committed_file_or_the_terminal() {
+    let dir = dotenv_secret_project();
+    let r = run_in(dir.path(), &["convert"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("POSTGRES_PASSWORD (sensitive) come from Secret/db-env"),
+        "{}",
+        r.stderr
+    );
+    let k8s = dir.path().join("k8s");
+    for (path, bytes) in read_tree(&k8s) {
+        let text = String::from_utf8_lossy(&bytes);
+        if path.starts_with("secrets/") {
+            assert_eq!(text, "s3cr3t-from-dotenv", "{path}");
+        } else {
+            assert!(!text.contains("s3cr3t"), "{path}: {text}");
+        }
+    }
+    assert!(std::fs::read_to_string(k8s.join(".gitignore"))
+        .unwrap()
+        .contains("/secrets/"));
+    // A new value in .env: diff and --check show that something changed, never the values.
+    std::fs::write(dir.path().join(".env"), "DB_PASSWORD=n3w-s3cr3t\n").unwrap();
+    for args in [
+        &["diff"][..],
+        &["convert", "--check"],
+        &["diff", "--format", "json"],
+    ] {
+        let r = run_in(dir.path(), args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("secrets/db-env.POSTGRES_PASSWORD"),
+            "{args:?}: {}",
+            r.stdout
+        );
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains("s3cr3t"), "{args:?}: {out}");
+        }
+    }
+    // CI: a fresh checkout has neither the git-ignored .env nor secrets/, and is up to date.
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
+    std::fs::remove_dir_all(k8s.join("secrets")).unwrap();
+    let r = run_in(dir.path(), &["convert", "--check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn stdout_prints_sensitive_environment_as_inline_secrets() {
+    let dir = dotenv_secret_project();
+    let (out, err) = stdout_of(dir.path(), &[]);
+    assert!(!out.contains("s3cr3t-from-dotenv"), "{out}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    let secret = document(&out, "Secret", "db-env").expect("an inline Secret");
+    // base64 of "s3cr3t-from-dotenv"
+    assert!(
+        secret.contains("POSTGRES_PASSWORD: czNjcjN0LWZyb20tZG90ZW52"),
+        "{secret}"
+    );
+    assert!(
+        out.find("kind: Secret").unwrap() < out.find("kind: Deployment").unwrap(),
+        "Secrets come first"
+    );
+    // --env-secrets none: today's behaviour, the value in the Deployment.
+    let (out, _) = stdout_of(dir.path(), &["--env-secrets", "none"]);
+    assert!(out.contains("value: s3cr3t-from-dotenv\n"), "{out}");
+    assert!(document(&out, "Secret", "db-env").is_none());
+}
+
+#[test]
+fn helm_chart_is_written_checked_and_pruned_like_a_kustomize_directory() {
+    let dir = project(
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n  worker:\n    image: example/worker:1\n",
+    );
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = dir.path().join("chart");
+    let first = read_tree(&chart);
+    let names: Vec<&str> = first.iter().map(|(p, _)| p.as_str()).collect();
+    for want in [
+        "Chart.yaml",
+        "values.yaml",
+        "values.schema.json",
+        "templates/_helpers.tpl",
+        "templates/NOTES.txt",
+        "templates/web-deployment.yaml",
+        "templates/web-service.yaml",
+        "templates/web-ingress.yaml",
+        "templates/worker-deployment.yaml",
+    ] {
+        assert!(names.contains(&want), "{want} not in {names:?}");
+    }
+    // The chart is named after the project, never after the output path.
+    let chart_yaml = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    assert!(chart_yaml.contains("\nname: shop\n"), "{chart_yaml}");
+    assert!(
+        chart_yaml.contains("\nappVersion: \"1.27\"\n")
+            || chart_yaml.contains("\nversion: \"0.1.0\"\n")
+    );
+    // A second run changes nothing, and every file (values.schema.json and NOTES.txt too) is
+    // ferry's own; --check agrees.
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("(0 changed,"), "{}", r.stderr);
+    assert_eq!(read_tree(&chart), first, "byte for byte the same");
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    assert_eq!(run_in(dir.path(), &["diff", "--helm"]).code, 0);
+    // A service removed: its templates are stale, --check fails, --prune removes them.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n",
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm", "--check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("--- a/templates/worker-deployment.yaml"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--prune"]).code,
+        0
+    );
+    assert!(!chart.join("templates/worker-deployment.yaml").exists());
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--check"]).code,
+        0
+    );
+    // A hand-written file where ferry would write is never overwritten.
+    std::fs::write(chart.join("values.yaml"), "mine: true\n").unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(chart.join("values.yaml")).unwrap(),
+        "mine: true\n"
+    );
+    // --helm makes files, not a stream.
+    assert_eq!(
+        run_in(dir.path(), &["convert", "--helm", "--stdout"]).code,
+        2
+    );
+}
+
+#[test]
+fn chart_version_is_a_semantic_version() {
+    let dir = project("services:\n  web:\n    image: nginx\n");
+    let r = run_in(dir.path(), &["convert", "--helm", "--chart-version", "one"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("semantic version"), "{}", r.stderr);
+    fails_with(
+        "x-ferry:\n  chartVersion: latest\nservices:\n  web:\n    image: nginx\n",
+        "compose.yaml:2:17: x-ferry.chartVersion: `latest` is not a semantic version",
+    );
+    let r = run_in(
+        dir.path(),
+        &["convert", "--helm", "--chart-version", "2.0.0-rc.1"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let chart = std::fs::read_to_string(dir.path().join("chart/Chart.yaml")).unwrap();
+    assert!(chart.contains("version: 2.0.0-rc.1\n"), "{chart}");
+}
+
+#[test]
+fn chart_templates_are_exported_and_used() {
+    let dir =
+        project("name: shop\nservices:\n  web:\n    image: nginx:1.27\n    ports: ['80:80']\n");
+    let r = run_in(dir.path(), &["templates", "export", "--helm", "tpl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let notes = dir.path().join("tpl/helm/NOTES.txt");
+    let text = std::fs::read_to_string(&notes).unwrap();
+    assert!(text.contains("__SERVICES__"), "{text}");
+    std::fs::write(
+        &notes,
+        text.replace("Services keep", "Our team's note. Services keep"),
+    )
+    .unwrap();
+    let r = run_in(dir.path(), &["convert", "--helm", "--templates", "tpl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let written = std::fs::read_to_string(dir.path().join("chart/templates/NOTES.txt")).unwrap();
+    assert!(written.contains("Our team's note."), "{written}");
+    assert!(written.contains("svc/web 80:80"), "{written}");
+    assert!(!written.contains("__"), "{written}");
+    let r = run_in(dir.path(), &["templates", "list"]);
+    assert!(r.stdout.contains("helm/_helpers.tpl"), "{}", r.stdout);
+    // A second export refuses to overwrite without --force.
+    assert_eq!(
+        run_in(dir.path(), &["templates", "export", "--helm", "tpl"]).code,
+        2
+    );
 }

@@ -8,7 +8,7 @@ use ferry::translate::TranslateOptions;
 
 /// The `convert` flags a fixture asks for in `fixtures/<case>/args` (whitespace-separated, as on
 /// the command line): `--overlay NAME`, `--templates DIR`, `--network-policies`,
-/// `--namespace NS`, `--volume-size SIZE`, `--bind-mounts hostPath`.
+/// `--namespace NS`, `--volume-size SIZE`, `--bind-mounts MODE`.
 fn args(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("args"))
         .map(|t| t.split_whitespace().map(str::to_string).collect())
@@ -23,7 +23,7 @@ fn render_options(dir: &std::path::Path) -> RenderOptions {
         match w.as_str() {
             "--overlay" => opts.overlays.extend(it.next().cloned()),
             "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
-            "--namespace" | "--volume-size" | "--bind-mounts" => {
+            "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets" => {
                 it.next();
             }
             "--network-policies" => {}
@@ -42,8 +42,23 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
             "--network-policies" => opts.network_policies = true,
             "--namespace" => opts.namespace = it.next().cloned(),
             "--volume-size" => opts.volume_size = it.next().cloned(),
-            "--bind-mounts" if it.next().map(String::as_str) == Some("hostPath") => {
-                opts.bind_mounts = ferry::translate::BindMounts::HostPath;
+            "--env-secrets" => {
+                use ferry::translate::envsecrets::EnvSecrets;
+                opts.env_secrets = match it.next().map(String::as_str) {
+                    Some("auto") => EnvSecrets::Auto,
+                    Some("none") => EnvSecrets::None,
+                    other => panic!("{}/args: --env-secrets {other:?}", dir.display()),
+                };
+            }
+            "--bind-mounts" => {
+                use ferry::translate::BindMounts;
+                opts.bind_mounts = match it.next().map(String::as_str) {
+                    Some("auto") => BindMounts::Auto,
+                    Some("pvc") => BindMounts::Pvc,
+                    Some("hostPath") => BindMounts::HostPath,
+                    Some("report") => BindMounts::Report,
+                    other => panic!("{}/args: --bind-mounts {other:?}", dir.display()),
+                };
             }
             _ => {}
         }
@@ -205,6 +220,16 @@ fixtures! {
     autoscale => "autoscale",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",
+    bind_mounts_auto => "bind-mounts-auto",
+    bind_mounts_pvc => "bind-mounts-pvc",
+    bind_mounts_report => "bind-mounts-report",
+    env_secrets => "env-secrets",
+    env_secrets_none => "env-secrets-none",
+    helm_odd_names => "helm-odd-names",
+    host_rename => "host-rename",
+    port_collision => "port-collision",
+    service_for_every_service => "service-for-every-service",
+    volumes_from => "volumes-from",
     build_no_image => "build-no-image",
     dotenv_forms => "dotenv-forms",
     extends_files => "extends-files",
@@ -254,4 +279,75 @@ fixtures! {
     workload_kinds => "workload-kinds",
     x_ferry_project_defaults => "x-ferry-project-defaults",
     yaml_quoting => "yaml-quoting",
+}
+
+/// The values that must never be in a committed output file (`.gitignore` keeps `secrets/` out of
+/// git): those from `.env`, the environment and env files, for every fixture about secrets; and no
+/// password at all in a Deployment.
+#[test]
+fn no_secret_value_in_committed_output() {
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        (
+            "env-secrets",
+            &[
+                "s3cr3t-from-dotenv",
+                "smtp-s3cr3t",
+                "tok-s3cr3t-from-envfile",
+                "ABCD-1234-EFGH",
+            ],
+            &["literal-db-pass"],
+        ),
+        ("wordpress-mysql", &[], &["rootpass"]),
+        ("nginx-api-mysql", &[], &["value: root\n"]),
+    ];
+    for (case, never, not_in_workloads) in cases {
+        let conv = convert(case);
+        let ignored = conv
+            .tree
+            .files
+            .get(".gitignore")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let mut secret_files = 0;
+        for (path, bytes) in &conv.tree.files {
+            if path.starts_with("secrets/") {
+                assert!(
+                    ignored.contains("/secrets/"),
+                    "{case}: {path} is not git-ignored"
+                );
+                secret_files += 1;
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            for v in never {
+                assert!(!text.contains(v), "{case}/{path} holds `{v}`");
+            }
+            if !path.ends_with("-secret.yaml") {
+                for v in not_in_workloads {
+                    assert!(!text.contains(v), "{case}/{path} holds `{v}`");
+                }
+            }
+        }
+        assert_eq!(secret_files > 0, !never.is_empty(), "{case}");
+    }
+}
+
+/// The Helm chart of a fixture, snapshot-tested like the kustomize output: names with `-`, `_`,
+/// `.` and upper case, an Ingress, a claim, `{{ }}` content, release-independent names.
+#[test]
+fn helm_chart_of_odd_names() {
+    let dir = root().join("fixtures").join("helm-odd-names");
+    let render = RenderOptions {
+        helm: Some(ferry::render::helm::HelmOptions::default()),
+        ..RenderOptions::default()
+    };
+    let opts = LoadOptions {
+        working_dir: dir.clone(),
+        ..LoadOptions::default()
+    };
+    let conv = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    // Byte for byte the same on a second run.
+    let again = ferry::convert(&opts, &TranslateOptions::default(), &render).unwrap();
+    assert_eq!(conv.tree, again.tree);
+    insta::assert_snapshot!("helm-odd-names-chart", snapshot_text(&conv));
 }

@@ -4,8 +4,13 @@ mod support;
 
 mod cli;
 mod determinism;
+mod edge;
 mod fixtures;
 mod generated;
+mod helm;
+#[cfg(unix)]
+mod interrupted;
 mod properties;
 mod review;
 mod safety;
+mod snippets;

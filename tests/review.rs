@@ -63,7 +63,7 @@ fn up_to_date_directory_exits_0_and_prints_nothing_on_stdout() {
         let r = run(dir.path(), args);
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         assert_eq!(r.stdout, "", "{args:?}");
-        assert_eq!(r.stderr, "ferry: k8s is up to date (4 files)\n", "{args:?}");
+        assert_eq!(r.stderr, "ferry: k8s is up to date (5 files)\n", "{args:?}");
     }
 }
 
@@ -126,8 +126,9 @@ fn new_and_removed_service_give_added_and_stale_files() {
     insta::assert_snapshot!("new_and_removed_service", diff.stdout);
     assert_eq!(
         diff.stderr,
-        "ferry: 3 files in k8s would change (1 added, 1 changed, 1 removed): \
-         cache-deployment.yaml, db-deployment.yaml, kustomization.yaml; \
+        "ferry: 5 files in k8s would change (2 added, 1 changed, 2 removed): \
+         cache-deployment.yaml, cache-service.yaml, db-deployment.yaml, db-service.yaml, \
+         kustomization.yaml; \
          run `ferry convert --prune` to update them\n"
     );
 
@@ -155,7 +156,7 @@ fn new_and_removed_service_give_added_and_stale_files() {
     assert_eq!(r.code, 0);
     assert!(
         r.stderr
-            .contains("ferry: 3 objects in k8s (0 changed, 4 unchanged, 1 removed)"),
+            .contains("ferry: 4 objects in k8s (0 changed, 5 unchanged, 2 removed)"),
         "{}",
         r.stderr
     );
@@ -164,6 +165,7 @@ fn new_and_removed_service_give_added_and_stale_files() {
         files,
         [
             "cache-deployment.yaml",
+            "cache-service.yaml",
             "db-notes.yaml",
             "kustomization.yaml",
             "web-deployment.yaml",
@@ -265,6 +267,7 @@ fn stale_overlay_is_listed_and_pruned_with_its_directory() {
         files(),
         [
             "base/db-deployment.yaml",
+            "base/db-service.yaml",
             "base/kustomization.yaml",
             "base/web-deployment.yaml",
             "base/web-service.yaml",
@@ -296,6 +299,7 @@ fn stale_overlay_is_listed_and_pruned_with_its_directory() {
         files(),
         [
             "db-deployment.yaml",
+            "db-service.yaml",
             "kustomization.yaml",
             "overlays/dev/kustomization.yaml",
             "web-deployment.yaml",
@@ -523,13 +527,18 @@ fn json_shape() {
       "path": "cache-deployment.yaml",
       "lines_added": 25,
       "lines_removed": 0
+    },
+    {
+      "path": "cache-service.yaml",
+      "lines_added": 14,
+      "lines_removed": 0
     }
   ],
   "changed": [
     {
       "path": "kustomization.yaml",
-      "lines_added": 1,
-      "lines_removed": 1
+      "lines_added": 2,
+      "lines_removed": 2
     },
     {
       "path": "web-deployment.yaml",
@@ -542,6 +551,11 @@ fn json_shape() {
       "path": "db-deployment.yaml",
       "lines_added": 0,
       "lines_removed": 28
+    },
+    {
+      "path": "db-service.yaml",
+      "lines_added": 0,
+      "lines_removed": 14
     }
   ],
   "unchanged": 1,
@@ -563,7 +577,7 @@ fn json_shape() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stdout,
-        "{\n  \"output\": \"k8s\",\n  \"up_to_date\": true,\n  \"added\": [],\n  \"changed\": [],\n  \"removed\": [],\n  \"unchanged\": 4,\n  \"not_generated\": []\n}\n"
+        "{\n  \"output\": \"k8s\",\n  \"up_to_date\": true,\n  \"added\": [],\n  \"changed\": [],\n  \"removed\": [],\n  \"unchanged\": 5,\n  \"not_generated\": []\n}\n"
     );
     // --format is for --check only.
     assert_eq!(run(dir.path(), &["convert", "--format", "json"]).code, 2);

@@ -218,36 +218,6 @@ fn symlink_escaping_the_project_is_refused() {
 }
 
 #[test]
-fn templates_outside_the_project_need_the_flag() {
-    let root = tempfile::tempdir().unwrap();
-    let proj = root.path().join("p");
-    std::fs::create_dir_all(root.path().join("tpl")).unwrap();
-    std::fs::create_dir(&proj).unwrap();
-    std::fs::write(
-        proj.join("compose.yaml"),
-        "services:\n  web:\n    image: a\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&proj, &["convert", "--stdout", "--templates", "../tpl"]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("allow it with --allow-outside-project"),
-        "{err}"
-    );
-    let (code, _, err) = run(
-        &proj,
-        &[
-            "convert",
-            "--stdout",
-            "--templates",
-            "../tpl",
-            "--allow-outside-project",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-}
-
-#[test]
 fn runaway_template_stops_with_an_error() {
     let dir = project_bytes(b"services:\n  web:\n    image: a\n");
     std::fs::create_dir_all(dir.path().join("tpl/project")).unwrap();

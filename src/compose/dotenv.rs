@@ -168,7 +168,8 @@ pub fn parse_raw_with_lookup(
             return Err(error_at(
                 src,
                 key_pos,
-                format!("no variable name on line '{trimmed}'"),
+                // Not the line: what follows `=` may be a secret value.
+                "no variable name before `=`".to_string(),
             ));
         }
         if let Some(ws) = key.find([' ', '\t']) {
@@ -218,6 +219,20 @@ fn error_at(src: &str, pos: usize, message: String) -> DotenvError {
         line,
         column,
         message,
+    }
+}
+
+/// An interpolation error's message without the excerpt of the value it quotes (a value in an
+/// env file may be secret; the location still points at it).
+fn without_excerpt(message: String) -> String {
+    const HEAD: &str = "invalid interpolation format in ";
+    let Some(rest) = message.strip_prefix(HEAD) else {
+        return message;
+    };
+    let tail = rest.find("; you may need").unwrap_or(rest.len());
+    match rest[..tail].rfind("\": ") {
+        Some(i) => format!("invalid interpolation format: {}", &rest[i + 3..]),
+        None => message,
     }
 }
 
@@ -451,7 +466,8 @@ impl Parser<'_> {
             let Some(&b) = bytes.get(j) else {
                 return Err(self.err(
                     start,
-                    format!("unterminated quoted value {}", first_line(self.rest(start))),
+                    // Not the value itself, which may be secret.
+                    format!("unterminated quoted value: no closing {}", quote as char),
                 ));
             };
             if b == quote && !escaped {
@@ -528,7 +544,7 @@ impl Parser<'_> {
         };
         let result = interpolate(text, &resolve)
             .map(|r| r.value)
-            .map_err(|e| self.err(map_offset(e.offset), e.message))?;
+            .map_err(|e| self.err(map_offset(e.offset), without_excerpt(e.message)))?;
         if self.over_budget.get() {
             return Err(self.err(
                 map_offset(0),
@@ -911,7 +927,7 @@ mod tests {
         }
         let e = error("A=1\n  B = \"never\nclosed\n");
         assert_eq!((e.line, e.column), (2, 7));
-        assert_eq!(e.message, "unterminated quoted value \"never");
+        assert_eq!(e.message, "unterminated quoted value: no closing \"");
     }
 
     #[test]
@@ -989,6 +1005,22 @@ mod tests {
         let e = error("A=${B.C}");
         assert_eq!((e.line, e.column), (1, 3));
         assert!(e.message.contains("invalid interpolation format"));
+    }
+
+    /// A value may be secret: an interpolation error says why, not what the value holds.
+    #[test]
+    fn interpolation_error_does_not_quote_the_value() {
+        let e = error("PASSWORD=${X:-hunter2\n");
+        assert_eq!(
+            e.message,
+            "invalid interpolation format: unterminated \"${\" (no closing \"}\" on the same line); you may need to escape any $ with another $"
+        );
+        let e = error("A=${B.C\": x}");
+        assert!(
+            e.message.starts_with("invalid interpolation format: "),
+            "{e}"
+        );
+        assert!(!e.message.contains("B.C"), "{e}");
     }
 
     #[test]
@@ -1300,10 +1332,8 @@ mod tests {
     #[test]
     fn raw_empty_key_is_error() {
         let e = parse_raw("# comment=\n=blank variable names are an error case\n").unwrap_err();
-        assert_eq!(
-            e.message,
-            "no variable name on line '=blank variable names are an error case'"
-        );
+        // compose-go quotes the line; ferry does not, as what follows `=` may be secret.
+        assert_eq!(e.message, "no variable name before `=`");
         assert_eq!((e.line, e.column), (2, 1));
     }
 

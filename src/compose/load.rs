@@ -6,7 +6,7 @@
 use super::merge;
 use super::{dotenv, interpolate, read_text, typecast, LoadOptions, DEFAULT_FILES};
 use crate::error::{Error, Location, Report, Result};
-use crate::paths::{normalize, resolve};
+use crate::paths::{normalize, relative, resolve, Edge};
 use crate::yaml::{self, Entry, Node, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,8 @@ pub struct Loaded {
     pub doc: Node,
     /// The project directory (canonical).
     pub dir: PathBuf,
+    /// What files named inside the compose files must stay within.
+    pub edge: Edge,
     /// The variables used for interpolation and bare environment names.
     pub vars: IndexMap<String, String>,
     /// The compose files, relative to the project directory when inside it.
@@ -26,6 +28,8 @@ pub struct Loaded {
     pub name: Option<String>,
     /// The active profiles.
     pub profiles: Vec<String>,
+    /// Which variables each interpolated value came from.
+    pub sources: Sources,
     /// The services left out by profiles: not converted, but checked against the schema, as
     /// docker compose validates the whole file before it applies profiles.
     pub left_out: crate::yaml::Map,
@@ -140,15 +144,60 @@ fn interpolate_tree(
     }
 }
 
+/// The variables each interpolated scalar refers to (set or not, so that the answer is the same
+/// on a machine without `.env`, such as CI), by the scalar's location and, for a mapping value,
+/// its key's (merging turns `KEY: value` into a `KEY=value` item located at the key). Secret
+/// detection reads it: a value made from `.env` or the environment is not in a committed file.
+pub type Sources = std::collections::HashMap<Location, Vec<String>>;
+
+fn record_sources(
+    node: &Node,
+    key_loc: Option<&Location>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut Sources,
+) {
+    match &node.value {
+        Value::Scalar(s) => {
+            if s.text.contains('$') {
+                let used = std::cell::RefCell::new(Vec::<String>::new());
+                let recording = |k: &str| {
+                    let mut u = used.borrow_mut();
+                    if !u.iter().any(|x| x == k) {
+                        u.push(k.to_string());
+                    }
+                    lookup(k)
+                };
+                // Errors are reported by the interpolation proper.
+                let _ = interpolate::interpolate(&s.text, &recording);
+                let used = used.into_inner();
+                if !used.is_empty() {
+                    if let Some(k) = key_loc {
+                        out.insert(k.clone(), used.clone());
+                    }
+                    out.insert(node.loc.clone(), used);
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|n| record_sources(n, None, lookup, out)),
+        Value::Map(m) => m
+            .values()
+            .for_each(|e| record_sources(&e.value, Some(&e.key_loc), lookup, out)),
+    }
+}
+
 /// State shared while reading files.
 struct Ctx<'a> {
     opts: &'a LoadOptions,
     /// The project directory (canonical).
     dir: PathBuf,
+    edge: Edge,
     report: &'a mut Report,
     errors: Vec<Error>,
     cast_errors: Vec<Error>,
     unset: IndexMap<String, Location>,
+    sources: Sources,
     /// Files being included, to catch include cycles.
     including: Vec<PathBuf>,
 }
@@ -165,7 +214,8 @@ impl Ctx<'_> {
         text: Option<&str>,
         vars: &IndexMap<String, String>,
     ) -> Result<Vec<Node>> {
-        let shown = if text.is_some() {
+        let stdin = text.is_some();
+        let shown = if stdin {
             "<stdin>".to_string()
         } else {
             self.shown(path)
@@ -179,6 +229,10 @@ impl Ctx<'_> {
                 &owned
             }
         };
+        self.opts.sources.record(&file, || match stdin {
+            true => crate::sources::Origin::Stdin(Arc::from(text)),
+            false => crate::sources::file(path, text.len()),
+        });
         let docs = yaml::parse_stream(text, file.clone(), &yaml::Limits::default())?;
         if docs.is_empty() {
             return Err(Error::invalid(
@@ -201,6 +255,7 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            record_sources(&doc, None, &lookup, &mut self.sources);
             interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
             typecast::cast_document(&mut doc, &mut self.cast_errors, self.report);
             out.push(doc);
@@ -284,7 +339,7 @@ impl Ctx<'_> {
                 return Err(Error::invalid(&item.loc, "include: an entry needs `path`"));
             };
             let resolve = |p: &str, loc: &Location| -> Result<PathBuf> {
-                resolve(&self.dir, base_dir, p, self.opts.reach)
+                resolve(&self.edge, base_dir, p, self.opts.reach)
                     .map_err(|problem| Error::invalid(loc, format!("include: `{p}` {problem}")))
             };
             let files: Vec<PathBuf> = paths
@@ -347,10 +402,7 @@ impl Ctx<'_> {
             let Some(mut included) = included else {
                 continue;
             };
-            let rel = inc_dir
-                .strip_prefix(&self.dir)
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
+            let rel = relative(&self.dir, &inc_dir);
             rebase_paths(&mut included, &rel);
             add_sections(doc, included, &first_loc)?;
         }
@@ -470,7 +522,7 @@ impl Ctx<'_> {
             }
             Some((f, loc)) => {
                 let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
-                let path = resolve(&self.dir, &dir, &f, self.opts.reach).map_err(|problem| {
+                let path = resolve(&self.edge, &dir, &f, self.opts.reach).map_err(|problem| {
                     Error::invalid(
                         &loc,
                         format!("services.{name}.extends.file: `{f}` {problem}"),
@@ -500,8 +552,7 @@ impl Ctx<'_> {
                 }
                 let rel = path
                     .parent()
-                    .and_then(|p| p.strip_prefix(&self.dir).ok())
-                    .map(Path::to_path_buf)
+                    .map(|p| relative(&self.dir, p))
                     .unwrap_or_default();
                 let mut base = self.resolve_extends(&other, &path, &base_name, chain, vars)?;
                 rebase_service(&mut base, &rel);
@@ -542,7 +593,9 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
                         "{section}.{k} is defined here and also by the included file at {}; rename one of them",
                         e.key_loc
                     ),
-                ));
+                )
+                .labelled("defined here")
+                .also_at(&e.key_loc, "also defined by the included file"));
             }
             dst.insert(k, e);
         }
@@ -723,7 +776,7 @@ fn apply_profiles(
                         format!(
                             "services.{name}.depends_on: `{dep}` (at {at}) is not in an active profile; activate its profile with --profile or COMPOSE_PROFILES"
                         ),
-                    ));
+                    ).also_at(at, format!("`{dep}` is not in an active profile")));
                 }
             }
         }
@@ -846,13 +899,16 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         vars = read_vars(&dir)?;
     }
 
+    let edge = Edge::of(&dir, opts.environment.get("HOME").map(Path::new));
     let mut ctx = Ctx {
         opts,
         dir: dir.clone(),
+        edge: edge.clone(),
         report,
         errors: Vec::new(),
         cast_errors: Vec::new(),
         unset: IndexMap::new(),
+        sources: Sources::new(),
         including: Vec::new(),
     };
     let mut merged: Option<Node> = None;
@@ -920,10 +976,12 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     Ok(Loaded {
         doc,
         dir,
+        edge,
         vars,
         files: shown_files,
         name,
         profiles,
+        sources: std::mem::take(&mut ctx.sources),
         cast_errors: ctx.cast_errors,
         left_out,
     })

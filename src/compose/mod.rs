@@ -60,6 +60,8 @@ pub struct LoadOptions {
     pub allow_unknown_keys: bool,
     /// The process environment (passed in, so the library never reads it behind the caller's back).
     pub environment: IndexMap<String, String>,
+    /// Where each compose file read was read from, for showing the lines errors point at.
+    pub sources: crate::sources::Sources,
 }
 
 /// Read a whole file as UTF-8, within the size limit, with a message that says which file.
@@ -206,10 +208,14 @@ fn build_project(
         volumes: IndexMap::new(),
         unconverted: Vec::new(),
         reach: opts.reach,
+        edge: loaded.edge.clone(),
         top: TopLevel::default(),
     };
 
-    let svc_ctx = parse::ServiceContext { lookup: &lookup };
+    let svc_ctx = parse::ServiceContext {
+        lookup: &lookup,
+        sources: Some(&loaded.sources),
+    };
     for (key, entry) in top {
         match key.as_str() {
             "name" => {}
@@ -273,11 +279,18 @@ fn build_project(
                 .iter()
                 .any(|r| matches!(r, Error::Invalid { location, .. } if location == loc))
         };
-        if let Error::Invalid { location, message } = e {
+        if let Error::Invalid {
+            location,
+            message,
+            detail,
+        } = e
+        {
             if !reported(location) {
-                reader
-                    .errors
-                    .push(Error::invalid(location, message.clone()));
+                reader.errors.push(Error::Invalid {
+                    location: location.clone(),
+                    message: message.clone(),
+                    detail: detail.clone(),
+                });
             }
         }
     }
@@ -296,9 +309,17 @@ fn build_project(
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {
-        read_label_files(opts.reach, &dir, &opts.working_dir, svc, &mut reader.errors);
+        read_label_files(
+            opts.reach,
+            &loaded.edge,
+            &dir,
+            &opts.working_dir,
+            svc,
+            &mut reader.errors,
+        );
         read_env_files(
             opts.reach,
+            &loaded.edge,
             &dir,
             &opts.working_dir,
             svc,
@@ -332,6 +353,17 @@ fn check_references(project: &Project, left_out: &crate::yaml::Map, errors: &mut
                     svc.name, l.service
                 ),
             ));
+        }
+        for vf in &svc.volumes_from {
+            if let Some(other) = vf.service.as_deref().filter(|s| undefined(s)) {
+                errors.push(Error::invalid(
+                    &vf.loc,
+                    format!(
+                        "services.{}.volumes_from: `{other}` is not a service of this project (a container outside it is written `container:{other}`)",
+                        svc.name
+                    ),
+                ));
+            }
         }
         for d in svc
             .depends_on
@@ -379,6 +411,7 @@ fn check_references(project: &Project, left_out: &crate::yaml::Map, errors: &mut
 /// the service's own `labels` over all of them. A missing file is an error.
 fn read_label_files(
     reach: crate::paths::Reach,
+    edge: &crate::paths::Edge,
     dir: &Path,
     working_dir: &Path,
     svc: &mut Service,
@@ -389,7 +422,7 @@ fn read_label_files(
     }
     let mut labels: Vec<KeyValue> = Vec::new();
     for lf in &svc.label_files {
-        let path = match crate::paths::resolve(dir, dir, &lf.value, reach) {
+        let path = match crate::paths::resolve(edge, dir, &lf.value, reach) {
             Ok(p) => p,
             Err(problem) => {
                 errors.push(Error::invalid(
@@ -444,6 +477,7 @@ fn read_label_files(
 /// Read each service's `env_file`s (inside the project directory only).
 fn read_env_files(
     reach: crate::paths::Reach,
+    edge: &crate::paths::Edge,
     dir: &Path,
     working_dir: &Path,
     svc: &mut Service,
@@ -452,7 +486,7 @@ fn read_env_files(
 ) {
     for ef in &mut svc.env_files {
         let at = &ef.path.loc;
-        let path = match crate::paths::resolve(dir, dir, &ef.path.value, reach) {
+        let path = match crate::paths::resolve(edge, dir, &ef.path.value, reach) {
             Ok(p) => p,
             Err(crate::paths::PathProblem::Missing) if !ef.required => continue,
             Err(problem) => {

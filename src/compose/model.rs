@@ -39,6 +39,8 @@ pub struct Project {
     pub unconverted: Vec<(String, Location)>,
     /// Where files the project names may be read from.
     pub reach: crate::paths::Reach,
+    /// What [`crate::paths::Reach::Project`] confines them to.
+    pub edge: crate::paths::Edge,
     /// Top-level `secrets`, `configs`, `networks` and `x-ferry`.
     pub top: TopLevel,
 }
@@ -47,7 +49,7 @@ impl Project {
     /// A file the project names (relative to the project directory), resolved within the
     /// project's reach.
     pub fn resolve(&self, path: &str) -> Result<PathBuf, crate::paths::PathProblem> {
-        crate::paths::resolve(&self.dir, &self.dir, path, self.reach)
+        crate::paths::resolve(&self.edge, &self.dir, path, self.reach)
     }
 }
 
@@ -115,6 +117,8 @@ pub struct ProjectFerry {
     pub volume_size: Option<Located<String>>,
     pub storage_class: Option<Located<String>>,
     pub network_policies: Option<Located<bool>>,
+    /// `chartVersion`: the version of the Helm chart (`--chart-version` wins).
+    pub chart_version: Option<Located<String>>,
     pub loc: Option<Location>,
 }
 
@@ -161,6 +165,10 @@ pub struct EnvVar {
     /// `None`: the variable is named without a value and was not found in the environment.
     pub value: Option<String>,
     pub loc: Location,
+    /// The variables (of `.env`, `--env-file` or the process environment) the value is made
+    /// from, by interpolation (whether set or not) or as a bare name; empty for a value written
+    /// in the compose file.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +303,17 @@ pub struct Link {
     pub loc: Location,
 }
 
+/// One `volumes_from` entry: `service`, `service:ro`, `container:name[:ro|:rw]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumesFrom {
+    /// The service name, or `None` for a `container:` entry (a container outside the project).
+    pub service: Option<String>,
+    /// As written.
+    pub raw: String,
+    pub read_only: bool,
+    pub loc: Location,
+}
+
 /// A service's use of a top-level secret or config (long syntax).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileRef {
@@ -421,6 +440,7 @@ impl Service {
             volumes: Vec::new(),
             depends_on: Vec::new(),
             links: Vec::new(),
+            volumes_from: Vec::new(),
             secrets: Vec::new(),
             configs: Vec::new(),
             extra_hosts: Vec::new(),
@@ -492,6 +512,8 @@ pub struct Service {
     pub volumes: Vec<Mount>,
     pub depends_on: Vec<Dependency>,
     pub links: Vec<Link>,
+    /// `volumes_from`: the volumes of another service (or container) mounted here too.
+    pub volumes_from: Vec<VolumesFrom>,
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
     pub extra_hosts: Vec<HostEntry>,

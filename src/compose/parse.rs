@@ -408,6 +408,8 @@ impl Reader<'_> {
 /// What the service reader needs from the project: variables for bare environment names.
 pub struct ServiceContext<'a> {
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Which variables each interpolated value came from (see `load::Sources`).
+    pub sources: Option<&'a super::load::Sources>,
 }
 
 pub fn read_service(
@@ -467,7 +469,18 @@ pub fn read_service(
             }
             "environment" => {
                 for (k, value, loc) in r.list_or_dict(v, &path) {
-                    let value = value.or_else(|| (ctx.lookup)(&k));
+                    let mut sources = ctx
+                        .sources
+                        .and_then(|s| s.get(&loc))
+                        .cloned()
+                        .unwrap_or_default();
+                    let value = value.or_else(|| {
+                        let v = (ctx.lookup)(&k);
+                        if v.is_some() {
+                            sources = vec![k.clone()];
+                        }
+                        v
+                    });
                     if value.is_none() {
                         r.report.warn(
                             Some(&loc),
@@ -480,6 +493,7 @@ pub fn read_service(
                         name: k,
                         value,
                         loc,
+                        sources,
                     };
                     match svc.environment.iter_mut().find(|e| e.name == var.name) {
                         Some(e) => *e = var,
@@ -518,6 +532,25 @@ pub fn read_service(
                     svc.links.push(Link {
                         service,
                         alias,
+                        loc,
+                    });
+                }
+            }
+            "volumes_from" => {
+                for (raw, loc) in r.list(v, &path) {
+                    let (rest, read_only) = match raw.rsplit_once(':') {
+                        Some((rest, "ro")) => (rest, true),
+                        Some((rest, "rw")) => (rest, false),
+                        _ => (raw.as_str(), false),
+                    };
+                    let service = match rest.strip_prefix("container:") {
+                        Some(_) => None,
+                        None => Some(rest.to_string()),
+                    };
+                    svc.volumes_from.push(VolumesFrom {
+                        service,
+                        raw: raw.clone(),
+                        read_only,
                         loc,
                     });
                 }
@@ -960,7 +993,12 @@ fn read_hooks(r: &mut Reader<'_>, v: &Node, path: &str, pre_start: bool) -> Vec<
                 "environment" => {
                     for (name, value, loc) in r.list_or_dict(n, &kp) {
                         hook.environment.retain(|e| e.name != name);
-                        hook.environment.push(EnvVar { name, value, loc });
+                        hook.environment.push(EnvVar {
+                            name,
+                            value,
+                            loc,
+                            sources: Vec::new(),
+                        });
                     }
                 }
                 "per_replica" if pre_start => {

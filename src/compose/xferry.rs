@@ -76,6 +76,9 @@ pub struct ServiceSettings {
     /// `Local` or `Cluster`.
     pub external_traffic_policy: Option<Located<String>>,
     pub annotations: Vec<KeyValue>,
+    /// `enabled: false`: no Service at all (by default every long-running service gets one, so
+    /// that its name resolves as under compose).
+    pub enabled: Option<Located<bool>>,
 }
 
 /// TLS for an Ingress host.
@@ -148,7 +151,17 @@ pub struct ServiceFerry {
     pub probe: Option<ProbeSettings>,
     pub wait_for: Option<Located<bool>>,
     pub autoscale: Option<Autoscale>,
+    /// `bindMounts`: the service's own `--bind-mounts` mode (`auto`, `pvc`, `hostPath`,
+    /// `report`).
+    pub bind_mounts: Option<Located<String>>,
+    /// `secretEnv`: variables set from the service's Secret whatever their names.
+    pub secret_env: Vec<Located<String>>,
+    /// `plainEnv`: variables kept in the Deployment whatever their names.
+    pub plain_env: Vec<Located<String>>,
 }
+
+/// The modes of `--bind-mounts` and `x-ferry: {bindMounts: …}`.
+pub const BIND_MOUNT_MODES: &[&str] = &["auto", "pvc", "hostPath", "report"];
 
 /// A top-level volume's `x-ferry:`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,10 +180,18 @@ pub const SERVICE_KEYS: &[&str] = &[
     "probe",
     "waitFor",
     "autoscale",
+    "bindMounts",
+    "secretEnv",
+    "plainEnv",
     "overlays",
 ];
-const SERVICE_SETTINGS_KEYS: &[&str] =
-    &["type", "nodePort", "externalTrafficPolicy", "annotations"];
+const SERVICE_SETTINGS_KEYS: &[&str] = &[
+    "type",
+    "nodePort",
+    "externalTrafficPolicy",
+    "annotations",
+    "enabled",
+];
 const INGRESS_KEYS: &[&str] = &[
     "host",
     "path",
@@ -184,13 +205,32 @@ const PROBE_KEYS: &[&str] = &["http", "tcp"];
 const HTTP_KEYS: &[&str] = &["path", "port", "scheme"];
 const AUTOSCALE_KEYS: &[&str] = &["min", "max", "cpu", "memory"];
 pub const VOLUME_KEYS: &[&str] = &["size", "storageClass", "accessModes"];
-pub const PROJECT_KEYS: &[&str] = &["namespace", "volumeSize", "storageClass", "networkPolicies"];
+pub const PROJECT_KEYS: &[&str] = &[
+    "namespace",
+    "volumeSize",
+    "storageClass",
+    "networkPolicies",
+    "chartVersion",
+];
 pub const ACCESS_MODES: &[&str] = &[
     "ReadWriteOnce",
     "ReadOnlyMany",
     "ReadWriteMany",
     "ReadWriteOncePod",
 ];
+
+/// `MAJOR.MINOR.PATCH`, with an optional `-pre-release` and `+build`, as Helm wants a chart version.
+pub fn semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && v[core.len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.'))
+}
 
 /// An unknown `x-ferry` key is an error: ferry would otherwise silently ignore a typo.
 fn unknown(r: &mut Reader<'_>, loc: &Location, path: &str, key: &str, known: &[&str]) {
@@ -386,6 +426,16 @@ pub fn read_service(r: &mut Reader<'_>, node: &Node, path: &str) -> ServiceFerry
             "probe" => f.probe = read_probe(r, n, &p),
             "waitFor" => f.wait_for = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone())),
             "autoscale" => f.autoscale = read_autoscale(r, n, &p),
+            "secretEnv" => f.secret_env = r.located_list(n, &p),
+            "plainEnv" => f.plain_env = r.located_list(n, &p),
+            "bindMounts" => {
+                f.bind_mounts = one_of(r, n, &p, BIND_MOUNT_MODES, |s| {
+                    BIND_MOUNT_MODES
+                        .iter()
+                        .find(|m| m.eq_ignore_ascii_case(s))
+                        .map(|m| m.to_string())
+                })
+            }
             // Read when the overlays are rendered (`render::overlay`), which checks them.
             "overlays" => {}
             k => unknown(r, &e.key_loc, path, k, SERVICE_KEYS),
@@ -409,6 +459,7 @@ fn read_service_settings(r: &mut Reader<'_>, node: &Node, path: &str) -> Service
                 s.external_traffic_policy = external_traffic_policy(r, n, &p)
             }
             "annotations" => s.annotations = annotations(r, n, &p),
+            "enabled" => s.enabled = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone())),
             k => unknown(r, &e.key_loc, path, k, SERVICE_SETTINGS_KEYS),
         }
     }
@@ -661,6 +712,22 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
             "storageClass" => f.storage_class = r.located_string(n, &p),
             "networkPolicies" => {
                 f.network_policies = r.boolean(n, &p).map(|b| Located::new(b, n.loc.clone()))
+            }
+            "chartVersion" => {
+                f.chart_version = r.located_string(n, &p).filter(|v| {
+                    let ok = semver(&v.value);
+                    if !ok {
+                        r.msg(
+                            &n.loc,
+                            &p,
+                            format!(
+                                "`{}` is not a semantic version such as 1.2.3 (Helm needs one)",
+                                v.value
+                            ),
+                        );
+                    }
+                    ok
+                })
             }
             k => unknown(r, &e.key_loc, path, k, PROJECT_KEYS),
         }

@@ -16,6 +16,9 @@
 
 pub mod diff;
 mod redact;
+mod temp;
+
+pub use temp::abandon_writes;
 
 use crate::error::{Error, Result};
 use crate::render::{Tree, BASE_DIR, HEADER_PREFIX};
@@ -45,6 +48,10 @@ pub enum OnDisk {
     HandWritten,
     /// A symbolic link (never followed; `convert` replaces the link, not its target).
     Symlink,
+    /// A temporary file of ferry's (`.ferry-XXXXXX.tmp`) that a run killed while writing left
+    /// behind: `convert` holds the directory's lock, so no live run of ferry is writing it.
+    /// Always [`Status::Removed`]; `convert` removes it, with or without `prune`.
+    Leftover,
 }
 
 /// One file of the plan.
@@ -54,7 +61,8 @@ pub struct Entry {
     pub path: String,
     pub status: Status,
     pub on_disk: OnDisk,
-    /// The bytes on disk (`None` when missing, a symbolic link, or unchanged).
+    /// The bytes on disk (`None` when missing, a symbolic link, unchanged, or a leftover
+    /// temporary file, which is never read: it may hold a half-written secret).
     pub old: Option<Vec<u8>>,
     /// The bytes ferry would write (`None` for a stale file, and for an unchanged one: the
     /// bytes on disk are already these).
@@ -104,15 +112,19 @@ impl Plan {
 
 /// True when `bytes` is a file ferry generated: it starts with [`HEADER_PREFIX`].
 pub fn has_header(bytes: &[u8]) -> bool {
-    bytes.starts_with(HEADER_PREFIX.as_bytes())
+    crate::render::is_generated(bytes)
 }
 
-/// Temporary files are named `.ferry-XXXXXX.tmp`; they are never taken for stale files.
+/// Temporary files are named `.ferry-XXXXXX.tmp` (six letters or digits); one found by
+/// [`plan`] is a [`OnDisk::Leftover`], never a stale file.
 const TEMP_PREFIX: &str = ".ferry-";
 const TEMP_SUFFIX: &str = ".tmp";
+const TEMP_RANDOM: usize = 6;
 
 fn is_temp_name(name: &str) -> bool {
-    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+        .is_some_and(|r| r.len() == TEMP_RANDOM && r.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Read one path without following a symbolic link.
@@ -280,11 +292,35 @@ fn list_dir(path: &Path) -> Result<Vec<String>> {
 
 /// Compare `tree` with what is in `dir` (which need not exist). Reads only.
 pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
+    // Each directory of ferry's layout is listed once: a generated path it does not list is
+    // not opened (into an empty directory, none is), and what it lists may be stale. A
+    // directory that is a link or a file is not listed (the files under it are looked at one
+    // by one, and refused).
+    let mut listed = std::collections::BTreeMap::new();
+    for sub in scanned_dirs(tree, dir)? {
+        if !sub.is_empty() && check_parents(dir, &format!("{sub}/x")).is_err() {
+            continue;
+        }
+        let names = list_dir(&if sub.is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&sub)
+        })?;
+        listed.insert(sub, names);
+    }
     let mut entries = Vec::new();
     let files: Vec<(&String, &Vec<u8>)> = tree.files.iter().collect();
-    let on_disk = read_each(&files, |(rel, bytes)| {
+    let on_disk = on_two_threads(&files, |(rel, bytes)| {
         check_parents(dir, rel)?;
-        let (on_disk, old) = read_on_disk(&dir.join(rel))?;
+        let (sub, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let not_listed = listed.get(sub).is_some_and(|names: &Vec<String>| {
+            names.binary_search_by(|n| n.as_str().cmp(name)).is_err()
+        });
+        let (on_disk, old) = if not_listed {
+            (OnDisk::Missing, None)
+        } else {
+            read_on_disk(&dir.join(rel))?
+        };
         let status = match (&old, on_disk) {
             (_, OnDisk::Missing) => Status::Added,
             (Some(old), _) if old == *bytes => Status::Unchanged,
@@ -306,28 +342,37 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
             sensitive: tree.sensitive.contains(rel),
         });
     }
-    for sub in scanned_dirs(tree, dir)? {
+    for (sub, names) in listed {
         let base = if sub.is_empty() {
             dir.to_path_buf()
         } else {
             dir.join(&sub)
         };
-        if !sub.is_empty() && check_parents(dir, &format!("{sub}/x")).is_err() {
-            continue;
-        }
-        for name in list_dir(&base)? {
+        for name in names {
             let rel = if sub.is_empty() {
                 name.clone()
             } else {
                 format!("{sub}/{name}")
             };
-            if tree.files.contains_key(&rel)
-                || is_temp_name(&name)
-                || !(name.ends_with(".yaml") || name.ends_with(".yml"))
+            let path = base.join(&name);
+            if is_temp_name(&name) {
+                // Only a regular file (not a link, not a directory) is a leftover.
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+                    entries.push(Entry {
+                        path: rel,
+                        status: Status::Removed,
+                        on_disk: OnDisk::Leftover,
+                        old: None,
+                        new: None,
+                        sensitive: true,
+                    });
+                }
+                continue;
+            }
+            if tree.files.contains_key(&rel) || !(name.ends_with(".yaml") || name.ends_with(".yml"))
             {
                 continue;
             }
-            let path = base.join(&name);
             // Only a regular file (not a link) with the header is a stale generated file.
             if let (OnDisk::Generated, Some(bytes)) = read_on_disk(&path)
                 .ok()
@@ -353,15 +398,16 @@ pub fn plan(tree: &Tree, dir: &Path) -> Result<Plan> {
 }
 
 /// `read` of each item, in order: the second half on another thread when there are many (most
-/// of comparing a large output directory is waiting on the file system, one file at a time).
-fn read_each<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// of comparing or writing a large output directory is the file system's work, one file at a
+/// time).
+fn on_two_threads<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() < 64 {
         return items.iter().map(&read).collect();
     }
     let (first, second) = items.split_at(items.len() / 2);
     let read = &read;
     std::thread::scope(|scope| {
-        let other = crate::beside::start(scope, "ferry-read", || {
+        let other = crate::beside::start(scope, "ferry-files", || {
             second.iter().map(read).collect::<Vec<R>>()
         });
         let mut out: Vec<R> = first.iter().map(read).collect();
@@ -370,11 +416,16 @@ fn read_each<T: Sync, R: Send>(items: &[T], read: impl Fn(&T) -> R + Sync) -> Ve
     })
 }
 
-/// How [`write`] treats stale files.
+/// How [`write`] treats stale files, and whether it waits for the disk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Remove stale generated files (those that still carry ferry's header).
     pub prune: bool,
+    /// Put every new file on disk before the first rename, and the directory after the last
+    /// (`--fsync`): a power cut then leaves each file old or new, never empty. Without it, the
+    /// renames still keep every reader from seeing a half-written file, but the system decides
+    /// when the bytes reach the disk (as `git checkout`, rustfmt and kustomize do).
+    pub durable: bool,
 }
 
 /// What a write changed. Paths are relative to the output directory.
@@ -386,6 +437,8 @@ pub struct WriteSummary {
     pub removed: Vec<String>,
     /// Stale files left in place (without `prune`).
     pub stale: Vec<String>,
+    /// Temporary files of an interrupted run, removed.
+    pub leftovers: Vec<String>,
 }
 
 fn conflict_error(dir: &Path, e: &Entry) -> Error {
@@ -427,63 +480,101 @@ pub fn write(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
 fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
     let dir = &plan.dir;
     let mut summary = WriteSummary::default();
-    let mut staged = Vec::new();
-    // One syncfs for many files; an fsync each for a few (syncfs flushes the whole file system,
-    // which on a busy disk costs more than a few files' fsyncs).
-    let writing = plan
+    let writing: Vec<(&Entry, &[u8])> = plan
         .entries
         .iter()
-        .filter(|e| e.new.is_some() && matches!(e.status, Status::Added | Status::Changed))
-        .count();
-    let sync_once = SYNC_ONCE && writing >= SYNC_ONCE_FROM;
-    for entry in &plan.entries {
-        let (Some(bytes), Status::Added | Status::Changed) = (&entry.new, entry.status) else {
-            continue;
-        };
+        .filter_map(|e| match (&e.new, e.status) {
+            (Some(bytes), Status::Added | Status::Changed) => Some((e, bytes.as_slice())),
+            _ => None,
+        })
+        .collect();
+    // With `durable`: one syncfs for many files, an fsync each for a few (syncfs flushes the
+    // whole file system, which on a busy disk costs more than a few files' fsyncs).
+    let sync_once = opts.durable && SYNC_ONCE && writing.len() >= SYNC_ONCE_FROM;
+    let sync_each = opts.durable && !sync_once;
+    let mut made_dirs = std::collections::BTreeSet::new();
+    for (entry, _) in &writing {
+        if let Some((sub, _)) = entry.path.rsplit_once('/') {
+            if made_dirs.insert(sub) {
+                let parent = dir.join(sub);
+                std::fs::create_dir_all(&parent)
+                    .map_err(|e| Error::io(&parent, "cannot create", e))?;
+            }
+        }
+    }
+    // Every temporary file is listed while it exists, for a signal to remove it.
+    let live = temp::Registration::new();
+    // Made on two threads when there are many (most of it is the file system's work).
+    let staged = on_two_threads(&writing, |&(entry, bytes)| {
         let path = dir.join(&entry.path);
         let parent = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create", e))?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
-        // A new file gets the usual 0666 less the umask (tempfile's default is 0600).
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder.tempfile_in(parent).map_err(|e| {
-            Error::io(
-                parent,
-                "cannot create a temporary file in the output directory",
-                e,
-            )
-        })?;
-        // A replaced file keeps its mode.
-        let keep = match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_file() => Some(m.permissions()),
-            _ => None,
+        // A replaced file keeps its mode (a file that was not there gets the usual one).
+        let keep = match entry.on_disk {
+            OnDisk::Missing => None,
+            _ => match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.is_file() => Some(m.permissions()),
+                _ => None,
+            },
         };
-        keep.map_or(Ok(()), |p| tmp.as_file().set_permissions(p))
-            .and_then(|()| tmp.write_all(bytes))
-            .and_then(|()| match sync_once {
-                true => Ok(()),
-                false => tmp.as_file().sync_all(),
-            })
-            .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
-        // Closed now, renamed below: thousands of open files would pass the limit on open
-        // files (and the temporary file is still removed if anything fails first).
-        staged.push((tmp.into_temp_path(), path, entry.path.clone()));
-    }
+        let tmp = live.make(|| {
+            let mut builder = tempfile::Builder::new();
+            builder
+                .prefix(TEMP_PREFIX)
+                .suffix(TEMP_SUFFIX)
+                .rand_bytes(TEMP_RANDOM);
+            // A new file gets the usual 0666 less the umask (tempfile's default is 0600).
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+            let mut tmp = builder.tempfile_in(parent).map_err(|e| {
+                Error::io(
+                    parent,
+                    "cannot create a temporary file in the output directory",
+                    e,
+                )
+            })?;
+            keep.map_or(Ok(()), |p| tmp.as_file().set_permissions(p))
+                .and_then(|()| tmp.write_all(bytes))
+                .and_then(|()| match sync_each {
+                    true => tmp.as_file().sync_all().map(|()| synced()),
+                    false => Ok(()),
+                })
+                .map_err(|e| Error::io(tmp.path(), "cannot write", e))?;
+            // Closed now, renamed below: thousands of open files would pass the limit on open
+            // files (and the temporary file is still removed if anything fails first).
+            let tmp = tmp.into_temp_path();
+            let at = tmp.to_path_buf();
+            Ok::<_, Error>((tmp, at))
+        })?;
+        Ok((tmp, path, entry.path.as_str()))
+    })
+    // The first error in path order; every temporary file made is removed as it drops.
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     if sync_once {
         sync_file_system(dir)?;
     }
     for (tmp, path, rel) in staged {
         // rename(2) replaces a symbolic link itself, never the file it points to.
-        tmp.persist(&path)
+        live.rename(|| tmp.persist(&path))
             .map_err(|e| Error::io(&path, "cannot write", e.error))?;
-        summary.written.push(rel);
+        summary.written.push(rel.to_string());
     }
     for entry in &plan.entries {
-        match entry.status {
-            Status::Unchanged => summary.unchanged.push(entry.path.clone()),
-            Status::Removed if opts.prune => {
+        match (entry.status, entry.on_disk) {
+            (Status::Unchanged, _) => summary.unchanged.push(entry.path.clone()),
+            (Status::Removed, OnDisk::Leftover) => {
+                let path = dir.join(&entry.path);
+                // Still a regular file (a link or directory put there since is not removed).
+                if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+                    continue;
+                }
+                match std::fs::remove_file(&path) {
+                    Ok(()) => summary.leftovers.push(entry.path.clone()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&path, "cannot remove", e)),
+                }
+            }
+            (Status::Removed, _) if opts.prune => {
                 let path = dir.join(&entry.path);
                 // Look again right before removing: only a regular file with the header goes.
                 if let Ok((OnDisk::Generated, _)) = read_on_disk(&path) {
@@ -501,19 +592,23 @@ fn write_files(plan: &Plan, opts: &WriteOptions) -> Result<WriteSummary> {
                     }
                 }
             }
-            Status::Removed => summary.stale.push(entry.path.clone()),
-            Status::Added | Status::Changed => {}
+            (Status::Removed, _) => summary.stale.push(entry.path.clone()),
+            (Status::Added | Status::Changed, _) => {}
         }
     }
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+    if opts.durable {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+            synced();
+        }
     }
     Ok(summary)
 }
 
-/// Every file is on disk before any is renamed into place. On Linux one syncfs(2) of the output
-/// directory's file system does that for all of them; elsewhere each is synced as it is written
-/// (thousands of fsync calls took seconds: 3,086 files, 3.3 s).
+/// With [`WriteOptions::durable`], every file is on disk before any is renamed into place. On
+/// Linux one syncfs(2) of the output directory's file system does that for all of them;
+/// elsewhere each is synced as it is written (thousands of fsync calls took seconds: 3,086
+/// files, 3.3 s).
 const SYNC_ONCE: bool = cfg!(target_os = "linux");
 
 /// From how many files to write [`SYNC_ONCE`] applies.
@@ -531,7 +626,20 @@ fn sync_file_system(dir: &Path) -> Result<()> {
             std::io::Error::last_os_error(),
         ));
     }
+    synced();
     Ok(())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread asked for files or the file system to reach the disk.
+    static SYNCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts a sync, for the tests.
+fn synced() {
+    #[cfg(test)]
+    SYNCS.with(|s| s.set(s.get() + 1));
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -570,8 +678,7 @@ mod tests {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
                 .collect(),
-            apply_order: Vec::new(),
-            sensitive: Default::default(),
+            ..Default::default()
         }
     }
 
@@ -723,7 +830,14 @@ mod tests {
         assert_eq!(p.entries.len(), 1);
         assert_eq!(p.entries[0].on_disk, OnDisk::Symlink);
         assert_eq!(p.entries[0].status, Status::Changed);
-        write(&p, &WriteOptions { prune: true }).unwrap();
+        write(
+            &p,
+            &WriteOptions {
+                prune: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
         assert!(!std::fs::symlink_metadata(d.join("a.yaml"))
             .unwrap()
@@ -748,6 +862,78 @@ mod tests {
         assert_eq!(mode("b.yaml"), 0o640);
     }
 
+    /// Only with `durable` does a write wait for the disk: an fsync per file and one for the
+    /// directory for a few files, one syncfs (Linux) and the directory's for many.
+    #[test]
+    fn durable_writes_sync_and_others_do_not() {
+        let syncs = |n: usize, durable: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let names: Vec<String> = (0..n).map(|i| format!("f{i:03}.yaml")).collect();
+            let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), A)).collect();
+            let t = tree(&files);
+            let before = SYNCS.with(|s| s.get());
+            let opts = WriteOptions {
+                durable,
+                ..Default::default()
+            };
+            let s = write(&plan(&t, dir.path()).unwrap(), &opts).unwrap();
+            assert_eq!(s.written.len(), n);
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), n);
+            SYNCS.with(|s| s.get()) - before
+        };
+        assert_eq!(syncs(3, false), 0);
+        assert_eq!(syncs(3, true), 4);
+        assert_eq!(syncs(100, false), 0);
+        let many = if SYNC_ONCE { 2 } else { 101 };
+        assert_eq!(syncs(100, true), many);
+    }
+
+    /// A temporary file of a killed run is a change (`diff`, `--check`) and `convert` removes it,
+    /// with or without prune; only a regular file named as ferry names them is one.
+    #[test]
+    fn leftover_temporary_files_are_changes_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let t = tree(&[("a.yaml", A), ("base/b.yaml", B)]);
+        write_tree(&t, d).unwrap();
+        assert!(plan(&t, d).unwrap().is_up_to_date());
+        std::fs::write(d.join(".ferry-Ab12cD.tmp"), "# Generated by ferry, half").unwrap();
+        std::fs::write(d.join("base/.ferry-zzzzzz.tmp"), "").unwrap();
+        // Not ferry's: another name, a directory, a link.
+        std::fs::write(d.join(".ferry-notes.tmp"), "mine").unwrap();
+        std::fs::create_dir(d.join(".ferry-dir123.tmp")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(d.join("a.yaml"), d.join(".ferry-link12.tmp")).unwrap();
+        let p = plan(&t, d).unwrap();
+        assert!(!p.is_up_to_date());
+        let got: Vec<(&str, Status, OnDisk, bool)> = p
+            .changes()
+            .map(|e| (e.path.as_str(), e.status, e.on_disk, e.sensitive))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (".ferry-Ab12cD.tmp", Status::Removed, OnDisk::Leftover, true),
+                (
+                    "base/.ferry-zzzzzz.tmp",
+                    Status::Removed,
+                    OnDisk::Leftover,
+                    true
+                ),
+            ]
+        );
+        // Never read: a leftover may hold half a secret.
+        assert!(p.changes().all(|e| e.old.is_none() && e.new.is_none()));
+        let s = write(&p, &WriteOptions::default()).unwrap();
+        assert_eq!(s.leftovers, [".ferry-Ab12cD.tmp", "base/.ferry-zzzzzz.tmp"]);
+        assert!(s.stale.is_empty() && s.removed.is_empty());
+        assert!(!d.join(".ferry-Ab12cD.tmp").exists());
+        assert!(!d.join("base/.ferry-zzzzzz.tmp").exists());
+        assert!(d.join(".ferry-notes.tmp").exists());
+        assert!(d.join(".ferry-dir123.tmp").is_dir());
+        assert!(plan(&t, d).unwrap().is_up_to_date());
+    }
+
     #[test]
     fn prune_removes_only_stale_files_with_header() {
         let dir = tempfile::tempdir().unwrap();
@@ -758,7 +944,14 @@ mod tests {
         let s = write(&plan(&t, d).unwrap(), &WriteOptions::default()).unwrap();
         assert_eq!(s.stale, ["old.yaml"]);
         assert!(d.join("old.yaml").exists());
-        let s = write(&plan(&t, d).unwrap(), &WriteOptions { prune: true }).unwrap();
+        let s = write(
+            &plan(&t, d).unwrap(),
+            &WriteOptions {
+                prune: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(s.removed, ["old.yaml"]);
         assert_eq!(s.unchanged, ["a.yaml"]);
         assert!(!d.join("old.yaml").exists());

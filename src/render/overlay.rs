@@ -82,15 +82,33 @@ fn nest(path: &[&str], leaf: J) -> J {
     path.iter().rev().fold(leaf, |acc, k| json!({ *k: acc }))
 }
 
-/// Build each requested overlay's kustomization (everything but `resources`).
-pub fn overlays(
+/// What one service changes in one overlay (`x-ferry: {overlays: {<name>: …}}`), read and checked
+/// once: the kustomize patches and the Helm values files are both made from it.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSettings {
+    pub service: String,
+    /// The workload it changes (kind, name, apiVersion).
+    pub workload: Option<Made>,
+    pub replicas: Option<u32>,
+    pub image: Option<String>,
+    /// `limits` / `requests`, as Kubernetes quantities.
+    pub resources: Option<Map<String, J>>,
+    /// Variables as compose sets them.
+    pub env: Vec<(String, String)>,
+    pub ingress_host: Option<String>,
+    /// The Ingress it changes.
+    pub ingress: Option<String>,
+}
+
+/// Each requested overlay's settings, per service, in compose order.
+pub fn settings(
     project: &Project,
     objects: &[Made],
     requested: &[String],
     report: &mut Report,
-) -> Result<Vec<(String, J)>> {
-    let mut out: Vec<(String, Map<String, J>)> =
-        requested.iter().map(|n| (n.clone(), Map::new())).collect();
+) -> Result<Vec<(String, Vec<ServiceSettings>)>> {
+    let mut out: Vec<(String, Vec<ServiceSettings>)> =
+        requested.iter().map(|n| (n.clone(), Vec::new())).collect();
     let mut errors = Vec::new();
     for svc in project.services.values() {
         let Some(node) = overlays_node(svc) else {
@@ -115,21 +133,35 @@ pub fn overlays(
                 );
                 continue;
             };
-            if let Err(e) = service_overlay(
-                objects,
-                svc,
-                &format!("{base}.{oname}"),
-                &entry.value,
-                &mut out[i].1,
-            ) {
-                errors.push(e);
+            match service_settings(objects, svc, &format!("{base}.{oname}"), &entry.value) {
+                Ok(s) => out[i].1.push(s),
+                Err(e) => errors.push(e),
             }
         }
     }
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
-    Ok(out.into_iter().map(|(n, m)| (n, J::Object(m))).collect())
+    Ok(out)
+}
+
+/// Build each requested overlay's kustomization (everything but `resources`).
+pub fn overlays(
+    project: &Project,
+    objects: &[Made],
+    requested: &[String],
+    report: &mut Report,
+) -> Result<Vec<(String, J)>> {
+    Ok(settings(project, objects, requested, report)?
+        .into_iter()
+        .map(|(name, services)| {
+            let mut k = Map::new();
+            for s in &services {
+                kustomize_patches(s, &mut k);
+            }
+            (name, J::Object(k))
+        })
+        .collect())
 }
 
 fn push(k: &mut Map<String, J>, field: &str, item: J) {
@@ -142,13 +174,65 @@ fn push(k: &mut Map<String, J>, field: &str, item: J) {
     }
 }
 
-fn service_overlay(
+/// One service's settings as kustomize `replicas` and `patches`.
+fn kustomize_patches(s: &ServiceSettings, k: &mut Map<String, J>) {
+    let Some(workload) = &s.workload else { return };
+    if let Some(n) = s.replicas {
+        push(k, "replicas", json!({ "name": workload.name, "count": n }));
+    }
+    let mut c = Map::new();
+    c.insert("name".into(), json!(names::dns_label(&s.service)));
+    if let Some(img) = &s.image {
+        c.insert("image".into(), json!(img));
+    }
+    if let Some(res) = &s.resources {
+        c.insert("resources".into(), J::Object(res.clone()));
+    }
+    if !s.env.is_empty() {
+        let list: Vec<J> = s
+            .env
+            .iter()
+            .map(|(name, value)| {
+                json!({ "name": name, "value": crate::translate::escape_dollars(value) })
+            })
+            .collect();
+        c.insert("env".into(), J::Array(list));
+    }
+    if let (Some(host), Some(ingress)) = (&s.ingress_host, &s.ingress) {
+        let patch = crate::yaml::emit::to_document(
+            &json!([{ "op": "replace", "path": "/spec/rules/0/host", "value": host }]),
+        );
+        push(
+            k,
+            "patches",
+            json!({ "target": { "kind": "Ingress", "name": ingress }, "patch": patch }),
+        );
+    }
+    if c.len() > 1 {
+        let spec = nest(
+            pod_spec_path(&workload.kind).unwrap_or(&[]),
+            json!({ "containers": [J::Object(c)] }),
+        );
+        let patch = json!({
+            "apiVersion": workload.api_version,
+            "kind": workload.kind,
+            "metadata": { "name": workload.name },
+            "spec": spec,
+        });
+        push(
+            k,
+            "patches",
+            json!({ "patch": crate::yaml::emit::to_document(&patch) }),
+        );
+    }
+}
+
+fn service_settings(
     objects: &[Made],
     svc: &Service,
     path: &str,
     node: &Node,
-    k: &mut Map<String, J>,
-) -> Result<()> {
+) -> Result<ServiceSettings> {
     let Some(settings) = node.as_map() else {
         return Err(Error::invalid(
             &node.loc,
@@ -167,9 +251,11 @@ fn service_overlay(
             format!("{path}: the service has no workload to patch"),
         ));
     };
-    let container = names::dns_label(&svc.name);
-    let mut c = Map::new();
-    c.insert("name".into(), json!(container));
+    let mut out = ServiceSettings {
+        service: svc.name.clone(),
+        workload: Some(workload.clone()),
+        ..ServiceSettings::default()
+    };
     for (key, e) in settings {
         let v = &e.value;
         let kp = format!("{path}.{key}");
@@ -187,13 +273,13 @@ fn service_overlay(
                         ),
                     ));
                 }
-                push(k, "replicas", json!({ "name": workload.name, "count": n }));
+                out.replicas = Some(n);
             }
             "image" => {
                 let img = text(v).ok_or_else(|| {
                     Error::invalid(&v.loc, format!("{kp}: expected an image reference"))
                 })?;
-                c.insert("image".into(), json!(img));
+                out.image = Some(img);
             }
             "resources" => {
                 let Some(rm) = v.as_map() else {
@@ -221,7 +307,7 @@ fn service_overlay(
                         J::Object(resource_set(&re.value, &format!("{kp}.{rk}"))?),
                     );
                 }
-                c.insert("resources".into(), J::Object(res));
+                out.resources = Some(res);
             }
             "env" => {
                 let Some(em) = v.as_map() else {
@@ -230,14 +316,10 @@ fn service_overlay(
                         format!("{kp}: expected a mapping of variables"),
                     ));
                 };
-                let list: Vec<J> = em
+                out.env = em
                     .iter()
-                    .map(|(name, ev)| {
-                        let value = text(&ev.value).unwrap_or_default();
-                        json!({ "name": name, "value": crate::translate::escape_dollars(&value) })
-                    })
+                    .map(|(name, ev)| (name.clone(), text(&ev.value).unwrap_or_default()))
                     .collect();
-                c.insert("env".into(), J::Array(list));
             }
             "ingress" => {
                 let host = v
@@ -253,14 +335,8 @@ fn service_overlay(
                         format!("{kp}: the service has no Ingress in the base to change"),
                     ));
                 };
-                let patch = crate::yaml::emit::to_document(
-                    &json!([{ "op": "replace", "path": "/spec/rules/0/host", "value": host }]),
-                );
-                push(
-                    k,
-                    "patches",
-                    json!({ "target": { "kind": "Ingress", "name": ingress.name }, "patch": patch }),
-                );
+                out.ingress_host = Some(host);
+                out.ingress = Some(ingress.name.clone());
             }
             other => {
                 let hint = crate::compose::parse::did_you_mean(other, OVERLAY_KEYS)
@@ -276,23 +352,5 @@ fn service_overlay(
             }
         }
     }
-    if c.len() > 1 {
-        let spec = nest(
-            pod_spec_path(&workload.kind).unwrap_or(&[]),
-            json!({ "containers": [J::Object(c)] }),
-        );
-        let api = workload.api_version.clone();
-        let patch = json!({
-            "apiVersion": api,
-            "kind": workload.kind,
-            "metadata": { "name": workload.name },
-            "spec": spec,
-        });
-        push(
-            k,
-            "patches",
-            json!({ "patch": crate::yaml::emit::to_document(&patch) }),
-        );
-    }
-    Ok(())
+    Ok(out)
 }

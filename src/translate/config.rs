@@ -29,12 +29,25 @@ pub fn env_configmap(
     let mut data: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
     for ef in &svc.env_files {
         for (k, v) in &ef.entries {
-            data.insert(k.clone(), v.clone());
+            let v = super::hosts::rewrite_reported(
+                ctx,
+                v,
+                Some(k),
+                &ef.path.loc,
+                &format!("services.{}.env_file", svc.name),
+                report,
+            )
+            .unwrap_or_else(|| v.clone());
+            data.insert(k.clone(), v);
         }
     }
     let mut cm = Map::new();
+    let any_secret = data.keys().any(|k| pod.env_secrets.contains(k));
     for (k, v) in data {
-        if valid_configmap_key(&k) {
+        if pod.env_secrets.contains(&k) {
+            // Sensitive: read from the service's Secret, in the env file's place.
+            pod.env.push(pod.env_secrets.env_entry(&k));
+        } else if valid_configmap_key(&k) {
             cm.insert(k, json!(v));
         } else {
             // Not a valid ConfigMap key: set it directly on the container instead.
@@ -42,13 +55,33 @@ pub fn env_configmap(
                 .push(json!({ "name": k, "value": escape_dollars(&v) }));
         }
     }
+    let secret_part = if any_secret {
+        format!(
+            "; its sensitive variables from Secret/{} (valueFrom.secretKeyRef)",
+            pod.env_secrets.name
+        )
+    } else {
+        String::new()
+    };
     if cm.is_empty() {
-        if let Some(ef) = svc.env_files.first() {
-            report.warn(
-                Some(&ef.path.loc),
-                format!("services.{}.env_file", svc.name),
-                "the env files define no variables",
-            );
+        for ef in &svc.env_files {
+            if any_secret {
+                report.converted(
+                    Some(&ef.path.loc),
+                    format!("services.{}.env_file", svc.name),
+                    format!(
+                        "every variable is sensitive: read from Secret/{} (valueFrom.secretKeyRef)",
+                        pod.env_secrets.name
+                    ),
+                );
+            } else {
+                report.warn(
+                    Some(&ef.path.loc),
+                    format!("services.{}.env_file", svc.name),
+                    "the env files define no variables",
+                );
+                break;
+            }
         }
         return None;
     }
@@ -59,7 +92,7 @@ pub fn env_configmap(
         report.converted(
             Some(&ef.path.loc),
             format!("services.{}.env_file", svc.name),
-            format!("ConfigMap/{name}, consumed with envFrom"),
+            format!("ConfigMap/{name}, consumed with envFrom{secret_part}"),
         );
     }
     let mut md = metadata(project, &name, Some(&svc.name));

@@ -11,6 +11,8 @@
 
 mod autoscale;
 mod config;
+pub mod envsecrets;
+mod hosts;
 mod ingress;
 mod network;
 mod pod;
@@ -24,6 +26,7 @@ mod storage;
 mod workload;
 
 pub use pod::escape_dollars;
+pub use secrets::SECRETS_DIR;
 pub use storage::BindMounts;
 
 use crate::compose::{Project, Service};
@@ -83,6 +86,9 @@ pub struct SecretGenerator {
     /// (key in the Secret, file relative to the kustomization).
     pub files: Vec<(String, String)>,
     pub labels: Map<String, Value>,
+    /// Printed as a Secret object in the `--stdout` stream (sensitive environment, which the
+    /// pods cannot start without).
+    pub inline: bool,
 }
 
 /// What goes into `kustomization.yaml` besides the resources.
@@ -145,6 +151,8 @@ pub struct TranslateOptions {
     pub bind_mounts: BindMounts,
     /// `--namespace`.
     pub namespace: Option<String>,
+    /// `--env-secrets`.
+    pub env_secrets: envsecrets::EnvSecrets,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.
@@ -220,6 +228,10 @@ pub struct Ctx<'a> {
     network_policies: bool,
     /// For each top-level volume (by index), the pod owners that mount it; computed once.
     volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
+    /// Names other services ask for that Kubernetes names differently (see `hosts`).
+    renames: Vec<(String, String)>,
+    /// The claims made for bind mounts; computed once.
+    bind_claims: std::cell::OnceCell<Vec<storage::BindClaim<'a>>>,
     /// Pod owner → the links that name it, as (linking service, link); computed once.
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
@@ -269,6 +281,11 @@ impl<'a> Ctx<'a> {
         self.referenced.contains(service)
     }
 
+    /// Names other services ask for that Kubernetes names differently, longest first.
+    pub fn renames(&self) -> &[(String, String)] {
+        &self.renames
+    }
+
     pub fn alias_owner(&self, alias: &str) -> Option<&str> {
         self.aliases.get(alias).map(String::as_str)
     }
@@ -295,12 +312,16 @@ fn check_collisions<'a>(
     for (name, loc) in items {
         let k8s = names::dns_label(name);
         if let Some((first, first_loc)) = seen.get(&k8s) {
-            errors.push(Error::invalid(
-                loc,
-                format!(
-                    "{what} `{name}` and `{first}` (at {first_loc}) both become `{k8s}` in Kubernetes; rename one of them"
-                ),
-            ));
+            errors.push(
+                Error::invalid(
+                    loc,
+                    format!(
+                        "{what} `{name}` and `{first}` (at {first_loc}) both become `{k8s}` in Kubernetes; rename one of them"
+                    ),
+                )
+                .labelled(format!("also becomes `{k8s}`"))
+                .also_at(first_loc, format!("becomes `{k8s}`")),
+            );
         } else {
             seen.insert(k8s, (name, loc));
         }
@@ -691,6 +712,8 @@ pub fn translate_each(
         owners,
         referenced: referenced(project),
         volume_users: std::cell::OnceCell::new(),
+        renames: hosts::renames(project),
+        bind_claims: std::cell::OnceCell::new(),
         links_to: std::cell::OnceCell::new(),
         aliases,
         namespace: namespace.clone(),
@@ -747,6 +770,11 @@ pub fn translate_each(
                 "networkPolicies",
                 "NetworkPolicies per compose network",
             ),
+            (
+                tf.chart_version.as_ref().map(|n| &n.loc),
+                "chartVersion",
+                "the Helm chart's version with --helm (unless --chart-version)",
+            ),
         ] {
             if let Some(loc) = set {
                 report.converted(Some(loc), format!("x-ferry.{k}"), what);
@@ -754,7 +782,9 @@ pub fn translate_each(
         }
         let _ = f;
     }
-    let made = secrets::objects(&ctx, &mut report)?;
+    let mut made = secrets::objects(&ctx, &mut report)?;
+    let mut env_generators = Vec::new();
+    let mut env_files = Vec::new();
     objects.extend(made.objects);
     objects.extend(storage::claims(&ctx, &mut report));
     objects.drain(..).for_each(&mut *sink);
@@ -810,7 +840,18 @@ pub fn translate_each(
         let mut containers = Vec::new();
         let mut annotations = Map::new();
         for m in std::iter::once(svc).chain(members.iter().copied()) {
-            let mut parts = pod::ContainerParts::default();
+            let env_plan = envsecrets::plan(&ctx, m);
+            envsecrets::report_settings(m, &env_plan, &mut report);
+            let (obj, generator) = envsecrets::secret(&ctx, m, &env_plan, &mut report);
+            objects.extend(obj);
+            if let Some((g, files)) = generator {
+                env_generators.push(g);
+                env_files.extend(files);
+            }
+            let mut parts = pod::ContainerParts {
+                env_secrets: env_plan,
+                ..Default::default()
+            };
             if let Some(cm) = config::env_configmap(&ctx, m, &mut parts, &mut report) {
                 objects.push(cm);
             }
@@ -912,6 +953,11 @@ pub fn translate_each(
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
+    if !env_files.is_empty() && !made.files.iter().any(|f| f.path == ".gitignore") {
+        made.files.push(secrets::gitignore());
+    }
+    made.generators.extend(env_generators);
+    made.files.extend(env_files);
     Ok(Translated {
         report,
         kustomize: Kustomize {

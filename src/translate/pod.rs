@@ -46,6 +46,8 @@ pub struct ContainerParts {
     pub env_from: Vec<Value>,
     /// Variables that must come before the service's own `environment`.
     pub env: Vec<Value>,
+    /// The service's sensitive variables, set from its Secret.
+    pub env_secrets: super::envsecrets::Plan,
 }
 
 /// Kubernetes expands `$(VAR)` in command, args and env values, and turns `$$` into `$`.
@@ -503,13 +505,24 @@ pub fn container(
     if let Some(p) = pull_policy(svc, settings, report) {
         c.insert("imagePullPolicy".into(), json!(p));
     }
-    let escape = |words: &[String]| words.iter().map(|w| escape_dollars(w)).collect::<Vec<_>>();
+    let escape = |words: &[String], loc: &crate::error::Location, k: &str, report: &mut Report| {
+        words
+            .iter()
+            .map(|w| {
+                let w = super::hosts::rewrite_reported(ctx, w, None, loc, k, report)
+                    .unwrap_or_else(|| w.clone());
+                escape_dollars(&w)
+            })
+            .collect::<Vec<_>>()
+    };
     if let Some(ep) = &svc.entrypoint {
-        c.insert("command".into(), json!(escape(&ep.value)));
+        let words = escape(&ep.value, &ep.loc, &key(svc, "entrypoint"), report);
+        c.insert("command".into(), json!(words));
         report.converted(Some(&ep.loc), key(svc, "entrypoint"), "container command");
     }
     if let Some(cmd) = &svc.command {
-        c.insert("args".into(), json!(escape(&cmd.value)));
+        let words = escape(&cmd.value, &cmd.loc, &key(svc, "command"), report);
+        c.insert("args".into(), json!(words));
         report.converted(Some(&cmd.loc), key(svc, "command"), "container args");
     }
     if let Some(wd) = &svc.working_dir {
@@ -540,8 +553,21 @@ pub fn container(
     let mut env = parts.env;
     for e in &svc.environment {
         if let Some(v) = &e.value {
+            let v = super::hosts::rewrite_reported(
+                ctx,
+                v,
+                Some(&e.name),
+                &e.loc,
+                &key(svc, "environment"),
+                report,
+            )
+            .unwrap_or_else(|| v.clone());
             env.retain(|x| x["name"] != json!(e.name));
-            env.push(json!({ "name": e.name, "value": escape_dollars(v) }));
+            if parts.env_secrets.contains(&e.name) {
+                env.push(parts.env_secrets.env_entry(&e.name));
+            } else {
+                env.push(json!({ "name": e.name, "value": escape_dollars(&v) }));
+            }
         }
     }
     if let Some(first) = svc.environment.iter().find(|e| e.value.is_some()) {
@@ -1043,9 +1069,15 @@ pub fn init_containers(
         let mut env: Vec<Value> = Vec::new();
         let inherit = h.image.is_none();
         if inherit {
+            let secrets = super::envsecrets::plan(ctx, svc);
             for e in &svc.environment {
                 if let Some(v) = &e.value {
-                    env.push(json!({ "name": e.name, "value": escape_dollars(v) }));
+                    env.retain(|x| x["name"] != json!(e.name));
+                    if secrets.contains(&e.name) {
+                        env.push(secrets.env_entry(&e.name));
+                    } else {
+                        env.push(json!({ "name": e.name, "value": escape_dollars(v) }));
+                    }
                 }
             }
         }

@@ -77,12 +77,24 @@ fn handler_value(
     }
 }
 
-fn exec(test: &HealthTest) -> Option<Value> {
-    let command: Vec<String> = match test {
+/// The healthcheck's command as an exec handler, renamed hosts rewritten (see `hosts`).
+fn exec(
+    ctx: &Ctx<'_>,
+    test: &HealthTest,
+    loc: &crate::error::Location,
+    k: &str,
+    report: &mut Report,
+) -> Option<Value> {
+    let mut command: Vec<String> = match test {
         HealthTest::Disabled => return None,
         HealthTest::Exec(args) => args.clone(),
         HealthTest::Shell(cmd) => vec!["/bin/sh".into(), "-c".into(), cmd.clone()],
     };
+    for w in &mut command {
+        if let Some(new) = super::hosts::rewrite_reported(ctx, w, None, loc, k, report) {
+            *w = new;
+        }
+    }
     Some(json!({ "exec": { "command": command } }))
 }
 
@@ -97,7 +109,7 @@ fn with_timing(handler: &Value, t: Option<&Timing>) -> Value {
 }
 
 pub fn probes(
-    _ctx: &Ctx<'_>,
+    ctx: &Ctx<'_>,
     svc: &Service,
     settings: &Settings,
     ports: &[(u16, &str)],
@@ -153,7 +165,11 @@ pub fn probes(
             h
         }
         None if disabled => None,
-        None => hc.and_then(|h| h.test.as_ref()).and_then(exec),
+        None => hc.and_then(|h| {
+            h.test
+                .as_ref()
+                .and_then(|t| exec(ctx, t, &h.loc, &hk, report))
+        }),
     };
     if let Some(h) = hc {
         if disabled {

@@ -105,10 +105,6 @@ pub fn skipped_reason(s: &Skipped) -> (Severity, String) {
             NotConverted,
             "sharing the host's UTS namespace has no equivalent (only hostNetwork shares the host name)".into(),
         ),
-        "volumes_from" => (
-            NotConverted,
-            "mount the same named volume in both services instead".into(),
-        ),
         other => (
             NotConverted,
             format!("`{other}` has no Kubernetes equivalent in ferry"),
@@ -623,6 +619,7 @@ mod tests {
             "tty",
             "user",
             "volumes",
+            "volumes_from",
             "working_dir",
         ];
         for k in SERVICE_KEYS {

@@ -149,6 +149,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                     name: name.clone(),
                     files: vec![(data_k.clone(), path.clone())],
                     labels: labels(ctx.project, None),
+                    inline: false,
                 });
                 let from = match &def.source {
                     FileSource::File(f) => format!("`{}`", f.value),
@@ -188,16 +189,21 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
         }
     }
     if !made.files.is_empty() {
-        made.files.push(ExtraFile {
-            path: ".gitignore".into(),
-            bytes: format!(
-                "# Written by ferry: secret material stays out of git. Provide these files where you\n# build the kustomization (see the README, \"Secrets\").\n/{SECRETS_DIR}/\n"
-            )
-            .into_bytes(),
-            sensitive: false,
-        });
+        made.files.push(gitignore());
     }
     Ok(made)
+}
+
+/// The `.gitignore` that keeps the secrets directory out of git.
+pub fn gitignore() -> ExtraFile {
+    ExtraFile {
+        path: ".gitignore".into(),
+        bytes: format!(
+            "# Written by ferry: secret material stays out of git. Provide these files where you\n# build the kustomization (see the README, \"Secrets\").\n/{SECRETS_DIR}/\n"
+        )
+        .into_bytes(),
+        sensitive: false,
+    }
 }
 
 /// Mount a service's secrets and configs: each file at its target, read-only.

@@ -1,7 +1,8 @@
-//! Services: every compose service other services can reach keeps its host name and ports.
-//! Published and exposed ports become Service ports; a service without ports that others
-//! reference gets a headless Service (its name resolves to the pod); network aliases, link
-//! aliases and `container_name` become Services of their own. The type comes from
+//! Services: every compose service keeps its host name and ports, as under compose, where every
+//! service name resolves. Published and exposed ports become Service ports; a long-running
+//! service without ports (or a Job that others reference) gets a headless Service (its name
+//! resolves to the pod, and every port answers); network aliases, link aliases and
+//! `container_name` become Services of their own. The type comes from
 //! `x-ferry: {service: …}` or Kompose's labels.
 
 use super::pod::key;
@@ -34,7 +35,27 @@ fn port_name(p: &Port, port: u16) -> String {
 
 /// The Service ports of a compose service, in compose order.
 pub(crate) fn entries(svc: &Service) -> Vec<Entry> {
+    port_plan(svc).0
+}
+
+/// The Service ports of a compose service, and the published aliases left out because their
+/// number is another container port of the service (`(port, published number)`).
+///
+/// Every container port P is Service port P → P: that is how other services connect under
+/// compose, whatever is published on the host. A published number that differs from its target
+/// becomes a second Service port, after its target, unless a container port has that number.
+fn port_plan(svc: &Service) -> (Vec<Entry>, Vec<(&Port, u16)>) {
     let mut entries: Vec<Entry> = Vec::new();
+    let mut dropped = Vec::new();
+    let all = || {
+        svc.ports
+            .iter()
+            .map(|p| (true, p))
+            .chain(svc.expose.iter().map(|p| (false, p)))
+    };
+    let targets: Vec<(u16, &str)> = all()
+        .map(|(_, p)| (p.target, p.protocol.as_k8s()))
+        .collect();
     let add = |entries: &mut Vec<Entry>, p: &Port, port: u16, name: String, published: bool| {
         let proto = p.protocol.as_k8s();
         if let Some(e) = entries
@@ -59,12 +80,7 @@ pub(crate) fn entries(svc: &Service) -> Vec<Entry> {
             published,
         });
     };
-    for (is_port, p) in svc
-        .ports
-        .iter()
-        .map(|p| (true, p))
-        .chain(svc.expose.iter().map(|p| (false, p)))
-    {
+    for (is_port, p) in all() {
         let published_here = is_port && p.published.is_none_or(|pp| pp == p.target);
         add(
             &mut entries,
@@ -73,7 +89,11 @@ pub(crate) fn entries(svc: &Service) -> Vec<Entry> {
             port_name(p, p.target),
             published_here,
         );
-        if let Some(published) = p.published.filter(|&pp| pp != p.target) {
+        if let Some(published) = p.published.filter(|&pp| pp != p.target && is_port) {
+            if targets.contains(&(published, p.protocol.as_k8s())) {
+                dropped.push((p, published));
+                continue;
+            }
             let name = match &p.name {
                 Some(n) => names::derived(n, &published.to_string()),
                 None => port_name(p, published),
@@ -81,7 +101,7 @@ pub(crate) fn entries(svc: &Service) -> Vec<Entry> {
             add(&mut entries, p, published, name, true);
         }
     }
-    entries
+    (entries, dropped)
 }
 
 /// The port an init container waits on: the dependency's first port.
@@ -196,7 +216,7 @@ pub fn services(
 ) -> Vec<Object> {
     let settings = ctx.settings(&svc.name);
     let name = names::dns_label(&svc.name);
-    let entries = entries(svc);
+    let (entries, dropped) = port_plan(svc);
     let mut out = Vec::new();
     let stype = service_type(svc, settings);
     let referenced = ctx.referenced(&svc.name);
@@ -215,7 +235,9 @@ pub fn services(
             );
         }
         let published = match p.published {
-            Some(pp) if pp != p.target => format!(" and {pp}"),
+            Some(pp) if pp != p.target && !dropped.iter().any(|(d, _)| std::ptr::eq(*d, p)) => {
+                format!(" and {pp}")
+            }
             _ => String::new(),
         };
         report.converted(
@@ -224,6 +246,16 @@ pub fn services(
             format!(
                 "containerPort {}; Service/{name} port {}{published}",
                 p.target, p.target
+            ),
+        );
+    }
+    for (p, published) in &dropped {
+        report.warn(
+            Some(&p.loc),
+            key(svc, "ports"),
+            format!(
+                "the published port {published} is also a container port of `{}`: Service/{name} port {published} reaches container port {published}, as other services connect under compose, so the published alias {published} → {} is dropped",
+                svc.name, p.target
             ),
         );
     }
@@ -239,7 +271,24 @@ pub fn services(
             },
         );
     }
-    let wanted = has_ports || referenced || settings.service.type_.is_some();
+    // Under compose every service name resolves: every long-running service gets a Service
+    // (headless without ports), unless `x-ferry: {service: {enabled: false}}`.
+    let long_running = matches!(
+        kind,
+        WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet
+    );
+    let opted_out = settings.service.enabled.as_ref().is_some_and(|e| !e.value);
+    let wanted =
+        !opted_out && (has_ports || referenced || long_running || settings.service.type_.is_some());
+    if let (true, Some(first)) = (opted_out, settings.ingress.first()) {
+        errors.push(Error::invalid(
+            &first.loc,
+            format!(
+                "services.{}: an Ingress needs the service's Service, which `x-ferry: {{service: {{enabled: false}}}}` turns off",
+                svc.name
+            ),
+        ));
+    }
     // Type settings.
     let mut node_port_on = None;
     if let Some(np) = &settings.service.node_port {
@@ -281,11 +330,26 @@ pub fn services(
     if !wanted {
         for k in &settings.service_keys {
             if let Some(kv) = settings_loc(svc, settings, k) {
-                report.not_converted(
-                    Some(&kv),
-                    k.clone(),
-                    "the service has no ports, so no Service is made",
-                );
+                if k.ends_with("service.enabled") {
+                    report.converted(
+                        Some(&kv),
+                        k.clone(),
+                        format!(
+                            "no Service: other services cannot reach `{}` by name",
+                            svc.name
+                        ),
+                    );
+                } else {
+                    report.not_converted(
+                        Some(&kv),
+                        k.clone(),
+                        if opted_out {
+                            "`service.enabled: false`: no Service is made"
+                        } else {
+                            "the service has no ports and runs to completion, so no Service is made"
+                        },
+                    );
+                }
             }
         }
     } else {
@@ -421,7 +485,11 @@ pub fn services(
             report.ignored(
                 Some(&cn.loc),
                 format!("services.{}.container_name", m.name),
-                "Kubernetes names pods itself, and nothing reaches this service over the network (it has no ports and no service names it)",
+                if opted_out {
+                    "Kubernetes names pods itself, and `x-ferry: {service: {enabled: false}}` turns this service's Service off"
+                } else {
+                    "Kubernetes names pods itself, and nothing reaches this service over the network (it runs to completion, has no ports and no service names it)"
+                },
             );
         }
     }
@@ -512,6 +580,8 @@ fn settings_loc(svc: &Service, settings: &Settings, k: &str) -> Option<Location>
         s.external_traffic_policy.as_ref().map(|v| v.loc.clone())
     } else if k.ends_with("annotations") {
         s.annotations.first().map(|v| v.loc.clone())
+    } else if k.ends_with("service.enabled") {
+        s.enabled.as_ref().map(|v| v.loc.clone())
     } else {
         None
     }

@@ -327,6 +327,9 @@ pub fn resolve(svc: &Service, report: &mut Report) -> Result<Settings, Vec<Error
     if !s.service.annotations.is_empty() {
         s.service_keys.push(xkey(svc, "service.annotations"));
     }
+    if s.service.enabled.is_some() {
+        s.service_keys.push(xkey(svc, "service.enabled"));
+    }
 
     // Ingress.
     if !x.ingress.is_empty() {

@@ -1,8 +1,10 @@
 //! Volumes: one PersistentVolumeClaim per named volume, shared by every service that mounts it
 //! (claim templates for a StatefulSet that mounts it alone); emptyDir for anonymous volumes and
-//! tmpfs; a ConfigMap for bind-mounted files and small directories inside the project;
-//! `--bind-mounts hostPath` for the bind mounts that cannot be copied. Anything else is
-//! reported, never guessed at.
+//! tmpfs. Bind mounts, so that nothing a service mounts is silently missing: a ConfigMap for
+//! files and small directories inside the project; nothing for code in the service's own build
+//! context (the image holds it); a claim per distinct source for data directories and host data
+//! paths; hostPath for node paths (see [`BindMounts`]). `volumes_from` mounts another service's
+//! volumes at the same paths.
 
 use super::pod::{ContainerParts, PodParts};
 use super::{metadata, Ctx, Object};
@@ -23,14 +25,22 @@ pub const MAX_CONFIGMAP_BYTES: u64 = 1024 * 1024;
 pub const MAX_DIR_FILES: usize = 64;
 pub const MAX_DIR_BYTES: u64 = 512 * 1024;
 
-/// How bind mounts that cannot be copied into a ConfigMap are treated.
+/// What becomes of bind mounts that are not copied into a ConfigMap (`--bind-mounts`). Files
+/// and small directories inside the project always become ConfigMaps, and code in the service's
+/// own build context is always left to the image.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BindMounts {
-    /// Reported, not converted.
+    /// Data directories (missing, empty or too large) and host data paths become
+    /// PersistentVolumeClaims; node paths (the docker socket, `/etc/localtime`, `/dev`…)
+    /// hostPath volumes.
     #[default]
-    Report,
-    /// A hostPath volume: the pod sees the directory of the node it runs on.
+    Auto,
+    /// As `Auto`, but never a hostPath: node paths are reported.
+    Pvc,
+    /// As `Auto`, but every absolute host path is a hostPath.
     HostPath,
+    /// None of them is mounted; each is reported.
+    Report,
 }
 
 /// How a named volume's claim is made.
@@ -220,7 +230,11 @@ fn users<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [Vec<&'a str>] {
             vec![std::collections::BTreeSet::new(); project.volumes.len()];
         for svc in project.services.values() {
             let owner = ctx.pod_owner(&svc.name).name.as_str();
-            for m in &svc.volumes {
+            for m in svc
+                .volumes
+                .iter()
+                .chain(shared_mounts(ctx, svc).map(|(_, m)| m))
+            {
                 if let (MountKind::Volume, Some(src)) = (&m.kind, &m.source) {
                     if let Some(i) = project.volumes.get_index_of(src) {
                         if seen[i].insert(owner) {
@@ -362,24 +376,30 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
                     .unwrap_or_default()
             ),
         );
-        let mut md = metadata(project, &name, None);
-        if let Some(m) = md.as_object_mut() {
-            ctx.namespace_into(m);
-        }
-        out.push(Object {
-            kind: "PersistentVolumeClaim".into(),
-            name: name.clone(),
-            value: std::sync::Arc::new(json!({
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "metadata": md,
-                "spec": claim_body(&spec),
-            })),
-            service: None,
-            origin: vk,
-        });
+        out.push(claim_object(ctx, &name, &spec, vk));
     }
+    out.extend(bind_claim_objects(ctx, report));
     out
+}
+
+/// A PersistentVolumeClaim object (of a named volume or of bind mounts of one source).
+fn claim_object(ctx: &Ctx<'_>, name: &str, spec: &ClaimSpec, origin: String) -> Object {
+    let mut md = metadata(ctx.project, name, None);
+    if let Some(m) = md.as_object_mut() {
+        ctx.namespace_into(m);
+    }
+    Object {
+        kind: "PersistentVolumeClaim".into(),
+        name: name.to_string(),
+        value: std::sync::Arc::new(json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": md,
+            "spec": claim_body(spec),
+        })),
+        service: None,
+        origin,
+    }
 }
 
 fn claim_name(ctx: &Ctx<'_>, key: &str) -> String {
@@ -403,7 +423,7 @@ fn mount_entry(name: &str, target: &str, sub_path: Option<&str>, read_only: bool
 }
 
 /// Fill a pod's volumes and one container's mounts; return the ConfigMaps made for
-/// bind-mounted files.
+/// bind-mounted files. `volumes_from` mounts what the named services mount, at the same paths.
 pub fn mounts(
     ctx: &Ctx<'_>,
     svc: &Service,
@@ -412,140 +432,102 @@ pub fn mounts(
     parts: &mut ContainerParts,
     report: &mut Report,
 ) -> Result<Vec<Object>> {
-    let project = ctx.project;
     let mut objects = Vec::new();
-    let key_path = format!("services.{}.volumes", svc.name);
-    let settings = ctx.settings(&owner.name);
-    let all_users = users(ctx);
-    let subpath_label = ctx.settings(&svc.name).volume_subpath.clone();
-    let mut subpath_used = false;
+    let mut subpath = SubpathLabel {
+        label: ctx.settings(&svc.name).volume_subpath.clone(),
+        used: false,
+    };
     for (i, m) in svc.volumes.iter().enumerate() {
         let k = if m.from_tmpfs_key {
             format!("services.{}.tmpfs", svc.name)
         } else {
-            key_path.clone()
+            format!("services.{}.volumes", svc.name)
         };
-        match (&m.kind, &m.source) {
-            (MountKind::Volume, Some(src)) => {
-                let vi = project.volumes.get_index_of(src).unwrap_or(0);
-                let def = &project.volumes[src.as_str()];
-                let users = &all_users[vi];
-                let existing = pod
-                    .volumes
-                    .iter()
-                    .chain(&pod.claim_templates)
-                    .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(src.as_str()))
-                    .and_then(|v| v.get("name").and_then(Value::as_str))
-                    .map(str::to_string);
-                let name = match existing {
-                    Some(n) => n,
-                    None if empty_dir_users(ctx, users)
-                        || (settings.volumes_empty_dir && !def.external) =>
-                    {
-                        let n = pod.unique(src);
-                        pod.volumes
-                            .push(json!({ "name": n, "emptyDir": {}, "x-ferry-source": src }));
-                        n
-                    }
-                    None if templated(ctx, def, users) => {
-                        let n = names::dns_label(src);
-                        pod.used.insert(n.clone());
-                        let spec = claim_spec(ctx, src, def, users, &mut Report::default());
-                        let mut md = Map::new();
-                        md.insert("name".into(), json!(n));
-                        md.insert("labels".into(), Value::Object(super::labels(project, None)));
-                        pod.claim_templates.push(json!({
-                            "metadata": md,
-                            "spec": claim_body(&spec),
-                            "x-ferry-source": src,
-                        }));
-                        n
-                    }
-                    None => {
-                        let n = pod.unique(src);
-                        pod.volumes.push(json!({
-                            "name": n,
-                            "persistentVolumeClaim": { "claimName": claim_name(ctx, src) },
-                            "x-ferry-source": src,
-                        }));
-                        pod.uses_claim = true;
-                        n
-                    }
-                };
-                let sub = m.subpath.clone().or_else(|| {
-                    subpath_label.as_ref().map(|s| {
-                        subpath_used = true;
-                        s.value.clone()
-                    })
-                });
-                parts
-                    .mounts
-                    .push(mount_entry(&name, &m.target, sub.as_deref(), m.read_only));
-                let mut what = format!("volume `{src}` at {}", m.target);
-                if let Some(sp) = &m.subpath {
-                    what.push_str(&format!(" (subPath {sp})"));
-                }
-                if m.read_only {
-                    what.push_str(" read-only");
-                }
-                report.converted(Some(&m.loc), k, what);
+        let one = One {
+            from: svc,
+            index: i,
+            read_only: m.read_only,
+            key: k,
+            shared: false,
+        };
+        objects.extend(mount_one(
+            ctx,
+            owner,
+            m,
+            &one,
+            pod,
+            parts,
+            report,
+            &mut subpath,
+        )?);
+    }
+    let k = format!("services.{}.volumes_from", svc.name);
+    for (vf, from) in volumes_from(ctx, svc) {
+        let Some(from) = from else {
+            report.not_converted(
+                Some(&vf.loc),
+                k.clone(),
+                format!("`{}` names a container outside the project; mount the same volume in both instead", vf.raw),
+            );
+            continue;
+        };
+        let mut mounted = Vec::new();
+        for (i, m) in from.volumes.iter().enumerate() {
+            // The service's own mount at the same path wins, as in docker.
+            if svc.volumes.iter().any(|o| o.target == m.target)
+                || parts.mounts.iter().any(|pm| {
+                    pm.get("mountPath").and_then(Value::as_str) == Some(m.target.as_str())
+                })
+            {
+                continue;
             }
-            (MountKind::Volume, None) => {
-                let name = pod.unique(&format!("anon-{i}"));
-                pod.volumes.push(json!({ "name": name, "emptyDir": {} }));
-                parts
-                    .mounts
-                    .push(mount_entry(&name, &m.target, None, m.read_only));
-                report.converted(
-                    Some(&m.loc),
-                    k,
-                    format!(
-                        "emptyDir at {} (an anonymous volume lives as long as the pod)",
-                        m.target
-                    ),
-                );
-            }
-            (MountKind::Tmpfs, _) => {
-                let name = pod.unique(&format!("tmpfs-{i}"));
-                let mut ed = Map::new();
-                ed.insert("medium".into(), json!("Memory"));
-                if let Some(size) = &m.tmpfs_size {
-                    ed.insert("sizeLimit".into(), json!(size));
-                }
-                pod.volumes.push(json!({ "name": name, "emptyDir": ed }));
-                parts
-                    .mounts
-                    .push(mount_entry(&name, &m.target, None, m.read_only));
-                report.converted(
-                    Some(&m.loc),
-                    k,
-                    format!("emptyDir (medium: Memory) at {}", m.target),
-                );
-            }
-            (MountKind::Bind, Some(src)) => {
-                if let Some(obj) = bind(ctx, svc, m, src, pod, parts, report)? {
-                    objects.push(obj);
-                }
-            }
-            (MountKind::Bind, None) => {
-                report.not_converted(
-                    Some(&m.loc),
-                    k,
-                    "a bind mount without `source` cannot be converted",
-                );
-            }
-            (MountKind::Other(t), _) => {
-                report.not_converted(
-                    Some(&m.loc),
-                    k,
-                    format!("`type: {t}` mounts have no Kubernetes equivalent here; not converted"),
-                );
+            let one = One {
+                from,
+                index: i,
+                read_only: m.read_only || vf.read_only,
+                key: k.clone(),
+                shared: true,
+            };
+            let before = parts.mounts.len();
+            // Objects (ConfigMaps) are made where the mount is written; here they are only
+            // mounted.
+            let _ = mount_one(ctx, owner, m, &one, pod, parts, report, &mut subpath)?;
+            if parts.mounts.len() > before {
+                mounted.push(m.target.clone());
             }
         }
+        if !mounted.is_empty() {
+            report.converted(
+                Some(&vf.loc),
+                k.clone(),
+                format!(
+                    "the volumes of `{}` mounted at the same paths{} ({})",
+                    from.name,
+                    if vf.read_only { ", read-only" } else { "" },
+                    mounted.join(", ")
+                ),
+            );
+        } else if from.volumes.is_empty() && from.volumes_from.is_empty() {
+            report.ignored(
+                Some(&vf.loc),
+                k.clone(),
+                format!("`{}` mounts no volumes", from.name),
+            );
+        }
     }
-    if let Some(sp) = &subpath_label {
+    if let Some(m) = &svc.ferry.bind_mounts {
+        report.converted(
+            Some(&m.loc),
+            format!("services.{}.x-ferry.bindMounts", svc.name),
+            format!(
+                "the service's bind mounts follow `{}` instead of --bind-mounts",
+                m.value
+            ),
+        );
+    }
+    if let Some(sp) = &subpath.label {
         let k = super::settings::label_key(svc, "kompose.volume.subpath");
-        if subpath_used {
+        if subpath.used {
             report.converted(Some(&sp.loc), k, "subPath of the service's volume mounts");
         } else {
             report.ignored(
@@ -572,6 +554,210 @@ pub fn mounts(
     Ok(objects)
 }
 
+/// `kompose.volume.subpath` on a service, and whether a mount used it.
+struct SubpathLabel {
+    label: Option<crate::compose::Located<String>>,
+    used: bool,
+}
+
+/// One mount to make in a container: its own, or one of another service's (`volumes_from`).
+struct One<'s> {
+    /// The service whose mount it is (names its ConfigMaps).
+    from: &'s Service,
+    index: usize,
+    read_only: bool,
+    /// The report key.
+    key: String,
+    /// Another service's mount (`volumes_from`): its objects are made there, not here.
+    shared: bool,
+}
+
+/// The `volumes_from` entries of a service with the services they name (`None`: a container
+/// outside the project), following the named services' own `volumes_from`, each service once.
+fn volumes_from<'a: 's, 's>(
+    ctx: &Ctx<'a>,
+    svc: &'s Service,
+) -> Vec<(&'s crate::compose::VolumesFrom, Option<&'s Service>)> {
+    let mut out = Vec::new();
+    let mut seen = vec![svc.name.as_str()];
+    let mut todo: Vec<&'s crate::compose::VolumesFrom> = svc.volumes_from.iter().rev().collect();
+    while let Some(vf) = todo.pop() {
+        let from = vf
+            .service
+            .as_deref()
+            .and_then(|s| ctx.project.services.get(s));
+        if let Some(f) = from {
+            if seen.contains(&f.name.as_str()) {
+                continue;
+            }
+            seen.push(f.name.as_str());
+            todo.extend(f.volumes_from.iter().rev());
+        }
+        out.push((vf, from));
+    }
+    out
+}
+
+/// The mounts a service gets through `volumes_from`, with the service each belongs to, less those
+/// at a path the service mounts itself.
+fn shared_mounts<'a: 's, 's>(
+    ctx: &Ctx<'a>,
+    svc: &'s Service,
+) -> impl Iterator<Item = (&'s Service, &'s Mount)> {
+    volumes_from(ctx, svc)
+        .into_iter()
+        .filter_map(|(_, f)| f)
+        .flat_map(|f| f.volumes.iter().map(move |m| (f, m)))
+        .filter(move |(_, m)| !svc.volumes.iter().any(|o| o.target == m.target))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mount_one(
+    ctx: &Ctx<'_>,
+    owner: &Service,
+    m: &Mount,
+    one: &One<'_>,
+    pod: &mut PodParts,
+    parts: &mut ContainerParts,
+    report: &mut Report,
+    subpath: &mut SubpathLabel,
+) -> Result<Option<Object>> {
+    let project = ctx.project;
+    let settings = ctx.settings(&owner.name);
+    let all_users = users(ctx);
+    let k = one.key.clone();
+    let i = one.index;
+    match (&m.kind, &m.source) {
+        (MountKind::Volume, Some(src)) => {
+            let vi = project.volumes.get_index_of(src).unwrap_or(0);
+            let def = &project.volumes[src.as_str()];
+            let users = &all_users[vi];
+            let existing = pod
+                .volumes
+                .iter()
+                .chain(&pod.claim_templates)
+                .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(src.as_str()))
+                .and_then(|v| v.get("name").and_then(Value::as_str))
+                .map(str::to_string);
+            let name = match existing {
+                Some(n) => n,
+                None if empty_dir_users(ctx, users)
+                    || (settings.volumes_empty_dir && !def.external) =>
+                {
+                    let n = pod.unique(src);
+                    pod.volumes
+                        .push(json!({ "name": n, "emptyDir": {}, "x-ferry-source": src }));
+                    n
+                }
+                None if templated(ctx, def, users) => {
+                    let n = names::dns_label(src);
+                    pod.used.insert(n.clone());
+                    let spec = claim_spec(ctx, src, def, users, &mut Report::default());
+                    let mut md = Map::new();
+                    md.insert("name".into(), json!(n));
+                    md.insert("labels".into(), Value::Object(super::labels(project, None)));
+                    pod.claim_templates.push(json!({
+                        "metadata": md,
+                        "spec": claim_body(&spec),
+                        "x-ferry-source": src,
+                    }));
+                    n
+                }
+                None => {
+                    let n = pod.unique(src);
+                    pod.volumes.push(json!({
+                        "name": n,
+                        "persistentVolumeClaim": { "claimName": claim_name(ctx, src) },
+                        "x-ferry-source": src,
+                    }));
+                    pod.uses_claim = true;
+                    n
+                }
+            };
+            let sub = m.subpath.clone().or_else(|| {
+                subpath.label.as_ref().map(|s| {
+                    subpath.used = true;
+                    s.value.clone()
+                })
+            });
+            parts
+                .mounts
+                .push(mount_entry(&name, &m.target, sub.as_deref(), one.read_only));
+            if one.shared {
+                return Ok(None);
+            }
+            let mut what = format!("volume `{src}` at {}", m.target);
+            if let Some(sp) = &m.subpath {
+                what.push_str(&format!(" (subPath {sp})"));
+            }
+            if m.read_only {
+                what.push_str(" read-only");
+            }
+            report.converted(Some(&m.loc), k, what);
+        }
+        (MountKind::Volume | MountKind::Tmpfs, None) | (MountKind::Tmpfs, _) if one.shared => {
+            report.not_converted(
+                Some(&m.loc),
+                k,
+                format!(
+                    "`{}` has a volume of its own at {} that lives as long as its pod; pods cannot share it (use a named volume)",
+                    one.from.name, m.target
+                ),
+            );
+        }
+        (MountKind::Volume, None) => {
+            let name = pod.unique(&format!("anon-{i}"));
+            pod.volumes.push(json!({ "name": name, "emptyDir": {} }));
+            parts
+                .mounts
+                .push(mount_entry(&name, &m.target, None, one.read_only));
+            report.converted(
+                Some(&m.loc),
+                k,
+                format!(
+                    "emptyDir at {} (an anonymous volume lives as long as the pod)",
+                    m.target
+                ),
+            );
+        }
+        (MountKind::Tmpfs, _) => {
+            let name = pod.unique(&format!("tmpfs-{i}"));
+            let mut ed = Map::new();
+            ed.insert("medium".into(), json!("Memory"));
+            if let Some(size) = &m.tmpfs_size {
+                ed.insert("sizeLimit".into(), json!(size));
+            }
+            pod.volumes.push(json!({ "name": name, "emptyDir": ed }));
+            parts
+                .mounts
+                .push(mount_entry(&name, &m.target, None, one.read_only));
+            report.converted(
+                Some(&m.loc),
+                k,
+                format!("emptyDir (medium: Memory) at {}", m.target),
+            );
+        }
+        (MountKind::Bind, Some(src)) => {
+            return bind(ctx, one, m, src, pod, parts, report);
+        }
+        (MountKind::Bind, None) => {
+            report.not_converted(
+                Some(&m.loc),
+                k,
+                "a bind mount without `source` cannot be converted",
+            );
+        }
+        (MountKind::Other(t), _) => {
+            report.not_converted(
+                Some(&m.loc),
+                k,
+                format!("`type: {t}` mounts have no Kubernetes equivalent here; not converted"),
+            );
+        }
+    }
+    Ok(None)
+}
+
 /// Remove ferry's bookkeeping from pod volumes before they are written.
 pub fn finish_volumes(pod: &mut PodParts) {
     for v in pod.volumes.iter_mut().chain(pod.claim_templates.iter_mut()) {
@@ -594,31 +780,6 @@ pub fn data_key(rel: &str) -> String {
         .collect()
 }
 
-enum Bound {
-    File(PathBuf),
-    Dir(PathBuf),
-    Unusable(String),
-}
-
-fn classify(project: &crate::compose::Project, src: &str) -> Bound {
-    match project.resolve(src) {
-        Ok(p) => match std::fs::metadata(&p) {
-            Ok(meta) if meta.is_dir() => Bound::Dir(p),
-            Ok(meta) if meta.is_file() => Bound::File(p),
-            Ok(_) => Bound::Unusable(format!(
-                "bind mount `{src}` is not a regular file or directory"
-            )),
-            Err(e) => Bound::Unusable(format!("bind mount `{src}` cannot be read: {e}")),
-        },
-        Err(PathProblem::Missing) => {
-            Bound::Unusable(format!("bind mount `{src}` does not exist in the project"))
-        }
-        Err(other) => Bound::Unusable(format!(
-            "bind mount `{src}` {other}; a host path is not portable to a cluster"
-        )),
-    }
-}
-
 /// The files of a bind-mounted directory, relative paths in sorted order, or why not.
 fn dir_files(
     project: &crate::compose::Project,
@@ -636,9 +797,18 @@ fn dir_files(
             let real = p
                 .canonicalize()
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            if project.reach == crate::paths::Reach::Project && !real.starts_with(&project.dir) {
+            if project.reach == crate::paths::Reach::Project && !project.edge.holds(&real) {
                 return Err(format!(
-                    "{} links outside the project directory",
+                    "{} links outside {}",
+                    p.strip_prefix(dir).unwrap_or(&p).display(),
+                    project.edge
+                ));
+            }
+            if project.reach == crate::paths::Reach::Project
+                && (project.edge.in_git_dir(&real) || p.file_name().is_some_and(|n| n == ".git"))
+            {
+                return Err(format!(
+                    "it holds {}, a git directory, which ferry never copies (it may hold credentials)",
                     p.strip_prefix(dir).unwrap_or(&p).display()
                 ));
             }
@@ -672,11 +842,462 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, "cannot read a bind-mounted file", e))
 }
 
-/// A bind mount: files and small directories inside the project become a ConfigMap; the rest is
-/// reported, or becomes a hostPath volume with `--bind-mounts hostPath`.
+/// What a bind mount's source is: by what is there for a path inside the project, by the path
+/// alone for a host path (the cluster's nodes are not the machine ferry runs on).
+enum Source {
+    File(PathBuf, u64),
+    Dir(PathBuf),
+    /// Inside the project, and nothing is there: docker creates an empty directory at `up`.
+    Missing,
+    /// Not a file or directory, unreadable, or a link out of the project.
+    Unusable(String),
+    /// A relative path that leaves the project: not read.
+    Outside,
+    /// An absolute host path or a home directory. `node`: for a path that only means something
+    /// on the node, `Some(hostPath type)` (`Some("")`: no type check).
+    Host {
+        path: String,
+        node: Option<&'static str>,
+    },
+}
+
+fn source(project: &crate::compose::Project, src: &str) -> Source {
+    if src.starts_with('~') {
+        return Source::Host {
+            path: src.to_string(),
+            node: None,
+        };
+    }
+    let p = Path::new(src);
+    let abs = crate::paths::normalize(&project.dir.join(p));
+    let inside = abs.starts_with(&project.dir);
+    if p.is_absolute() && !inside {
+        let path = abs.to_string_lossy().into_owned();
+        let node = node_path(&path);
+        return Source::Host { path, node };
+    }
+    if !project.edge.holds(&abs) && project.reach == crate::paths::Reach::Project {
+        return Source::Outside;
+    }
+    match project.resolve(src) {
+        Ok(p) => match std::fs::metadata(&p) {
+            Ok(meta) if meta.is_dir() => Source::Dir(p),
+            Ok(meta) if meta.is_file() => Source::File(p, meta.len()),
+            Ok(_) => Source::Unusable(format!(
+                "bind mount `{src}` is not a regular file or directory"
+            )),
+            Err(e) => Source::Unusable(format!("bind mount `{src}` cannot be read: {e}")),
+        },
+        Err(PathProblem::Missing) => Source::Missing,
+        Err(other) => Source::Unusable(format!("bind mount `{src}` {other}")),
+    }
+}
+
+/// The hostPath type of a path that only means something on the node (the docker socket, the
+/// clock and time zone, devices, kernel interfaces, the runtime's own directories), or `None`
+/// for a path that holds the user's data. `Some("")`: a node path of no known type.
+pub fn node_path(path: &str) -> Option<&'static str> {
+    const FILES: &[&str] = &[
+        "/etc/localtime",
+        "/etc/timezone",
+        "/etc/machine-id",
+        "/etc/hostname",
+        "/etc/hosts",
+        "/etc/resolv.conf",
+        "/etc/os-release",
+        "/etc/passwd",
+        "/etc/group",
+        "/var/lib/dbus/machine-id",
+    ];
+    const DIRS: &[&str] = &[
+        "/",
+        "/dev",
+        "/sys",
+        "/proc",
+        "/run",
+        "/var/run",
+        "/boot",
+        "/lib/modules",
+        "/usr/lib/modules",
+        "/usr/src",
+        "/var/lib/docker",
+        "/var/log",
+        "/etc",
+    ];
+    const DEV_DIRS: &[&str] = &[
+        "dri",
+        "snd",
+        "shm",
+        "input",
+        "bus",
+        "disk",
+        "serial",
+        "mapper",
+        "net",
+        "pts",
+        "mqueue",
+        "hugepages",
+        "v4l",
+        "block",
+        "char",
+        "vfio",
+        "usb",
+    ];
+    const BLOCK: &[&str] = &[
+        "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "loop", "md", "dm-",
+    ];
+    let path = path.trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    if path.ends_with(".sock") {
+        return Some("Socket");
+    }
+    if FILES.contains(&path) {
+        return Some("File");
+    }
+    if DIRS.contains(&path) {
+        return Some("Directory");
+    }
+    if let Some(dev) = path.strip_prefix("/dev/") {
+        let first = dev.split('/').next().unwrap_or_default();
+        if DEV_DIRS.contains(&first) {
+            return Some(if dev == first || dev == "bus/usb" {
+                "Directory"
+            } else if first == "disk" || first == "mapper" {
+                "BlockDevice"
+            } else if first == "shm" {
+                ""
+            } else {
+                "CharDevice"
+            });
+        }
+        if BLOCK.iter().any(|b| dev.starts_with(b)) {
+            return Some("BlockDevice");
+        }
+        return Some("CharDevice");
+    }
+    let under = |d: &str| path.starts_with(&format!("{d}/"));
+    if DIRS.iter().filter(|d| **d != "/").any(|d| under(d)) || under("/usr/share/zoneinfo") {
+        return Some("");
+    }
+    None
+}
+
+/// Whether a path's last part looks like a file name (`nginx.conf`, `app.jar`).
+fn looks_like_file(src: &str) -> bool {
+    let last = src
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    match last.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+/// What a bind mount becomes.
+enum BindPlan {
+    /// Left out: the service's own build context holds these files (shown: the context).
+    BuildContext(String),
+    /// Copied into a ConfigMap.
+    Copy {
+        files: Vec<(String, PathBuf, u64)>,
+        dir: bool,
+    },
+    /// A PersistentVolumeClaim shared by every mount of the same source (`key`); `what` says
+    /// what the source is; `seed`: the host has files there that the claim does not get.
+    Claim {
+        key: String,
+        what: String,
+        seed: bool,
+        /// Nothing is there: docker creates an empty directory.
+        missing: bool,
+    },
+    /// A hostPath volume (`kind`: its type, empty for none).
+    HostPath { path: String, kind: &'static str },
+    /// Not converted, and why.
+    Report(String),
+}
+
+/// The service's build context, as an absolute path (none for a remote context).
+fn build_context(project: &crate::compose::Project, svc: &Service) -> Option<PathBuf> {
+    let b = svc.build.as_ref()?;
+    if b.context.contains("://") || b.context.starts_with("git@") {
+        return None;
+    }
+    Some(crate::paths::normalize(&project.dir.join(&b.context)))
+}
+
+impl BindMounts {
+    /// A mode as `--bind-mounts` and `x-ferry: {bindMounts: …}` write it.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "auto" => BindMounts::Auto,
+            "pvc" => BindMounts::Pvc,
+            "hostpath" => BindMounts::HostPath,
+            "report" => BindMounts::Report,
+            _ => return None,
+        })
+    }
+}
+
+/// The bind-mount mode of a service: its `x-ferry: {bindMounts: …}`, else `--bind-mounts`.
+fn mode_of(ctx: &Ctx<'_>, svc: &Service) -> BindMounts {
+    svc.ferry
+        .bind_mounts
+        .as_ref()
+        .and_then(|m| BindMounts::parse(&m.value))
+        .unwrap_or(ctx.opts.bind_mounts)
+}
+
+fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
+    let project = ctx.project;
+    let mode = mode_of(ctx, from);
+    let found = source(project, src);
+    if let (Source::File(..) | Source::Dir(_), Some(bc)) = (&found, build_context(project, from)) {
+        if crate::paths::normalize(&project.dir.join(src)).starts_with(&bc) {
+            let shown = from
+                .build
+                .as_ref()
+                .map(|b| b.context.clone())
+                .unwrap_or_default();
+            return BindPlan::BuildContext(shown);
+        }
+    }
+    let rel_key = || {
+        let abs = crate::paths::normalize(&project.dir.join(src));
+        match abs.strip_prefix(&project.dir) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            // Beside the project (in its git work tree, or allowed with
+            // --allow-outside-project): the same key on every machine.
+            Err(_) => crate::paths::relative(&project.dir, &abs)
+                .to_string_lossy()
+                .into_owned(),
+        }
+    };
+    let data = |key: String, what: String, seed: bool| {
+        match mode {
+        BindMounts::Report => BindPlan::Report(format!(
+            "bind mount `{src}` is {what}; `--bind-mounts auto` would make it a PersistentVolumeClaim"
+        )),
+        _ => BindPlan::Claim {
+            key,
+            what,
+            seed,
+            missing: false,
+        },
+    }
+    };
+    match found {
+        Source::File(p, len) if len <= MAX_CONFIGMAP_BYTES => {
+            let file_name = p
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            BindPlan::Copy {
+                files: vec![(file_name, p, len)],
+                dir: false,
+            }
+        }
+        Source::File(_, len) => BindPlan::Report(format!(
+            "bind mount `{src}` is a file of {len} bytes, more than a ConfigMap holds (1 MiB); build it into the image"
+        )),
+        Source::Dir(d) => match dir_files(project, &d) {
+            Ok(files) if !files.is_empty() => BindPlan::Copy { files, dir: true },
+            Ok(_) => data(rel_key(), "an empty directory".into(), false),
+            Err(why) => data(
+                rel_key(),
+                format!("a directory too large for a ConfigMap ({why})"),
+                true,
+            ),
+        },
+        Source::Missing => match data(
+            rel_key(),
+            "not in the project, so docker creates it empty at `up`".into(),
+            false,
+        ) {
+            BindPlan::Claim { key, what, .. } => BindPlan::Claim {
+                key,
+                what,
+                seed: false,
+                missing: true,
+            },
+            other => other,
+        },
+        Source::Unusable(why) => BindPlan::Report(why),
+        Source::Outside if looks_like_file(src) => BindPlan::Report(format!(
+            "bind mount `{src}` is outside the project, which ferry does not read (--allow-outside-project lets it copy the file into a ConfigMap)"
+        )),
+        Source::Outside => data(
+            crate::paths::normalize(Path::new(src))
+                .to_string_lossy()
+                .into_owned(),
+            "a directory outside the project".into(),
+            true,
+        ),
+        Source::Host {
+            path,
+            node: Some(kind),
+        } => match mode {
+            BindMounts::Auto | BindMounts::HostPath => BindPlan::HostPath { path, kind },
+            BindMounts::Pvc => BindPlan::Report(format!(
+                "`{path}` only means something on the node; `--bind-mounts pvc` makes no hostPath volume (`auto` would)"
+            )),
+            BindMounts::Report => BindPlan::Report(format!(
+                "bind mount `{src}` is a path on the node; `--bind-mounts auto` would mount it with hostPath"
+            )),
+        },
+        Source::Host { path, node: None } => match mode {
+            BindMounts::HostPath if !path.starts_with('~') => {
+                BindPlan::HostPath { path, kind: "" }
+            }
+            BindMounts::Report => BindPlan::Report(format!(
+                "bind mount `{src}` is a host path; `--bind-mounts auto` would make it a PersistentVolumeClaim"
+            )),
+            _ => BindPlan::Claim {
+                key: path,
+                what: "a path on the docker host".into(),
+                seed: true,
+                missing: false,
+            },
+        },
+    }
+}
+
+/// A claim made for bind mounts of one source path.
+pub(crate) struct BindClaim<'a> {
+    /// The source (relative to the project, or the host path).
+    key: String,
+    name: String,
+    /// Pod owners that mount it, in compose order.
+    users: Vec<&'a str>,
+    loc: crate::error::Location,
+    service: &'a str,
+    src: &'a str,
+}
+
+/// The claims made for bind mounts, one per distinct source, in compose order; computed once.
+pub(crate) fn bind_claims<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [BindClaim<'a>] {
+    ctx.bind_claims.get_or_init(|| {
+        let project = ctx.project;
+        let mut taken: std::collections::BTreeSet<String> =
+            project.volumes.keys().map(|k| claim_name(ctx, k)).collect();
+        let mut out: Vec<BindClaim<'a>> = Vec::new();
+        for svc in project.services.values() {
+            let owner = ctx.pod_owner(&svc.name).name.as_str();
+            let own = svc.volumes.iter().map(|m| (svc, m));
+            for (from, m) in own.chain(shared_mounts(ctx, svc)) {
+                let (MountKind::Bind, Some(src)) = (&m.kind, &m.source) else {
+                    continue;
+                };
+                let BindPlan::Claim { key, .. } = plan_bind(ctx, from, src) else {
+                    continue;
+                };
+                if let Some(c) = out.iter_mut().find(|c| c.key == key) {
+                    if !c.users.contains(&owner) {
+                        c.users.push(owner);
+                    }
+                    continue;
+                }
+                let base = claim_base(&key);
+                let mut name = base.clone();
+                let mut n = 1;
+                while taken.contains(&name) {
+                    name = names::derived(
+                        &base,
+                        &if n == 1 {
+                            "bind".to_string()
+                        } else {
+                            format!("bind-{n}")
+                        },
+                    );
+                    n += 1;
+                }
+                taken.insert(name.clone());
+                out.push(BindClaim {
+                    key,
+                    name,
+                    users: vec![owner],
+                    loc: m.loc.clone(),
+                    service: from.name.as_str(),
+                    src: src.as_str(),
+                });
+            }
+        }
+        out
+    })
+}
+
+/// A claim's name from its source path: `./data/mysql` → `data-mysql`, `/srv/media` →
+/// `srv-media`, `~/photos` → `home-photos`, `../shared` → `parent-shared`.
+fn claim_base(key: &str) -> String {
+    let parts: Vec<&str> = key
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(|p| match p {
+            ".." => "parent",
+            "~" => "home",
+            p => p,
+        })
+        .collect();
+    if parts.is_empty() {
+        return if key.starts_with('/') {
+            "host-root".into()
+        } else {
+            "project-dir".into()
+        };
+    }
+    names::dns_label(&parts.join("-"))
+}
+
+/// The claims of bind mounts (see [`bind_claims`]), with the rules and warnings of named
+/// volumes' claims.
+fn bind_claim_objects(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
+    let mut out = Vec::new();
+    for c in bind_claims(ctx) {
+        let def = VolumeDef {
+            name: c.name.clone(),
+            loc: c.loc.clone(),
+            external: false,
+            real_name: None,
+            labels: Vec::new(),
+            ferry: Default::default(),
+            keys: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let spec = claim_spec(ctx, &c.name, &def, &c.users, report);
+        if c.users.len() > 1 && spec.modes.iter().all(|m| m == "ReadWriteOnce") {
+            report.warn(
+                Some(&c.loc),
+                format!("services.{}.volumes", c.service),
+                format!(
+                    "`{}` is bind-mounted by {}: PersistentVolumeClaim/{} is ReadWriteOnce, so their pods must run on one node (or use a ReadWriteMany storage class)",
+                    c.src,
+                    names::some_of(&c.users, 10),
+                    c.name
+                ),
+            );
+        }
+        out.push(claim_object(
+            ctx,
+            &c.name,
+            &spec,
+            format!("services.{}.volumes ({})", c.service, c.src),
+        ));
+    }
+    out
+}
+
+/// A bind mount: files and small directories inside the project become a ConfigMap, code in the
+/// service's build context is left to the image, data directories and host data paths become
+/// claims, node paths hostPath volumes (see [`BindMounts`]).
 fn bind(
     ctx: &Ctx<'_>,
-    svc: &Service,
+    one: &One<'_>,
     m: &Mount,
     src: &str,
     pod: &mut PodParts,
@@ -684,63 +1305,130 @@ fn bind(
     report: &mut Report,
 ) -> Result<Option<Object>> {
     let project = ctx.project;
-    let key_path = format!("services.{}.volumes", svc.name);
-    let unusable =
-        |why: String, pod: &mut PodParts, parts: &mut ContainerParts, report: &mut Report| {
-            host_path(ctx, m, src, why, &key_path, pod, parts, report);
-        };
-    let (files, dir) = match classify(project, src) {
-        Bound::Unusable(why) => {
-            unusable(why, pod, parts, report);
+    let svc = one.from;
+    let key_path = one.key.clone();
+    let (files, dir) = match plan_bind(ctx, svc, src) {
+        BindPlan::Copy { files, dir } => (files, dir),
+        BindPlan::BuildContext(bc) => {
+            if !one.shared {
+                report.ignored(
+                    Some(&m.loc),
+                    key_path,
+                    format!(
+                        "`{src}` lies in the build context `{bc}` of `{}`: the image holds these files (a development mount over them); a volume at {} would hide them",
+                        svc.name, m.target
+                    ),
+                );
+            }
             return Ok(None);
         }
-        Bound::File(p) => {
-            let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
-            if len > MAX_CONFIGMAP_BYTES {
-                unusable(
-                    format!(
-                        "bind mount `{src}` is {len} bytes, more than a ConfigMap holds (1 MiB)"
-                    ),
-                    pod,
-                    parts,
-                    report,
-                );
+        BindPlan::Report(why) => {
+            report.not_converted(Some(&m.loc), key_path, why);
+            return Ok(None);
+        }
+        BindPlan::Claim {
+            key,
+            what,
+            seed,
+            missing,
+        } => {
+            let Some(c) = bind_claims(ctx).iter().find(|c| c.key == key) else {
+                return Ok(None);
+            };
+            let marker = format!("bind:{key}");
+            let existing = pod
+                .volumes
+                .iter()
+                .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
+                .and_then(|v| v.get("name").and_then(Value::as_str))
+                .map(str::to_string);
+            let name = existing.unwrap_or_else(|| {
+                let n = pod.unique(&c.name);
+                pod.volumes.push(json!({
+                    "name": n,
+                    "persistentVolumeClaim": { "claimName": c.name },
+                    "x-ferry-source": marker,
+                }));
+                n
+            });
+            pod.uses_claim = true;
+            parts
+                .mounts
+                .push(mount_entry(&name, &m.target, None, one.read_only));
+            if one.shared {
                 return Ok(None);
             }
-            let file_name = p
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (vec![(file_name, p, len)], false)
-        }
-        Bound::Dir(d) => match dir_files(project, &d) {
-            Ok(files) if files.is_empty() => {
-                let name = pod.unique(&format!("{}-dir", svc.name));
-                pod.volumes.push(json!({ "name": name, "emptyDir": {} }));
-                parts
-                    .mounts
-                    .push(mount_entry(&name, &m.target, None, m.read_only));
+            report.converted(
+                Some(&m.loc),
+                key_path.clone(),
+                format!(
+                    "PersistentVolumeClaim/{} at {}{} (`{src}` is {what})",
+                    c.name,
+                    m.target,
+                    if m.read_only { " read-only" } else { "" }
+                ),
+            );
+            if missing && looks_like_file(src) {
+                report.warn(
+                    Some(&m.loc),
+                    key_path.clone(),
+                    format!(
+                        "`{src}` looks like a file name but is missing, so docker (and this claim) mount an empty directory at {}; if it is a config file, add it to the project and run ferry again: it becomes a ConfigMap",
+                        m.target
+                    ),
+                );
+            }
+            if seed {
                 report.warn(
                     Some(&m.loc),
                     key_path,
                     format!(
-                        "bind mount `{src}` is an empty directory: an emptyDir at {}",
+                        "the files in `{src}` are not copied: PersistentVolumeClaim/{} starts empty; seed it once with `kubectl cp {}/. <pod>:{}`",
+                        c.name,
+                        src.trim_end_matches('/'),
                         m.target
                     ),
                 );
-                return Ok(None);
             }
-            Ok(files) => (files, true),
-            Err(why) => {
-                unusable(
-                    format!("bind mount `{src}` is a directory, and {why}"),
-                    pod,
-                    parts,
-                    report,
+            return Ok(None);
+        }
+        BindPlan::HostPath { path, kind } => {
+            let name = pod.unique(&format!(
+                "host-{}",
+                Path::new(&path)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "root".into())
+            ));
+            let mut hp = Map::new();
+            hp.insert("path".into(), json!(path));
+            if !kind.is_empty() {
+                hp.insert("type".into(), json!(kind));
+            }
+            pod.volumes
+                .push(json!({ "name": name, "hostPath": Value::Object(hp) }));
+            parts
+                .mounts
+                .push(mount_entry(&name, &m.target, None, one.read_only));
+            if !one.shared {
+                report.warn(
+                    Some(&m.loc),
+                    key_path,
+                    format!(
+                        "hostPath `{path}` at {}{}: the pod sees the {} of whichever node runs it, and Pod Security \"baseline\" rejects hostPath volumes",
+                        m.target,
+                        if m.read_only { " (read-only)" } else { "" },
+                        match kind {
+                            "Socket" => "socket",
+                            "File" => "file",
+                            "CharDevice" | "BlockDevice" => "device",
+                            _ => "path",
+                        }
+                    ),
                 );
-                return Ok(None);
             }
-        },
+            return Ok(None);
+        }
     };
     let base = if dir {
         Path::new(src)
@@ -764,14 +1452,58 @@ fn bind(
             n += 1;
         }
         keys.insert(k.clone());
-        match String::from_utf8(read(path)?) {
-            Ok(text) => data.insert(k.clone(), json!(text)),
-            Err(e) => binary.insert(
-                k.clone(),
-                json!(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
-            ),
-        };
+        if !one.shared {
+            match String::from_utf8(read(path)?) {
+                Ok(text) => {
+                    super::hosts::report_file_mentions(ctx, path, &text, &key_path, report);
+                    data.insert(k.clone(), json!(text))
+                }
+                Err(e) => binary.insert(
+                    k.clone(),
+                    json!(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
+                ),
+            };
+        }
         items.push(json!({ "key": k, "path": rel }));
+    }
+    let vol = pod.unique(&name);
+    if dir {
+        pod.volumes
+            .push(json!({ "name": vol, "configMap": { "name": name, "items": items } }));
+        parts.mounts.push(mount_entry(&vol, &m.target, None, true));
+    } else {
+        let k = keys.iter().next().cloned().unwrap_or_default();
+        pod.volumes
+            .push(json!({ "name": vol, "configMap": { "name": name } }));
+        parts
+            .mounts
+            .push(mount_entry(&vol, &m.target, Some(&k), true));
+    }
+    if one.shared {
+        return Ok(None);
+    }
+    report.converted(
+        Some(&m.loc),
+        key_path.clone(),
+        format!("ConfigMap/{name} mounted at {}", m.target),
+    );
+    if dir {
+        report.warn(
+            Some(&m.loc),
+            key_path.clone(),
+            format!(
+                "directory `{src}` ({} file{}) is copied into ConfigMap/{name} now and mounted read-only at {}: later changes to the files need another `ferry convert`",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
+                m.target
+            ),
+        );
+    } else if !m.read_only {
+        report.warn(
+            Some(&m.loc),
+            key_path,
+            format!("`{src}` is mounted from a ConfigMap, which is read-only in Kubernetes"),
+        );
     }
     let mut cm = Map::new();
     cm.insert("apiVersion".into(), json!("v1"));
@@ -787,46 +1519,6 @@ fn bind(
     if !binary.is_empty() {
         cm.insert("binaryData".into(), Value::Object(binary));
     }
-    let vol = pod.unique(&name);
-    if dir {
-        pod.volumes
-            .push(json!({ "name": vol, "configMap": { "name": name, "items": items } }));
-        parts.mounts.push(mount_entry(&vol, &m.target, None, true));
-        report.converted(
-            Some(&m.loc),
-            key_path.clone(),
-            format!("ConfigMap/{name} mounted at {}", m.target),
-        );
-        report.warn(
-            Some(&m.loc),
-            key_path.clone(),
-            format!(
-                "directory `{src}` ({} file{}) is copied into ConfigMap/{name} now and mounted read-only at {}: later changes to the files need another `ferry convert`",
-                files.len(),
-                if files.len() == 1 { "" } else { "s" },
-                m.target
-            ),
-        );
-    } else {
-        let k = keys.into_iter().next().unwrap_or_default();
-        pod.volumes
-            .push(json!({ "name": vol, "configMap": { "name": name } }));
-        parts
-            .mounts
-            .push(mount_entry(&vol, &m.target, Some(&k), true));
-        report.converted(
-            Some(&m.loc),
-            key_path.clone(),
-            format!("ConfigMap/{name} mounted at {}", m.target),
-        );
-    }
-    if !m.read_only && !dir {
-        report.warn(
-            Some(&m.loc),
-            key_path,
-            format!("`{src}` is mounted from a ConfigMap, which is read-only in Kubernetes"),
-        );
-    }
     Ok(Some(Object {
         kind: "ConfigMap".into(),
         name,
@@ -834,69 +1526,4 @@ fn bind(
         service: Some(svc.name.clone()),
         origin: format!("services.{}.volumes ({src})", svc.name),
     }))
-}
-
-/// A bind mount ferry cannot copy: reported, or a hostPath volume when asked for.
-#[allow(clippy::too_many_arguments)]
-fn host_path(
-    ctx: &Ctx<'_>,
-    m: &Mount,
-    src: &str,
-    why: String,
-    key_path: &str,
-    pod: &mut PodParts,
-    parts: &mut ContainerParts,
-    report: &mut Report,
-) {
-    if ctx.opts.bind_mounts != BindMounts::HostPath {
-        report.not_converted(
-            Some(&m.loc),
-            key_path.to_string(),
-            if src.starts_with('/') {
-                format!("{why} (`--bind-mounts hostPath` would mount the node's path instead)")
-            } else {
-                why
-            },
-        );
-        return;
-    }
-    if src.starts_with('~') {
-        report.not_converted(
-            Some(&m.loc),
-            key_path.to_string(),
-            format!(
-                "{why}; a home directory has no fixed path on the nodes, so no hostPath either"
-            ),
-        );
-        return;
-    }
-    if !src.starts_with('/') {
-        report.not_converted(
-            Some(&m.loc),
-            key_path.to_string(),
-            format!("{why}; a path relative to the project has no meaning on the nodes, so no hostPath either"),
-        );
-        return;
-    }
-    let path = crate::paths::normalize(Path::new(src));
-    let shown = path.display().to_string();
-    let name = pod.unique(&format!(
-        "host-{}",
-        path.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "root".into())
-    ));
-    pod.volumes
-        .push(json!({ "name": name, "hostPath": { "path": shown } }));
-    parts
-        .mounts
-        .push(mount_entry(&name, &m.target, None, m.read_only));
-    report.warn(
-        Some(&m.loc),
-        key_path.to_string(),
-        format!(
-            "hostPath `{shown}` at {}: the pod sees that path on whichever node runs it",
-            m.target
-        ),
-    );
 }

@@ -171,7 +171,9 @@ impl Builder<'_> {
                                 at.line,
                                 at.column
                             ),
-                        ))
+                        )
+                        .labelled("defined again here")
+                        .also_at(at, "first defined here"))
                     }
                     indexmap::map::Entry::Vacant(slot) => {
                         slot.insert(Entry {

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""helm-check.py: does `ferry convert --helm` make a chart that renders to the same objects?
+
+Usage: helm-check.py [--values-tests] COMPOSE_FILE...
+
+For each compose file (converted in its own directory, as a user would):
+  1. `ferry convert -o K` and `ferry convert --helm -o C` into temporary directories;
+  2. Helm's engine (the helm-python-sdk package: Helm v4 as a library) lints C strictly and renders
+     it with default values, as two releases (`r1` in namespace `ns-one`, `other` in `ns-two`);
+  3. every rendered object is in the release's namespace; the objects of both releases are the
+     same (names are never prefixed with the release, so `DB_HOST: db` resolves in both);
+  4. after removing what only Helm adds (`helm.sh/chart`, `app.kubernetes.io/instance`,
+     `app.kubernetes.io/managed-by: Helm`, `metadata.namespace`) and what only kustomize adds (the
+     content hash it appends to the names of generated Secrets, a Namespace object), the objects
+     equal `kubectl kustomize K`, field for field;
+  5. the rendered objects pass validate-k8s (strict Kubernetes schema), when it is found.
+With --values-tests, also renders with non-default values and checks their effect, and checks that
+values.schema.json rejects a wrong type and a misspelt key (on the first file).
+
+Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl), VALIDATE_K8S
+(default ../shared/tools/validate-k8s when present). Prints one line per problem and a summary
+`helm-check: N charts, P passed, F failed`; exits 1 on any problem.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml  # PyYAML, a dependency of kubernetes-validate
+
+try:
+    import helm_python as helm
+except ImportError:
+    sys.stderr.write("helm-check: the helm-python-sdk package is needed: pip install helm-python-sdk\n")
+    sys.exit(2)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
+KUBECTL = os.environ.get("KUBECTL", "kubectl")
+VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
+HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/instance")
+
+
+def run(cmd, cwd):
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, r.stderr.strip()[:2000]))
+    return r.stdout
+
+
+def docs(text):
+    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+
+
+def key(o):
+    return (o.get("kind"), o.get("metadata", {}).get("name"))
+
+
+def strip_helm(o):
+    o = copy.deepcopy(o)
+    md = o.get("metadata", {})
+    md.pop("namespace", None)
+    labels = md.get("labels") or {}
+    for k in HELM_LABELS:
+        labels.pop(k, None)
+    if labels.get("app.kubernetes.io/managed-by") == "Helm":
+        labels["app.kubernetes.io/managed-by"] = "ferry"
+    return o
+
+
+def replace_strings(v, names):
+    if isinstance(v, dict):
+        return {k: replace_strings(x, names) for k, x in v.items()}
+    if isinstance(v, list):
+        return [replace_strings(x, names) for x in v]
+    if isinstance(v, str) and v in names:
+        return names[v]
+    return v
+
+
+def kustomize_objects(kdir):
+    objs = docs(run([KUBECTL, "kustomize", kdir], kdir))
+    gens = []
+    kfile = os.path.join(kdir, "kustomization.yaml")
+    for g in (yaml.safe_load(open(kfile)) or {}).get("secretGenerator") or []:
+        gens.append(g["name"])
+    # kustomize appends a content hash to generated Secrets' names (and rewrites the references).
+    hashed = {}
+    for o in objs:
+        n = o.get("metadata", {}).get("name", "")
+        for g in gens:
+            if o.get("kind") == "Secret" and n.startswith(g + "-") and len(n) == len(g) + 11:
+                hashed[n] = g
+    objs = [replace_strings(o, hashed) for o in objs if o.get("kind") != "Namespace"]
+    for o in objs:
+        o.get("metadata", {}).pop("namespace", None)
+    return objs
+
+
+def render(chart, release, namespace, values=None):
+    c = helm.Chart.load(chart)
+    out = c.render(values=values, name=release, namespace=namespace)
+    objs = []
+    for path, text in sorted(out.items()):
+        if path.endswith("NOTES.txt"):
+            continue
+        objs.extend(docs(text))
+    return objs
+
+
+def by_key(objs):
+    return {key(o): o for o in objs}
+
+
+def diff(a, b, path=""):
+    """First difference between two JSON-like values, as a path and both sides."""
+    if type(a) != type(b):
+        return "%s: %r != %r" % (path or "/", a, b)
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return "%s/%s: only in %s" % (path, k, "kustomize" if k in a else "helm")
+            d = diff(a[k], b[k], path + "/" + str(k))
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return "%s: %d items != %d" % (path, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = diff(x, y, "%s[%d]" % (path, i))
+            if d:
+                return d
+        return None
+    return None if a == b else "%s: %r != %r" % (path or "/", a, b)
+
+
+def check_project(compose, problems, values_tests):
+    d = os.path.dirname(os.path.abspath(compose))
+    f = os.path.basename(compose)
+    with tempfile.TemporaryDirectory() as tmp:
+        k = os.path.join(tmp, "k8s")
+        c = os.path.join(tmp, "chart")
+        # The fixture's --overlay flags (fixtures/<case>/args): kustomize overlays and values files.
+        overlays = []
+        args_file = os.path.join(d, "args")
+        if os.path.exists(args_file):
+            words = open(args_file).read().split()
+            overlays = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--overlay"]
+        flags = [x for o in overlays for x in ("--overlay", o)]
+        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags, d)
+        run([FERRY, "convert", "-q", "--helm", "-f", f, "-o", c] + flags, d)
+        found = []
+        lint = helm.lint(c, strict=True)
+        for m in lint.get("messages") or []:
+            if m.get("severity", 0) >= 2:
+                found.append("lint: %s: %s" % (m.get("path"), m.get("error")))
+        for e in lint.get("errors") or []:
+            found.append("lint: %s" % e)
+        base = os.path.join(k, "base") if overlays else k
+        want = by_key(kustomize_objects(base))
+        # Each overlay: the chart with values-<name>.yaml gives the kustomize overlay's objects.
+        for o in overlays:
+            vals = yaml.safe_load(open(os.path.join(c, "values-%s.yaml" % o))) or {}
+            ov_want = by_key(kustomize_objects(os.path.join(k, "overlays", o)))
+            ov_have = by_key([strip_helm(x) for x in render(c, "r1", "ns-one", vals)])
+            for kk in sorted(set(ov_want) | set(ov_have), key=str):
+                if kk not in ov_have or kk not in ov_want:
+                    found.append("overlay %s: %s/%s only in %s" % ((o,) + kk + ("kustomize" if kk in ov_want else "helm",)))
+                else:
+                    dd = diff(ov_want[kk], ov_have[kk])
+                    if dd:
+                        found.append("overlay %s: %s/%s: %s" % ((o,) + kk + (dd,)))
+        releases = {}
+        for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
+            objs = render(c, release, ns)
+            for o in objs:
+                got = o.get("metadata", {}).get("namespace")
+                if got != ns:
+                    found.append("%s/%s: namespace %r, not the release's %r" % (key(o) + (got, ns)))
+            releases[release] = by_key([strip_helm(o) for o in objs])
+        if releases["r1"] != releases["other"]:
+            found.append("the objects depend on the release name")
+        have = releases["r1"]
+        for kk in sorted(set(want) | set(have), key=str):
+            if kk not in have:
+                found.append("%s/%s: in the kustomize output, not in the chart" % kk)
+            elif kk not in want:
+                found.append("%s/%s: in the chart, not in the kustomize output" % kk)
+            else:
+                dd = diff(want[kk], have[kk])
+                if dd:
+                    found.append("%s/%s: %s" % (kk + (dd,)))
+        if os.path.exists(VALIDATE):
+            out = os.path.join(tmp, "rendered")
+            os.mkdir(out)
+            for i, o in enumerate(render(c, "r1", "ns-one")):
+                with open(os.path.join(out, "%03d.yaml" % i), "w") as fh:
+                    yaml.safe_dump(o, fh)
+            r = subprocess.run([VALIDATE, out], capture_output=True, text=True)
+            if r.returncode != 0:
+                found.append("validate-k8s: %s" % (r.stdout + r.stderr).strip()[:1500])
+        if values_tests:
+            found.extend(check_values(c))
+        for p in found:
+            problems.append("%s: %s" % (compose, p))
+        return not found
+
+
+def label_name(service):
+    return "".join(c if c.isalnum() else "-" for c in service.lower()).strip("-")
+
+
+def check_values(chart):
+    """Non-default values change exactly what they say; the schema refuses bad values."""
+    found = []
+    values = helm.Chart.load(chart).values
+    svcs = [s for s, v in values.items() if s != "global" and isinstance(v, dict) and "image" in v]
+    if not svcs:
+        return ["--values-tests: no service with an image"]
+    base = by_key(render(chart, "r1", "ns-one"))
+    pick = lambda k: next((x for x in svcs if k in values[x]), None)
+    s_img, s_rep, s_ing, s_per = svcs[0], pick("replicas"), pick("ingress"), pick("persistence")
+    used = {s_img, s_rep, s_ing, s_per}
+    s_off = next((x for x in svcs if x not in used), None)
+    over = {}
+    over.setdefault(s_img, {})["image"] = {"tag": "9.9.9"}
+    if s_rep:
+        over.setdefault(s_rep, {})["replicas"] = 3
+    if s_ing:
+        port = values[s_ing]["ingress"]["hosts"][0]["paths"][0]["port"]
+        over.setdefault(s_ing, {})["ingress"] = {"enabled": True, "hosts": [{"host": "x.example.com", "paths": [{"path": "/", "pathType": "Prefix", "port": port}]}]}
+    claim = next(iter(values[s_per]["persistence"]), None) if s_per else None
+    if claim:
+        over.setdefault(s_per, {})["persistence"] = {claim: {"size": "7Gi"}}
+    if s_off:
+        over[s_off] = {"enabled": False}
+    got = by_key(render(chart, "r1", "ns-one", over))
+
+    def workload(svc):
+        return next((o for kk, o in got.items() if kk[0] in ("Deployment", "StatefulSet", "DaemonSet") and o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == label_name(svc)), None)
+
+    w = workload(s_img)
+    images = [x["image"] for x in w["spec"]["template"]["spec"]["containers"]] if w else []
+    if not any(i.endswith(":9.9.9") for i in images):
+        found.append("values: %s.image.tag did not change the image: %s" % (s_img, images))
+    if s_rep and (workload(s_rep) or {}).get("spec", {}).get("replicas") != 3:
+        found.append("values: %s.replicas did not change the replicas" % s_rep)
+    if s_ing and not any(kk[0] == "Ingress" and "x.example.com" in json.dumps(o) for kk, o in got.items()):
+        found.append("values: %s.ingress made no Ingress for x.example.com" % s_ing)
+    if claim and got.get(("PersistentVolumeClaim", claim), {}).get("spec", {}).get("resources", {}).get("requests", {}).get("storage") != "7Gi":
+        found.append("values: %s.persistence.size did not change the claim %s" % (s_per, claim))
+    if s_off:
+        left = [kk for kk, o in got.items() if o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name") == label_name(s_off)]
+        if left:
+            found.append("values: %s.enabled=false left %s" % (s_off, left))
+    # Objects of no changed setting stay as they were.
+    touched = {label_name(x) for x in over}
+    for kk, o in base.items():
+        owner = o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name")
+        if kk in got and owner not in touched and kk[0] != "PersistentVolumeClaim" and got[kk] != o:
+            found.append("values: %s/%s changed though no value of it did" % kk)
+    # The schema refuses a wrong type and a misspelt key, naming the key.
+    c = helm.Chart.load(chart)
+    target = s_rep or s_img
+    for bad, word in (({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")):
+        try:
+            c.validate_schema(bad)
+            found.append("schema: accepted %s" % json.dumps(bad))
+        except helm.HelmError as e:
+            if word not in str(e):
+                found.append("schema: the error does not name %s: %s" % (word, e))
+    return found
+
+
+def main(argv):
+    values_tests = False
+    files = []
+    for a in argv:
+        if a == "--values-tests":
+            values_tests = True
+        else:
+            files.append(a)
+    if not files:
+        sys.stderr.write(__doc__)
+        return 2
+    problems = []
+    passed = 0
+    for i, f in enumerate(files):
+        try:
+            if check_project(f, problems, values_tests and i == 0):
+                passed += 1
+        except Exception as e:  # a failed conversion or render is a finding, not a crash
+            problems.append("%s: %s" % (f, e))
+    for p in problems:
+        print(p)
+    print("helm-check: %d charts, %d passed, %d failed" % (len(files), passed, len(files) - passed))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# parity.sh [-a] CORPUS_DIR: convert every compose project under CORPUS_DIR with
+# target/release/ferry and check each output with ../shared/tools/parity-check (does it run the
+# same app as docker compose would?). Prints every finding and the totals; exits 1 when a project
+# has a finding or fails to convert. -a: also count, but do not fail on, findings (a report).
+set -uo pipefail
+report_only=0
+if [ "${1:-}" = "-a" ]; then report_only=1; shift; fi
+corpus="${1:?usage: parity.sh [-a] CORPUS_DIR}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+ferry="${FERRY:-$root/target/release/ferry}"
+check="${PARITY_CHECK:-$root/../shared/tools/parity-check}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+services=0 passed=0 findings=0 failed=0 n=0
+while IFS= read -r f; do
+  n=$((n + 1))
+  dir="$(dirname "$f")"
+  o="$out/$n"
+  if ! (cd "$dir" && "$ferry" convert -q -f "$(basename "$f")" -o "$o" 2>"$o.err"); then
+    failed=$((failed + 1))
+    echo "${f#"$corpus"/}: convert failed: $(head -n 1 "$o.err")"
+    continue
+  fi
+  res="$(cd "$dir" && FERRY="$ferry" "$check" "$(basename "$f")" "$o" 2>&1)"
+  line="$(grep '^parity:' <<<"$res")"
+  grep -v '^parity:' <<<"$res" | sed "s|^|${f#"$corpus"/}: |"
+  if [[ "$line" =~ ^parity:\ ([0-9]+)\ services,\ ([0-9]+)\ passed.*\ ([0-9]+)\ findings ]]; then
+    services=$((services + BASH_REMATCH[1]))
+    passed=$((passed + BASH_REMATCH[2]))
+    findings=$((findings + BASH_REMATCH[3]))
+  else
+    failed=$((failed + 1))
+  fi
+done < <(find "$corpus" \( -iname 'compose*.y*ml' -o -iname 'docker-compose*.y*ml' \) \
+  ! -iname '*.override.y*ml' | sort)
+echo "parity-total: $n files, $failed failed, $services services, $passed passed all checks, $findings findings"
+[ "$report_only" = 1 ] || [ $((findings + failed)) -eq 0 ]
