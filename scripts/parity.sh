@@ -10,6 +10,8 @@ corpus="${1:?usage: parity.sh [-a] CORPUS_DIR}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ferry="${FERRY:-$root/target/release/ferry}"
 check="${PARITY_CHECK:-$root/../shared/tools/parity-check}"
+# Each project is checked from its own directory: a relative path must not depend on that.
+case "$check" in /*) ;; *) check="$PWD/$check" ;; esac
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 services=0 passed=0 findings=0 failed=0 n=0
