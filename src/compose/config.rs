@@ -26,7 +26,19 @@ fn sorted(v: J) -> J {
     }
 }
 
-fn abs_path(project: &Project, p: &str) -> String {
+/// A path made absolute as compose prints it: relative to the project directory, and `~/` in
+/// the user's home directory (`HOME`), as compose-go's `ExpandUser` does.
+fn abs_path(project: &Project, home: Option<&str>, p: &str) -> String {
+    let in_home = match p.strip_prefix('~') {
+        Some("") => Some(""),
+        Some(rest) => rest.strip_prefix('/'),
+        None => None,
+    };
+    if let (Some(rest), Some(h)) = (in_home, home) {
+        return crate::paths::normalize(&std::path::Path::new(h).join(rest))
+            .display()
+            .to_string();
+    }
     if p.starts_with('/') || p.starts_with('~') {
         p.to_string()
     } else {
@@ -92,7 +104,7 @@ fn port_long(item: &Node) -> Vec<J> {
     }
 }
 
-fn volume_long(project: &Project, item: &Node) -> J {
+fn volume_long(project: &Project, home: Option<&str>, item: &Node) -> J {
     match &item.value {
         Value::Map(_) => {
             let mut v = item.to_json();
@@ -101,7 +113,7 @@ fn volume_long(project: &Project, item: &Node) -> J {
             }
             if v["type"] == "bind" {
                 if let Some(src) = v["source"].as_str().map(str::to_string) {
-                    v["source"] = json!(abs_path(project, &src));
+                    v["source"] = json!(abs_path(project, home, &src));
                 }
             }
             v
@@ -117,7 +129,7 @@ fn volume_long(project: &Project, item: &Node) -> J {
                         o.insert(
                             "source".into(),
                             json!(if bind {
-                                abs_path(project, src)
+                                abs_path(project, home, src)
                             } else {
                                 src.clone()
                             }),
@@ -130,10 +142,32 @@ fn volume_long(project: &Project, item: &Node) -> J {
                     if m.read_only {
                         o.insert("read_only".into(), json!(true));
                     }
+                    // Options after the second colon, as compose-go's ParseVolume reads them.
+                    let mut bind_opts = Map::new();
+                    let mut volume_opts = Map::new();
+                    let options = t.splitn(3, ':').nth(2).filter(|_| m.source.is_some());
+                    for opt in options.into_iter().flat_map(|o| o.split(',')) {
+                        match opt {
+                            "nocopy" => {
+                                volume_opts.insert("nocopy".into(), json!(true));
+                            }
+                            "z" | "Z" => {
+                                bind_opts.insert("selinux".into(), json!(opt));
+                            }
+                            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => {
+                                bind_opts.insert("propagation".into(), json!(opt));
+                            }
+                            _ => {}
+                        }
+                    }
                     if bind {
-                        o.insert("bind".into(), json!({ "create_host_path": true }));
-                    } else {
-                        o.insert("volume".into(), json!({}));
+                        bind_opts.insert("create_host_path".into(), json!(true));
+                    }
+                    if bind || !bind_opts.is_empty() {
+                        o.insert("bind".into(), J::Object(bind_opts));
+                    }
+                    if !bind || !volume_opts.is_empty() {
+                        o.insert("volume".into(), J::Object(volume_opts));
                     }
                     J::Object(o)
                 }
@@ -143,7 +177,7 @@ fn volume_long(project: &Project, item: &Node) -> J {
     }
 }
 
-fn service(project: &Project, name: &str, node: &Node) -> J {
+fn service(project: &Project, home: Option<&str>, name: &str, node: &Node) -> J {
     let Some(m) = node.as_map() else {
         return node.to_json();
     };
@@ -155,18 +189,29 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
     for (k, e) in m {
         let v = &e.value;
         let j = match k.as_str() {
-            "build" => build(project, v),
+            "build" => build(project, home, v),
             "command" | "entrypoint" => match (k.as_str(), model) {
                 ("command", Some(s)) => s.command.as_ref().map_or(J::Null, |c| json!(c.value)),
                 (_, Some(s)) => s.entrypoint.as_ref().map_or(J::Null, |c| json!(c.value)),
                 _ => v.to_json(),
             },
             "environment" | "env_file" => continue,
+            // A file mode as compose-go prints one: octal with a leading 0 (`0440`).
+            "secrets" | "configs" => {
+                let mut j = v.to_json();
+                for (i, item) in v.as_seq().unwrap_or_default().iter().enumerate() {
+                    let mode = item.get("mode").and_then(text);
+                    if let Some(m) = mode.as_deref().and_then(super::parse::parse_mode) {
+                        j[i]["mode"] = json!(format!("0{m:o}"));
+                    }
+                }
+                j
+            }
             "label_file" => J::Array(
                 super::merge::into_sequence(v.clone())
                     .iter()
                     .filter_map(text)
-                    .map(|f| json!(abs_path(project, &f)))
+                    .map(|f| json!(abs_path(project, home, &f)))
                     .collect(),
             ),
             "labels" | "annotations" => {
@@ -200,7 +245,7 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
                 v.as_seq()
                     .unwrap_or_default()
                     .iter()
-                    .map(|i| volume_long(project, i))
+                    .map(|i| volume_long(project, home, i))
                     .collect(),
             ),
             "depends_on" => match &v.value {
@@ -270,20 +315,17 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
         if !env.is_empty() {
             out.insert("environment".into(), J::Object(env));
         }
-        if !s.env_files.is_empty() {
-            let list: Vec<J> = s
-                .env_files
-                .iter()
-                .map(|ef| {
-                    let mut o = json!({ "path": abs_path(project, &ef.path.value), "required": ef.required });
-                    if ef.raw {
-                        o["format"] = json!("raw");
-                    }
-                    o
-                })
-                .collect();
-            out.insert("env_file".into(), J::Array(list));
-        }
+        // The env files are folded into `environment` and not printed, as docker compose does.
+    }
+    // Label files are read into `labels` and not printed, as docker compose does.
+    if let Some(s) = model.filter(|s| !s.label_files.is_empty()) {
+        out.remove("label_file");
+        let labels: Map<String, J> = s
+            .labels
+            .iter()
+            .map(|kv| (kv.key.clone(), json!(kv.value)))
+            .collect();
+        out.insert("labels".into(), J::Object(labels));
     }
     // A service run by a provider has no network of its own.
     if !out.contains_key("networks")
@@ -304,6 +346,13 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
         }
     }
     let mut svc = J::Object(out);
+    if let Some(J::Array(watch)) = at(&mut svc, &["develop", "watch"]) {
+        for w in watch.iter_mut() {
+            if let Some(p) = w.get("path").and_then(J::as_str).filter(|p| !p.is_empty()) {
+                w["path"] = json!(abs_path(project, home, p));
+            }
+        }
+    }
     canonical_service(&mut svc);
     omit_empty(&mut svc);
     svc
@@ -311,7 +360,7 @@ fn service(project: &Project, name: &str, node: &Node) -> J {
 
 /// `build` in its long form: the context absolute (unless it is a URL or another service), the
 /// default Dockerfile, additional contexts as a mapping of absolute paths.
-fn build(project: &Project, v: &Node) -> J {
+fn build(project: &Project, home: Option<&str>, v: &Node) -> J {
     let mut b = match &v.value {
         Value::Map(_) => v.to_json(),
         _ => json!({ "context": text(v).unwrap_or_else(|| ".".into()) }),
@@ -320,7 +369,7 @@ fn build(project: &Project, v: &Node) -> J {
         b["context"] = json!(".");
     }
     if let Some(c) = b["context"].as_str().map(str::to_string) {
-        b["context"] = json!(context_path(project, &c));
+        b["context"] = json!(context_path(project, home, &c));
     }
     // An empty `dockerfile` (an unset variable) is the default, so that the printed file loads
     // back to itself (compose prints nothing there).
@@ -339,7 +388,7 @@ fn build(project: &Project, v: &Node) -> J {
     }
     if let Some(J::Object(ctxs)) = b.get_mut("additional_contexts") {
         for c in ctxs.values_mut() {
-            if let Some(p) = c.as_str().map(|p| context_path(project, p)) {
+            if let Some(p) = c.as_str().map(|p| context_path(project, home, p)) {
                 *c = json!(p);
             }
         }
@@ -348,14 +397,14 @@ fn build(project: &Project, v: &Node) -> J {
 }
 
 /// A build context made absolute as compose does: not a URL, a git reference or `service:`.
-fn context_path(project: &Project, c: &str) -> String {
+fn context_path(project: &Project, home: Option<&str>, c: &str) -> String {
     let remote = c.contains("://")
         || c.starts_with("service:")
         || ["github.com/", "git@"].iter().any(|p| c.starts_with(p));
     if remote {
         c.to_string()
     } else {
-        abs_path(project, c)
+        abs_path(project, home, c)
     }
 }
 
@@ -390,6 +439,7 @@ const DURATIONS: &[&[&str]] = &[
 /// Byte sizes compose prints as a number of bytes.
 const BYTES: &[&[&str]] = &[
     &["mem_limit"],
+    &["mem_swappiness"],
     &["mem_reservation"],
     &["memswap_limit"],
     &["shm_size"],
@@ -532,6 +582,20 @@ fn canonical_service(svc: &mut J) {
             *v = J::Object(m);
         }
     }
+    // A provider's options: each a list of strings.
+    if let Some(J::Object(opts)) = at(svc, &["provider", "options"]) {
+        for o in opts.values_mut() {
+            let list: Vec<J> = match o.take() {
+                J::Array(items) => items
+                    .iter()
+                    .map(|i| json!(scalar_text(i).unwrap_or_else(|| i.to_string())))
+                    .collect(),
+                J::Bool(b) => vec![json!(b.to_string())],
+                other => vec![json!(scalar_text(&other).unwrap_or_default())],
+            };
+            *o = J::Array(list);
+        }
+    }
     if svc.get("pull_policy").and_then(J::as_str) == Some("if_not_present") {
         svc["pull_policy"] = json!("missing");
     }
@@ -633,9 +697,48 @@ fn omit_empty(v: &mut J) {
     }
 }
 
+/// The top-level networks, volumes, secrets and configs the printed services use: (section,
+/// name).
+fn used_resources(out: &Map<String, J>) -> std::collections::BTreeSet<(&'static str, String)> {
+    let mut used = std::collections::BTreeSet::new();
+    let services = out.get("services").and_then(J::as_object);
+    for svc in services.into_iter().flat_map(|m| m.values()) {
+        if let Some(nets) = svc.get("networks").and_then(J::as_object) {
+            used.extend(nets.keys().map(|n| ("networks", n.clone())));
+        }
+        for v in svc
+            .get("volumes")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if v.get("type").and_then(J::as_str) == Some("volume") {
+                if let Some(src) = v.get("source").and_then(J::as_str) {
+                    used.insert(("volumes", src.to_string()));
+                }
+            }
+        }
+        let refs = [
+            ("secrets", svc.get("secrets")),
+            ("configs", svc.get("configs")),
+            ("secrets", svc.get("build").and_then(|b| b.get("secrets"))),
+        ];
+        for (section, list) in refs {
+            for r in list.and_then(J::as_array).into_iter().flatten() {
+                let source = r.as_str().or_else(|| r.get("source").and_then(J::as_str));
+                if let Some(src) = source {
+                    used.insert((section, src.to_string()));
+                }
+            }
+        }
+    }
+    used
+}
+
 /// The canonical model as JSON (render it with `yaml::emit::to_document`).
 pub fn canonical(loaded: &Loaded, project: &Project) -> J {
     let doc = &loaded.doc;
+    let home = loaded.vars.get("HOME").map(String::as_str);
     let mut out = Map::new();
     out.insert("name".into(), json!(project.name));
     let mut uses_default = false;
@@ -643,7 +746,7 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
     let mut sm = Map::new();
     if let Some(services) = doc.get("services").and_then(Node::as_map) {
         for (name, e) in services {
-            let s = service(project, name, &e.value);
+            let s = service(project, home, name, &e.value);
             if s.get("networks").and_then(|n| n.get("default")).is_some() {
                 uses_default = true;
             }
@@ -658,6 +761,7 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
     if uses_default && !networks.contains_key("default") {
         networks.insert("default".into(), J::Null);
     }
+    let used = used_resources(&out);
     for section in ["networks", "volumes", "secrets", "configs"] {
         let mut defs = if section == "networks" {
             std::mem::take(&mut networks)
@@ -667,6 +771,8 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
                 _ => continue,
             }
         };
+        // What no service uses is left out, as docker compose config does.
+        defs.retain(|k, _| used.contains(&(section, k.clone())));
         for (key, def) in defs.iter_mut() {
             if def.is_null() {
                 *def = json!({});
@@ -694,7 +800,7 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
                 def["name"] = json!(name);
             }
             if let Some(f) = def.get("file").and_then(|f| f.as_str()).map(str::to_string) {
-                def["file"] = json!(abs_path(project, &f));
+                def["file"] = json!(abs_path(project, home, &f));
             }
             if let Some(labels) = def.get_mut("labels") {
                 key_value_map(labels);
@@ -704,7 +810,7 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
                 if let Some(opts) = def.get_mut("driver_opts") {
                     let bind = opts.get("o").and_then(J::as_str) == Some("bind");
                     if let (true, Some(dev)) = (bind, opts.get("device").and_then(J::as_str)) {
-                        opts["device"] = json!(abs_path(project, dev));
+                        opts["device"] = json!(abs_path(project, home, dev));
                     }
                 }
             }

@@ -391,7 +391,7 @@ impl Ctx<'_> {
             for f in &files {
                 for mut d in self.read_docs(f, None, &vars)? {
                     self.apply_include(&mut d, f.parent().unwrap_or(&inc_dir))?;
-                    self.apply_extends(&mut d, f)?;
+                    self.apply_extends(&mut d, f, &vars)?;
                     match &mut included {
                         None => included = Some(d),
                         Some(b) => merge::merge_files(b, d),
@@ -410,7 +410,13 @@ impl Ctx<'_> {
     }
 
     /// Resolve `extends` for every service of `doc` (read from `file`).
-    fn apply_extends(&mut self, doc: &mut Node, file: &Path) -> Result<()> {
+    /// `vars` are the project's variables, which also interpolate the files `extends` names.
+    fn apply_extends(
+        &mut self,
+        doc: &mut Node,
+        file: &Path,
+        vars: &IndexMap<String, String>,
+    ) -> Result<()> {
         // Only services that extend another change (resolving one copied it whole).
         let names: Vec<String> = match doc.get("services").and_then(Node::as_map) {
             Some(m) => m
@@ -422,7 +428,7 @@ impl Ctx<'_> {
         };
         for name in names {
             let mut chain = Vec::new();
-            let resolved = self.resolve_extends(doc, file, &name, &mut chain)?;
+            let resolved = self.resolve_extends(doc, file, &name, &mut chain, vars)?;
             if let Some(svc) = doc
                 .as_map_mut()
                 .and_then(|m| m.get_mut("services"))
@@ -442,6 +448,7 @@ impl Ctx<'_> {
         file: &Path,
         name: &str,
         chain: &mut Vec<(PathBuf, String)>,
+        vars: &IndexMap<String, String>,
     ) -> Result<Node> {
         let Some(svc) = doc.get("services").and_then(|s| s.get(name)) else {
             return Err(Error::Usage(format!("service `{name}` not found")));
@@ -511,7 +518,7 @@ impl Ctx<'_> {
                         ),
                     ));
                 }
-                self.resolve_extends(doc, file, &base_name, chain)?
+                self.resolve_extends(doc, file, &base_name, chain, vars)?
             }
             Some((f, loc)) => {
                 let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
@@ -521,8 +528,7 @@ impl Ctx<'_> {
                         format!("services.{name}.extends.file: `{f}` {problem}"),
                     )
                 })?;
-                let vars: IndexMap<String, String> = self.opts.environment.clone();
-                let mut docs = self.read_docs(&path, None, &vars)?;
+                let mut docs = self.read_docs(&path, None, vars)?;
                 let Some(other) = docs.drain(..).reduce(|mut a, b| {
                     merge::merge_files(&mut a, b);
                     a
@@ -548,7 +554,7 @@ impl Ctx<'_> {
                     .parent()
                     .map(|p| relative(&self.dir, p))
                     .unwrap_or_default();
-                let mut base = self.resolve_extends(&other, &path, &base_name, chain)?;
+                let mut base = self.resolve_extends(&other, &path, &base_name, chain, vars)?;
                 rebase_service(&mut base, &rel);
                 base
             }
@@ -926,7 +932,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             ctx.including.push(real.clone());
             ctx.apply_include(&mut doc, real.parent().unwrap_or(&dir))?;
             ctx.including.pop();
-            ctx.apply_extends(&mut doc, &real)?;
+            ctx.apply_extends(&mut doc, &real, &vars)?;
             match &mut merged {
                 None => merged = Some(doc),
                 Some(base) => merge::merge_files(base, doc),
@@ -1200,6 +1206,63 @@ mod tests {
         );
     }
 
+    /// The file `extends` names is interpolated with the project's variables (`.env` too), as
+    /// docker compose does.
+    #[test]
+    fn extends_file_sees_the_project_variables() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    extends:\n      file: base.yaml\n      service: app\n",
+            ),
+            (
+                "base.yaml",
+                "services:\n  app:\n    image: \"app:${TAG}\"\n",
+            ),
+            (".env", "TAG=from-dotenv\n"),
+        ]);
+        assert_eq!(services(&opts(d.path()))["web"]["image"], "app:from-dotenv");
+    }
+
+    /// compose-go's `WithServicesLabelsResolved`: label files in order, a `${X}` in one names an
+    /// earlier label, the service's own labels win; a missing file is an error.
+    #[test]
+    fn label_files_are_read_into_labels() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    image: a\n    label_file: [a.labels, b.labels]\n    labels:\n      own: yes-own\n      team: from-service\n",
+            ),
+            ("a.labels", "team=from-a\ntier=web\n"),
+            ("b.labels", "tier=${team}-b\n"),
+        ]);
+        let (p, _) = crate::compose::load(&opts(d.path())).unwrap();
+        let labels: Vec<(&str, &str)> = p.services["web"]
+            .labels
+            .iter()
+            .map(|kv| (kv.key.as_str(), kv.value.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("team", "from-service"),
+                ("tier", "from-a-b"),
+                ("own", "yes-own")
+            ]
+        );
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    label_file: gone.labels\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("compose.yaml:4:17: services.web.label_file: `gone.labels`"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn extends_cycle_is_error() {
         let d = project(&[(
@@ -1324,6 +1387,23 @@ mod tests {
         );
     }
 
+    /// compose-go refuses a dependency on a service that does not exist, even an optional one;
+    /// only a service that profiles left out may be named by an optional dependency.
+    #[test]
+    fn optional_dependency_on_a_missing_service_is_error() {
+        let d = project(&[(
+            "compose.yaml",
+            "services:\n  web:\n    image: a\n    depends_on:\n      nope:\n        condition: service_started\n        required: false\n",
+        )]);
+        let e = crate::compose::load(&opts(d.path()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "compose.yaml:5:7: services.web.depends_on: `nope` is not a service of this project"
+        );
+    }
+
     #[test]
     fn optional_dependency_on_inactive_service_is_fine() {
         let d = project(&[(
@@ -1331,6 +1411,7 @@ mod tests {
             "services:\n  web:\n    image: a\n    depends_on:\n      debug:\n        condition: service_started\n        required: false\n  debug:\n    image: b\n    profiles: [debug]\n",
         )]);
         assert!(load(&opts(d.path())).is_ok());
+        assert!(crate::compose::load(&opts(d.path())).is_ok());
     }
 
     #[test]
@@ -1361,6 +1442,91 @@ mod tests {
         assert_eq!(s["web"]["deploy"]["replicas"], json!(3));
         assert_eq!(s["web"]["init"], json!(true));
         assert_eq!(s["web"]["user"], json!("1000"));
+    }
+
+    /// compose-go's `TestLoadWithInterpolationCastFull`: every value below is interpolated, so
+    /// a string, and is read as the number or boolean compose expects there.
+    #[test]
+    fn compose_go_interpolation_cast_case() {
+        let src = concat!(
+            "services:\n  web:\n    image: busybox\n",
+            "    configs:\n      - source: appconfig\n        mode: \"$theint\"\n",
+            "    secrets:\n      - source: super\n        mode: \"$theint\"\n",
+            "    healthcheck:\n      retries: ${theint}\n      disable: $thebool\n",
+            "    deploy:\n      replicas: $theint\n",
+            "      update_config:\n        parallelism: $theint\n        max_failure_ratio: $thefloat\n",
+            "      rollback_config:\n        parallelism: $theint\n        max_failure_ratio: $thefloat\n",
+            "      restart_policy:\n        max_attempts: $theint\n",
+            "      placement:\n        max_replicas_per_node: $theint\n",
+            "    ports:\n      - $theint\n      - \"34567\"\n      - target: $theint\n        published: \"$theint\"\n        x-foo-bar: true\n",
+            "    ulimits:\n      nproc: $theint\n      nofile:\n        hard: $theint\n        soft: $theint\n",
+            "    privileged: $thebool\n    read_only: $thebool\n    shm_size: ${thesize}\n",
+            "    stop_grace_period: ${theduration}\n    stdin_open: ${thebool}\n    tty: $thebool\n",
+            "    volumes:\n      - source: data\n        type: volume\n        target: /data\n        read_only: $thebool\n        volume:\n          nocopy: $thebool\n",
+            "configs:\n  appconfig:\n    external: $thebool\n",
+            "secrets:\n  super:\n    external: $thebool\n",
+            "volumes:\n  data:\n    external: $thebool\n",
+            "networks:\n  front:\n    external: $thebool\n    internal: $thebool\n    attachable: $thebool\n  back:\n",
+        );
+        let d = project(&[("compose.yaml", src)]);
+        let mut o = opts(d.path());
+        for (k, v) in [
+            ("theint", "555"),
+            ("thefloat", "2.5"),
+            ("thebool", "true"),
+            ("theduration", "60s"),
+            ("thesize", "2gb"),
+        ] {
+            o.environment.insert(k.into(), v.into());
+        }
+        let l = load(&o).unwrap();
+        let web = l.doc.get("services").unwrap().get("web").unwrap().to_json();
+        assert_eq!(web["healthcheck"], json!({"retries": 555, "disable": true}));
+        assert_eq!(web["deploy"]["replicas"], json!(555));
+        assert_eq!(
+            web["deploy"]["update_config"]["max_failure_ratio"],
+            json!(2.5)
+        );
+        assert_eq!(
+            web["deploy"]["placement"]["max_replicas_per_node"],
+            json!(555)
+        );
+        assert_eq!(
+            web["ports"],
+            json!(["555", "34567", {"target": 555, "published": "555", "x-foo-bar": true}])
+        );
+        assert_eq!(
+            web["ulimits"],
+            json!({"nproc": 555, "nofile": {"hard": 555, "soft": 555}})
+        );
+        assert_eq!(web["volumes"][0]["read_only"], json!(true));
+        assert_eq!(web["volumes"][0]["volume"]["nocopy"], json!(true));
+        for k in ["privileged", "read_only", "stdin_open", "tty"] {
+            assert_eq!(web[k], json!(true), "{k}");
+        }
+        // Not cast at loading: read by their own rules later.
+        assert_eq!(web["shm_size"], json!("2gb"));
+        assert_eq!(web["configs"][0]["mode"], json!("555"));
+        let front = l
+            .doc
+            .get("networks")
+            .unwrap()
+            .get("front")
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            front,
+            json!({"external": true, "internal": true, "attachable": true})
+        );
+        // And the whole project reads.
+        let (p, _) = crate::compose::load(&o).unwrap();
+        let web = &p.services["web"];
+        assert_eq!(web.replicas.as_ref().map(|r| r.value), Some(555));
+        assert_eq!(web.configs[0].mode.as_ref().map(|m| m.value), Some(0o555));
+        assert_eq!(
+            web.stop_grace_period_ms.as_ref().map(|d| d.value),
+            Some(60_000)
+        );
     }
 
     #[test]

@@ -295,7 +295,7 @@ fn build_project(
         }
     }
     reader.errors.extend(validate::check(doc));
-    check_references(&project, &mut reader.errors);
+    check_references(&project, &loaded.left_out, &mut reader.errors);
     if reader.errors.is_empty() {
         // The readers give the friendlier message for the keys they read; the schema checks
         // everything else.
@@ -309,6 +309,14 @@ fn build_project(
         reader.errors.extend(schema_errors);
     }
     for svc in project.services.values_mut() {
+        read_label_files(
+            opts.reach,
+            &loaded.edge,
+            &dir,
+            &opts.working_dir,
+            svc,
+            &mut reader.errors,
+        );
         read_env_files(
             opts.reach,
             &loaded.edge,
@@ -328,11 +336,12 @@ fn build_project(
 /// Cross-checks docker compose makes once the model is read.
 /// A reference already explained at the same place (by [`validate::check`], say for a
 /// dependency implied by `network_mode: service:X`) is not reported twice.
-fn check_references(project: &Project, errors: &mut Vec<Error>) {
+fn check_references(project: &Project, left_out: &crate::yaml::Map, errors: &mut Vec<Error>) {
     let mut found = Vec::new();
     for svc in project.services.values().chain(project.providers.values()) {
-        // Links and required dependencies must name services of the project (docker compose
-        // refuses the project otherwise); optional dependencies may name absent ones.
+        // Links and dependencies must name services of the project (docker compose refuses the
+        // project otherwise); only an optional dependency may name a service that profiles left
+        // out (a required one is refused when profiles are applied).
         let undefined = |name: &str| {
             !project.services.contains_key(name) && !project.providers.contains_key(name)
         };
@@ -359,7 +368,7 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
         for d in svc
             .depends_on
             .iter()
-            .filter(|d| d.required && undefined(&d.service))
+            .filter(|d| undefined(&d.service) && !left_out.contains_key(&d.service))
         {
             found.push(Error::invalid(
                 &d.loc,
@@ -395,6 +404,74 @@ fn check_references(project: &Project, errors: &mut Vec<Error>) {
     let explained = |e: &Error| matches!(e, Error::Invalid { location, .. } if errors.iter().any(|o| matches!(o, Error::Invalid { location: l, .. } if l == location)));
     let found: Vec<Error> = found.into_iter().filter(|e| !explained(e)).collect();
     errors.extend(found);
+}
+
+/// Read a service's `label_file`s into its labels, as compose does: each file in dotenv form
+/// (a `${X}` there names a label of an earlier line or file), later files over earlier ones, and
+/// the service's own `labels` over all of them. A missing file is an error.
+fn read_label_files(
+    reach: crate::paths::Reach,
+    edge: &crate::paths::Edge,
+    dir: &Path,
+    working_dir: &Path,
+    svc: &mut Service,
+    errors: &mut Vec<Error>,
+) {
+    if svc.label_files.is_empty() {
+        return;
+    }
+    let mut labels: Vec<KeyValue> = Vec::new();
+    for lf in &svc.label_files {
+        let path = match crate::paths::resolve(edge, dir, &lf.value, reach) {
+            Ok(p) => p,
+            Err(problem) => {
+                errors.push(Error::invalid(
+                    &lf.loc,
+                    format!("services.{}.label_file: `{}` {problem}", svc.name, lf.value),
+                ));
+                continue;
+            }
+        };
+        let shown = shown_name(&path, working_dir);
+        let text = match read_text(&path, &shown) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let file = Arc::<str>::from(shown.as_str());
+        let known: IndexMap<String, String> = labels
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect();
+        match dotenv::parse(&text, &|k: &str| known.get(k).cloned()) {
+            Ok(entries) => {
+                for e in entries {
+                    let kv = KeyValue {
+                        key: e.key,
+                        value: e.value,
+                        loc: Location::new(file.clone(), e.line as u32, 1),
+                    };
+                    match labels.iter_mut().find(|l| l.key == kv.key) {
+                        Some(l) => *l = kv,
+                        None => labels.push(kv),
+                    }
+                }
+            }
+            Err(e) => errors.push(Error::invalid(
+                &Location::new(file.clone(), e.line as u32, e.column as u32),
+                e.message,
+            )),
+        }
+    }
+    for kv in std::mem::take(&mut svc.labels) {
+        match labels.iter_mut().find(|l| l.key == kv.key) {
+            Some(l) => *l = kv,
+            None => labels.push(kv),
+        }
+    }
+    svc.labels = labels;
 }
 
 /// Read each service's `env_file`s (inside the project directory only).

@@ -475,6 +475,7 @@ impl Service {
             skipped: Vec::new(),
             extensions: IndexMap::new(),
             provider: None,
+            label_files: Vec::new(),
         }
     }
 
@@ -553,6 +554,9 @@ pub struct Service {
     pub extensions: IndexMap<String, Node>,
     /// `provider.type`: the plugin that runs this service instead of a container.
     pub provider: Option<Located<String>>,
+    /// `label_file`: files of `KEY=VALUE` labels, read into `labels` by the loader (the
+    /// service's own `labels` win).
+    pub label_files: Vec<Located<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -67,20 +67,29 @@ fn implied(svc: &Node) -> Vec<(String, Location, bool)> {
             _ => Vec::new(),
         }
     };
-    if let Some(links) = svc.get("links") {
+    let Some(m) = svc.as_map() else { return out };
+    // One pass over the service's keys (this runs for every service).
+    let (mut links, mut from, mut namespaces) = (None, None, Vec::new());
+    for (k, e) in m {
+        match k.as_str() {
+            "links" => links = Some(&e.value),
+            "volumes_from" => from = Some(&e.value),
+            "network_mode" | "ipc" | "pid" | "uts" | "cgroup" => namespaces.push(&e.value),
+            _ => {}
+        }
+    }
+    if let Some(links) = links {
         for (link, loc) in list(links) {
             let name = link.split(':').next().unwrap_or_default().to_string();
             out.push((name, loc, true));
         }
     }
-    for key in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
-        if let Some(n) = svc.get(key) {
-            if let Some(other) = text(n).and_then(|t| t.strip_prefix("service:")) {
-                out.push((other.to_string(), n.loc.clone(), true));
-            }
+    for n in namespaces {
+        if let Some(other) = text(n).and_then(|t| t.strip_prefix("service:")) {
+            out.push((other.to_string(), n.loc.clone(), true));
         }
     }
-    if let Some(from) = svc.get("volumes_from") {
+    if let Some(from) = from {
         for (spec, loc) in list(from) {
             if !spec.starts_with("container:") {
                 let name = spec.split(':').next().unwrap_or_default().to_string();
@@ -191,6 +200,29 @@ mod tests {
                 "db": started(true),
                 "proxy": started(true),
                 "data": started(false),
+            })
+        );
+    }
+
+    /// The case of compose-go's `TestNormalizeImplicitDependencies`: every shared namespace,
+    /// `volumes_from` and `links` add a dependency; the explicit one on `foo` is kept as written.
+    #[test]
+    fn compose_go_implicit_dependencies_case() {
+        let j = normalized(concat!(
+            "services:\n  test:\n    ipc: service:foo\n    cgroup: service:bar\n",
+            "    uts: service:baz\n    pid: service:qux\n    volumes_from: [quux]\n",
+            "    links: [corge]\n    depends_on:\n      foo:\n        condition: service_healthy\n"
+        ));
+        let started = |restart: bool| json!({"condition": "service_started", "restart": restart, "required": true});
+        assert_eq!(
+            j["services"]["test"]["depends_on"],
+            json!({
+                "foo": {"condition": "service_healthy"},
+                "bar": started(true),
+                "baz": started(true),
+                "qux": started(true),
+                "quux": started(false),
+                "corge": started(true),
             })
         );
     }

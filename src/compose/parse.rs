@@ -519,6 +519,7 @@ pub fn read_service(
                 }
             }
             "labels" => svc.labels = r.key_values(v, &path),
+            "label_file" => svc.label_files = r.located_list(v, &path),
             "annotations" => svc.annotations = r.key_values(v, &path),
             "sysctls" => svc.sysctls = r.key_values(v, &path),
             "depends_on" => svc.depends_on = read_depends_on(r, v, &path),
@@ -840,7 +841,7 @@ fn read_file_refs(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<FileRef> {
 
 /// A file mode: compose writes it in octal (`0440`, `440`) or as a decimal number YAML 1.1
 /// read from `0o440`; ferry reads digits as octal, as docker compose does.
-fn parse_mode(s: &str) -> Option<u32> {
+pub(crate) fn parse_mode(s: &str) -> Option<u32> {
     let t = s.trim();
     let t = t.strip_prefix("0o").unwrap_or(t);
     let m = u32::from_str_radix(t, 8).ok()?;

@@ -79,20 +79,34 @@ const TOP_CASTS: &[(&[&str], Cast)] = &[
 /// Cast the strings of one interpolated compose document (a whole file's tree) in place.
 pub fn cast_document(doc: &mut Node, errors: &mut Vec<Error>, report: &mut Report) {
     let Some(top) = doc.as_map_mut() else { return };
+    // One path buffer for the whole document: this runs on every service of every file.
+    let mut shown = String::new();
     for (key, entry) in top.iter_mut() {
         if key == "services" {
-            if let Some(services) = entry.value.as_map_mut() {
-                for (name, svc) in services.iter_mut() {
-                    for (path, cast) in SERVICE_CASTS {
-                        let mut shown = format!("services.{name}");
-                        walk(&mut svc.value, path, *cast, &mut shown, errors, report);
+            let Some(services) = entry.value.as_map_mut() else {
+                continue;
+            };
+            for (name, svc) in services.iter_mut() {
+                let Some(m) = svc.value.as_map_mut() else {
+                    continue;
+                };
+                // Each key of the service once, against the casts that start with it.
+                for (k, e) in m.iter_mut() {
+                    for (path, cast) in SERVICE_CASTS.iter().filter(|(p, _)| p[0] == k) {
+                        shown.clear();
+                        shown.push_str("services.");
+                        shown.push_str(name);
+                        shown.push('.');
+                        shown.push_str(k);
+                        walk(&mut e.value, &path[1..], *cast, &mut shown, errors, report);
                     }
                 }
             }
             continue;
         }
         for (path, cast) in TOP_CASTS.iter().filter(|(p, _)| p[0] == key) {
-            let mut shown = key.clone();
+            shown.clear();
+            shown.push_str(key);
             walk(
                 &mut entry.value,
                 &path[1..],
@@ -121,7 +135,8 @@ fn walk(
     match (&mut node.value, *first) {
         (Value::Seq(items), ITEM) => {
             for (i, item) in items.iter_mut().enumerate() {
-                shown.push_str(&format!("[{i}]"));
+                use std::fmt::Write;
+                let _ = write!(shown, "[{i}]");
                 walk(item, rest, cast, shown, errors, report);
                 shown.truncate(len);
             }

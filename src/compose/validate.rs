@@ -60,6 +60,14 @@ fn names(n: &Node) -> Vec<(String, Location)> {
     }
 }
 
+/// A key of a service: services have a few keys, so a scan beats hashing the key.
+fn field<'a>(n: &'a Node, key: &str) -> Option<&'a Node> {
+    n.as_map()?
+        .iter()
+        .find(|(k, _)| k.as_str() == key)
+        .map(|(_, e)| &e.value)
+}
+
 fn section<'a>(doc: &'a Node, key: &str) -> Option<&'a Map> {
     doc.get(key).and_then(Node::as_map)
 }
@@ -106,6 +114,15 @@ pub fn clean_target(t: &str) -> String {
     }
 }
 
+/// `services.NAME` in a message, formatted only when one is written.
+struct Base<'a>(&'a str);
+
+impl std::fmt::Display for Base<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "services.{}", self.0)
+    }
+}
+
 /// The checks, on the merged tree after profiles. Returns every finding.
 pub fn check(doc: &Node) -> Vec<Error> {
     let mut errors = Vec::new();
@@ -118,16 +135,40 @@ pub fn check(doc: &Node) -> Vec<Error> {
         }
         check_service(doc, services, name, svc, &mut errors);
     }
+    check_container_names(services, &mut errors);
     check_top_level(doc, &mut errors);
     check_cycles(services, &mut errors);
     errors
 }
 
+/// Two services with one `container_name`: docker compose refuses to create the second
+/// container (compose-go's `CheckContainerNameUnicity`).
+fn check_container_names(services: &Map, errors: &mut Vec<Error>) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, e) in services {
+        let Some(cn) = field(&e.value, "container_name") else {
+            continue;
+        };
+        let Some(c) = text(cn).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        if let Some(first) = seen.get(c) {
+            errors.push(Error::invalid(
+                &cn.loc,
+                format!("services.{name}.container_name: `{c}` is already the container name of services.{first}; docker compose cannot create two containers with one name"),
+            ));
+        } else {
+            seen.insert(c, name);
+        }
+    }
+}
+
 fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mut Vec<Error>) {
-    let base = format!("services.{name}");
+    // `services.NAME`, written only into messages (this runs for every service).
+    let base = Base(name);
     let mut err = |loc: &Location, msg: String| errors.push(Error::invalid(loc, msg));
 
-    if let Some(build) = svc.get("build").filter(|b| b.as_map().is_some()) {
+    if let Some(build) = field(svc, "build").filter(|b| b.as_map().is_some()) {
         if let (Some(_), Some(inline)) = (
             build.get("dockerfile").filter(|n| !n.is_null()),
             build.get("dockerfile_inline").filter(|n| !n.is_null()),
@@ -159,7 +200,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         }
         if let (Some(platforms), Some(platform)) = (
             build.get("platforms").and_then(Node::as_seq),
-            svc.get("platform"),
+            field(svc, "platform"),
         ) {
             if let Some(p) = text(platform).filter(|p| !p.is_empty()) {
                 if !platforms.is_empty() && !platforms.iter().any(|x| text(x) == Some(p)) {
@@ -186,10 +227,10 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         .get("network_mode")
         .and_then(text)
         .filter(|m| !m.is_empty());
-    if let Some(nets) = svc.get("networks").filter(|n| !n.is_null()) {
+    if let Some(nets) = field(svc, "networks").filter(|n| !n.is_null()) {
         let list = names(nets);
         if let (Some(mode), false) = (network_mode, list.is_empty()) {
-            let at = svc.get("network_mode").map_or(&nets.loc, |n| &n.loc);
+            let at = field(svc, "network_mode").map_or(&nets.loc, |n| &n.loc);
             err(
                 at,
                 format!("{base}: `network_mode: {mode}` and `networks` are mutually exclusive"),
@@ -206,7 +247,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
     }
     // A namespace shared with another service (`service:NAME`) needs that service.
     for key in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
-        let Some(n) = svc.get(key) else { continue };
+        let Some(n) = field(svc, key) else { continue };
         if let Some(other) = text(n).and_then(|t| t.strip_prefix("service:")) {
             if !services.contains_key(other) {
                 err(
@@ -216,7 +257,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
             }
         }
     }
-    if let Some(from) = svc.get("volumes_from") {
+    if let Some(from) = field(svc, "volumes_from") {
         for (spec, loc) in names(from) {
             if spec.starts_with("container:") {
                 continue;
@@ -232,7 +273,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
     }
 
     for (key, top) in [("secrets", "secrets"), ("configs", "configs")] {
-        if let Some(refs) = svc.get(key) {
+        if let Some(refs) = field(svc, key) {
             for (source, loc) in file_ref_sources(refs) {
                 if !defined(doc, top, &source) {
                     err(
@@ -243,7 +284,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
             }
         }
     }
-    if let Some(models) = svc.get("models") {
+    if let Some(models) = field(svc, "models") {
         for (model, loc) in names(models) {
             if !defined(doc, "models", &model) {
                 err(
@@ -255,9 +296,9 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
     }
 
     // Values given twice, in the service and in `deploy`, must agree.
-    let deploy = svc.get("deploy").filter(|d| d.as_map().is_some());
+    let deploy = field(svc, "deploy").filter(|d| d.as_map().is_some());
     let replicas = deploy.and_then(|d| d.get("replicas"));
-    if let (Some(scale), Some(replicas)) = (svc.get("scale"), replicas) {
+    if let (Some(scale), Some(replicas)) = (field(svc, "scale"), replicas) {
         if let (Some(a), Some(b)) = (int(scale), int(replicas)) {
             if a != b {
                 err(
@@ -291,7 +332,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         }),
     ];
     for (key, set, other, read) in pairs {
-        let (Some(own), Some(set)) = (svc.get(key), set) else {
+        let (Some(own), Some(set)) = (field(svc, key), set) else {
             continue;
         };
         let Some(a) = read(own).filter(|a| *a != 0.0) else {
@@ -310,7 +351,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         .get("container_name")
         .filter(|n| text(n).is_some_and(|t| !t.is_empty()))
     {
-        let (count, what) = match (svc.get("scale").and_then(int), replicas.and_then(int)) {
+        let (count, what) = match (field(svc, "scale").and_then(int), replicas.and_then(int)) {
             (Some(s), _) => (s, "scale"),
             (None, Some(r)) => (r, "deploy.replicas"),
             _ => (1, ""),
@@ -349,8 +390,9 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
     }
 
     // A mount point used twice.
-    let mut mounts: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(tmpfs) = svc.get("tmpfs") {
+    // Where each mount point was first used: (`tmpfs` or `volumes`, index).
+    let mut mounts: BTreeMap<String, (&str, usize)> = BTreeMap::new();
+    if let Some(tmpfs) = field(svc, "tmpfs") {
         let items: Vec<(String, Location)> = match &tmpfs.value {
             Value::Seq(_) => names(tmpfs),
             _ => text(tmpfs)
@@ -359,18 +401,17 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         };
         for (i, (spec, loc)) in items.into_iter().enumerate() {
             let path = spec.split(':').next().unwrap_or_default().to_string();
-            let here = format!("{base}.tmpfs[{i}]");
-            if let Some(prev) = mounts.get(&path) {
+            if let Some((k, j)) = mounts.get(&path) {
                 err(
                     &loc,
-                    format!("{here}: the target {path} is already mounted as {prev}"),
+                    format!("{base}.tmpfs[{i}]: the target {path} is already mounted as {base}.{k}[{j}]"),
                 );
             } else {
-                mounts.insert(path, here);
+                mounts.insert(path, ("tmpfs", i));
             }
         }
     }
-    if let Some(vols) = svc.get("volumes").and_then(Node::as_seq) {
+    if let Some(vols) = field(svc, "volumes").and_then(Node::as_seq) {
         for (i, v) in vols.iter().enumerate() {
             let target = match &v.value {
                 Value::Map(_) => v.get("target").and_then(text).map(clean_target),
@@ -379,19 +420,18 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
                     .map(|m| clean_target(&m.target)),
             };
             let Some(target) = target else { continue };
-            let here = format!("{base}.volumes[{i}]");
-            if let Some(prev) = mounts.get(&target) {
+            if let Some((k, j)) = mounts.get(&target) {
                 err(
                     &v.loc,
-                    format!("{here}: the target {target} is already mounted as {prev}"),
+                    format!("{base}.volumes[{i}]: the target {target} is already mounted as {base}.{k}[{j}]"),
                 );
             } else {
-                mounts.insert(target, here);
+                mounts.insert(target, ("volumes", i));
             }
         }
     }
 
-    if let Some(list) = svc.get("ports").and_then(Node::as_seq) {
+    if let Some(list) = field(svc, "ports").and_then(Node::as_seq) {
         for (i, p) in list.iter().enumerate() {
             let ips: Vec<(String, &Location)> = match &p.value {
                 Value::Map(_) => p
@@ -423,7 +463,7 @@ fn check_service(doc: &Node, services: &Map, name: &str, svc: &Node, errors: &mu
         .flatten()
         .map(|d| (d, "deploy.resources.reservations.devices"))
         .chain(
-            svc.get("gpus")
+            field(svc, "gpus")
                 .and_then(Node::as_seq)
                 .into_iter()
                 .flatten()
@@ -500,105 +540,65 @@ fn check_top_level(doc: &Node, errors: &mut Vec<Error>) {
     }
 }
 
-/// Every service a service needs started first: `depends_on`, and the implicit dependencies
-/// compose adds (`links`, `volumes_from`, `service:` namespaces).
-pub fn dependencies(svc: &Node) -> Vec<(String, Location)> {
-    let mut out: Vec<(String, Location)> = Vec::new();
-    if let Some(d) = svc.get("depends_on") {
-        out.extend(names(d));
+/// The services a service needs started first: its `depends_on`, where the loader has added
+/// the dependencies compose implies (`normalize.rs`).
+fn dependencies(svc: &Node) -> Vec<(&str, &Location)> {
+    match field(svc, "depends_on").map(|d| &d.value) {
+        Some(Value::Map(m)) => m.iter().map(|(k, e)| (k.as_str(), &e.key_loc)).collect(),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| text(i).map(|t| (t, &i.loc)))
+            .collect(),
+        _ => Vec::new(),
     }
-    if let Some(l) = svc.get("links") {
-        for (link, loc) in names(l) {
-            let name = link.split(':').next().unwrap_or_default().to_string();
-            out.push((name, loc));
-        }
-    }
-    for key in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
-        if let Some(n) = svc.get(key) {
-            if let Some(other) = text(n).and_then(|t| t.strip_prefix("service:")) {
-                out.push((other.to_string(), n.loc.clone()));
-            }
-        }
-    }
-    if let Some(v) = svc.get("volumes_from") {
-        for (spec, loc) in names(v) {
-            if !spec.starts_with("container:") {
-                out.push((spec.split(':').next().unwrap_or_default().to_string(), loc));
-            }
-        }
-    }
-    out
 }
 
-/// A dependency cycle (a service that needs itself, through any chain) is an error.
+/// A dependency cycle (a service that needs itself, through any chain) is an error, reported
+/// once, at the dependency that closes it. An iterative depth-first search: a chain of
+/// thousands of services must not exhaust the stack.
 fn check_cycles(services: &Map, errors: &mut Vec<Error>) {
-    let graph: BTreeMap<&str, Vec<(String, Location)>> = services
+    let graph: BTreeMap<&str, Vec<(&str, &Location)>> = services
         .iter()
         .map(|(k, e)| (k.as_str(), dependencies(&e.value)))
         .collect();
-    // 0: not seen, 1: on the current path, 2: done.
+    // 1: on the current path, 2: done.
     let mut state: BTreeMap<&str, u8> = BTreeMap::new();
-    let mut reported = false;
     for start in services.keys() {
-        let mut path: Vec<(&str, Option<Location>)> = Vec::new();
-        visit(
-            start,
-            None,
-            &graph,
-            &mut state,
-            &mut path,
-            errors,
-            &mut reported,
-        );
-        if reported {
-            return;
+        if state.contains_key(start.as_str()) {
+            continue;
         }
-    }
-}
-
-fn visit<'a>(
-    name: &'a str,
-    via: Option<Location>,
-    graph: &'a BTreeMap<&'a str, Vec<(String, Location)>>,
-    state: &mut BTreeMap<&'a str, u8>,
-    path: &mut Vec<(&'a str, Option<Location>)>,
-    errors: &mut Vec<Error>,
-    reported: &mut bool,
-) {
-    if *reported {
-        return;
-    }
-    match state.get(name).copied().unwrap_or(0) {
-        2 => return,
-        1 => {
-            let from = path.iter().position(|(n, _)| *n == name).unwrap_or(0);
-            let chain: Vec<&str> = path[from..].iter().map(|(n, _)| *n).chain([name]).collect();
-            let at = via.or_else(|| path.last().and_then(|(_, l)| l.clone()));
-            if let Some(at) = at {
-                errors.push(Error::invalid(
-                    &at,
-                    format!(
-                        "services.{}: a dependency cycle: {}",
-                        path.last().map_or(name, |(n, _)| n),
-                        chain.join(" → ")
-                    ),
-                ));
+        // The current path: each service with the index of its next dependency to visit.
+        let mut path: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        state.insert(start, 1);
+        while let Some((name, next)) = path.last_mut() {
+            let deps = graph.get(*name).map_or(&[][..], Vec::as_slice);
+            let Some(&(dep, loc)) = deps.get(*next) else {
+                state.insert(name, 2);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match state.get(dep) {
+                Some(2) => {}
+                Some(_) => {
+                    let from = path.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                    let chain: Vec<&str> =
+                        path[from..].iter().map(|(n, _)| *n).chain([dep]).collect();
+                    let last = path.last().map_or(dep, |(n, _)| n);
+                    errors.push(Error::invalid(
+                        loc,
+                        format!("services.{last}: a dependency cycle: {}", chain.join(" → ")),
+                    ));
+                    return;
+                }
+                None if graph.contains_key(dep) => {
+                    state.insert(dep, 1);
+                    path.push((dep, 0));
+                }
+                None => {}
             }
-            *reported = true;
-            return;
         }
-        _ => {}
     }
-    let Some((key, deps)) = graph.get_key_value(name) else {
-        return;
-    };
-    state.insert(key, 1);
-    path.push((key, via));
-    for (dep, loc) in deps {
-        visit(dep, Some(loc.clone()), graph, state, path, errors, reported);
-    }
-    path.pop();
-    state.insert(key, 2);
 }
 
 #[cfg(test)]
@@ -607,10 +607,12 @@ mod tests {
     use crate::yaml::{parse_document, Limits};
     use std::sync::Arc;
 
+    /// The findings on `src`, normalized first as the loader does.
     fn errors(src: &str) -> Vec<String> {
-        let doc = parse_document(src, Arc::from("c.yaml"), &Limits::default())
+        let mut doc = parse_document(src, Arc::from("c.yaml"), &Limits::default())
             .unwrap()
             .unwrap();
+        crate::compose::normalize::implicit_dependencies(&mut doc);
         check(&doc).iter().map(ToString::to_string).collect()
     }
 
@@ -716,6 +718,14 @@ mod tests {
     }
 
     #[test]
+    fn container_names_are_unique() {
+        one(
+            "services:\n  a:\n    image: x\n    container_name: app\n  b:\n    image: x\n    container_name: app\n",
+            "c.yaml:7:21: services.b.container_name: `app` is already the container name of services.a; docker compose cannot create two containers with one name",
+        );
+    }
+
+    #[test]
     fn develop_watch_needs_a_target_and_a_path() {
         assert_eq!(
             errors("services:\n  web:\n    image: a\n    develop:\n      watch:\n        - {action: sync, path: ''}\n        - {action: rebuild, path: ./src}\n"),
@@ -783,6 +793,28 @@ mod tests {
         one(
             "services:\n  a:\n    image: x\n    depends_on: [a]\n",
             "c.yaml:4:18: services.a: a dependency cycle: a → a",
+        );
+    }
+
+    /// Checked without recursion: a test thread's small stack holds a chain of 20,000.
+    #[test]
+    fn a_long_dependency_chain_is_checked_without_recursion() {
+        let mut src = String::from("services:\n");
+        for i in 0..20_000 {
+            src.push_str(&format!(
+                "  s{i}:\n    image: x\n    depends_on: [s{}]\n",
+                i + 1
+            ));
+        }
+        src.push_str("  s20000:\n    image: x\n");
+        assert!(errors(&src).is_empty());
+        src.push_str("    depends_on: [s0]\n");
+        let e = errors(&src);
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].contains("a dependency cycle: s0 → s1 → s2"),
+            "{}",
+            &e[0][..100]
         );
     }
 

@@ -550,7 +550,10 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
                 report.ignored(
                     Some(&d.loc),
                     k,
-                    format!("`{}` is optional and not in the project", d.service),
+                    format!(
+                        "`{}` is optional and left out by the active profiles",
+                        d.service
+                    ),
                 );
             }
             continue;
@@ -799,6 +802,16 @@ pub fn translate_each(
             );
         }
         report_skipped(svc, &mut report);
+        for lf in &svc.label_files {
+            report.converted(
+                Some(&lf.loc),
+                format!("services.{}.label_file", svc.name),
+                format!(
+                    "`{}` read into the service's labels (annotations on the workload and its pods)",
+                    lf.value
+                ),
+            );
+        }
         report_dependencies(&ctx, svc, &mut report);
         if let Some(g) = &ctx.settings(&svc.name).group {
             let owner = ctx.pod_owner(&svc.name);

@@ -53,10 +53,6 @@ pub fn skipped_reason(s: &Skipped) -> (Severity, String) {
             "resolved by the loader: the service has the keys it inherits".into(),
         ),
         "isolation" => (NotConverted, "a Windows container isolation mode".into()),
-        "label_file" => (
-            NotConverted,
-            "ferry does not read label files; write the labels under `labels:`".into(),
-        ),
         "logging" => (
             Ignored,
             "the cluster's logging collects container output; docker logging drivers do not apply".into(),
@@ -595,6 +591,7 @@ mod tests {
             "image",
             "init",
             "ipc",
+            "label_file",
             "labels",
             "links",
             "mem_limit",

@@ -166,23 +166,47 @@ pub fn resolve_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// YAML 1.2 core schema integers: decimal, `0o` octal, `0x` hex.
+/// Integers as compose-go's YAML library (go-yaml v3) reads a plain scalar: underscores left
+/// out, then Go's integer syntax: decimal, `0x` hex, `0o` or a leading `0` octal (YAML 1.1's
+/// `0777`, still read for compatibility), `0b` binary.
 pub fn resolve_int(text: &str) -> Option<i64> {
+    if !text
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-'))
+    {
+        return None;
+    }
+    let owned;
+    let text = if text.contains('_') {
+        owned = text.replace('_', "");
+        owned.as_str()
+    } else {
+        text
+    };
     let (neg, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let parsed = if let Some(oct) = digits.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()
-    } else if let Some(hex) = digits.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()
-    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok()
+    let radix = |prefixes: [&str; 2]| prefixes.iter().find_map(|p| digits.strip_prefix(p));
+    let (radix, body) = if let Some(h) = radix(["0x", "0X"]) {
+        (16, h)
+    } else if let Some(o) = radix(["0o", "0O"]) {
+        (8, o)
+    } else if let Some(b) = radix(["0b", "0B"]) {
+        (2, b)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, &digits[1..])
     } else {
-        None
+        (10, digits)
     };
-    parsed.map(|v| if neg { -v } else { v })
+    // from_str_radix takes a sign of its own: the body must be digits only.
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let v = i64::from_str_radix(body, radix).ok()?;
+    Some(if neg { -v } else { v })
 }
 
 /// YAML 1.2 core schema floats (including `.inf` and `.nan`).
@@ -206,4 +230,27 @@ pub fn resolve_float(text: &str) -> Option<f64> {
         }
     };
     Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_int;
+
+    /// go-yaml v3's reading of plain integers, which compose-go uses (`mode: 01777` is 1023 under
+    /// docker compose).
+    #[test]
+    fn integers_are_read_as_go_yaml_v3_reads_them() {
+        assert_eq!(resolve_int("1777"), Some(1777));
+        assert_eq!(resolve_int("01777"), Some(0o1777));
+        assert_eq!(resolve_int("0o17"), Some(0o17));
+        assert_eq!(resolve_int("0x1F"), Some(31));
+        assert_eq!(resolve_int("0b101"), Some(5));
+        assert_eq!(resolve_int("1_000"), Some(1000));
+        assert_eq!(resolve_int("-12"), Some(-12));
+        assert_eq!(resolve_int("+0"), Some(0));
+        assert_eq!(resolve_int("0"), Some(0));
+        for s in ["08", "_1", "1.5", "", "-", "0x", "12ab", "--1", "1e3"] {
+            assert_eq!(resolve_int(s), None, "{s}");
+        }
+    }
 }
