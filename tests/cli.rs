@@ -1,22 +1,7 @@
 //! The binary: exit codes, messages with locations, nothing written on error.
 
-use crate::support::{ferry, read_tree, root};
+use crate::support::{ferry, read_tree, root, run as run_in};
 use std::path::Path;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = ferry().current_dir(dir).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
 
 /// A project directory holding `compose.yaml` with `text`.
 fn project(text: &str) -> tempfile::TempDir {

@@ -2,23 +2,8 @@
 //! inside compose files stay inside the project's edge (its git work tree, else its directory)
 //! unless `--allow-outside-project`.
 
-use crate::support::{ferry, read_tree};
+use crate::support::{ferry, read_tree, run};
 use std::path::Path;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = ferry().current_dir(dir).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -1,32 +1,8 @@
 //! Reviewing in CI: `ferry diff`, `ferry convert --check`, safe writes (hand-written files kept,
 //! `--prune`, nothing changed on error), Secret redaction, JSON, and the CLI polish around them.
 
-use crate::support::{ferry, read_tree};
+use crate::support::{ferry, read_tree, run, run_env, Run};
 use std::path::Path;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = ferry()
-        .current_dir(dir)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    run_env(dir, args, &[])
-}
 
 const WEB_DB: &str = "\
 name: shop

@@ -3,28 +3,7 @@
 //! two-place errors, and a "did you mean" as a help line. Never a line of a file that may hold
 //! secrets.
 
-use crate::support::ferry;
-use std::path::Path;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = ferry()
-        .current_dir(dir)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use crate::support::{ferry, run_env as run, Run};
 
 /// A project of these files; `convert --stdout` in it.
 fn convert(files: &[(&str, &str)]) -> Run {

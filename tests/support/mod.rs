@@ -15,6 +15,33 @@ pub fn ferry() -> std::process::Command {
     cmd
 }
 
+/// What a run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `ferry ARGS` in `dir` with these environment variables (and PATH only).
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = ferry()
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Run `ferry ARGS` in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Run {
+    run_env(dir, args, &[])
+}
+
 /// Every file under `dir`, as (relative path, bytes), sorted.
 pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
