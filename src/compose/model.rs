@@ -573,3 +573,19 @@ pub struct VolumeDef {
     pub keys: Vec<(String, Location)>,
     pub skipped: Vec<Skipped>,
 }
+
+impl VolumeDef {
+    /// A volume with nothing set but its name and where it was declared.
+    pub fn new(name: &str, loc: Location) -> Self {
+        VolumeDef {
+            name: name.to_string(),
+            loc,
+            external: false,
+            real_name: None,
+            labels: Vec::new(),
+            ferry: Default::default(),
+            keys: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}

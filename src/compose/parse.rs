@@ -1990,16 +1990,7 @@ fn read_network(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) ->
 
 pub fn read_volume(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) -> VolumeDef {
     let path = format!("volumes.{name}");
-    let mut def = VolumeDef {
-        name: name.to_string(),
-        loc: key_loc.clone(),
-        external: false,
-        real_name: None,
-        labels: Vec::new(),
-        ferry: Default::default(),
-        keys: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let mut def = VolumeDef::new(name, key_loc.clone());
     if v.is_null() {
         return def;
     }

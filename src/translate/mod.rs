@@ -230,6 +230,8 @@ pub struct Ctx<'a> {
     volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
     /// Names other services ask for that Kubernetes names differently (see `hosts`).
     renames: Vec<(String, String)>,
+    /// Each bind mount's plan, by (service, source); computed once.
+    bind_plans: std::cell::OnceCell<std::collections::HashMap<(String, String), storage::BindPlan>>,
     /// The claims made for bind mounts; computed once.
     bind_claims: std::cell::OnceCell<Vec<storage::BindClaim<'a>>>,
     /// Pod owner → the links that name it, as (linking service, link); computed once.
@@ -713,6 +715,7 @@ pub fn translate_each(
         referenced: referenced(project),
         volume_users: std::cell::OnceCell::new(),
         renames: hosts::renames(project),
+        bind_plans: std::cell::OnceCell::new(),
         bind_claims: std::cell::OnceCell::new(),
         links_to: std::cell::OnceCell::new(),
         aliases,

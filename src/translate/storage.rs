@@ -1000,7 +1000,8 @@ fn looks_like_file(src: &str) -> bool {
 }
 
 /// What a bind mount becomes.
-enum BindPlan {
+#[derive(Clone)]
+pub(crate) enum BindPlan {
     /// Left out: the service's own build context holds these files (shown: the context).
     BuildContext(String),
     /// Copied into a ConfigMap.
@@ -1052,6 +1053,29 @@ fn mode_of(ctx: &Ctx<'_>, svc: &Service) -> BindMounts {
         .as_ref()
         .and_then(|m| BindMounts::parse(&m.value))
         .unwrap_or(ctx.opts.bind_mounts)
+}
+
+/// The plan of a bind mount of `from`: made once for every bind mount of the project (the
+/// claims and the pods both need it, and it reads the project's files).
+fn planned(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
+    let plans = ctx.bind_plans.get_or_init(|| {
+        let mut plans = std::collections::HashMap::new();
+        for svc in ctx.project.services.values() {
+            let own = svc.volumes.iter().map(|m| (svc, m));
+            for (from, m) in own.chain(shared_mounts(ctx, svc)) {
+                if let (MountKind::Bind, Some(src)) = (&m.kind, &m.source) {
+                    plans
+                        .entry((from.name.clone(), src.clone()))
+                        .or_insert_with(|| plan_bind(ctx, from, src));
+                }
+            }
+        }
+        plans
+    });
+    plans
+        .get(&(from.name.clone(), src.to_string()))
+        .cloned()
+        .unwrap_or_else(|| plan_bind(ctx, from, src))
 }
 
 fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
@@ -1194,7 +1218,7 @@ pub(crate) fn bind_claims<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [BindClaim<'a>] {
                 let (MountKind::Bind, Some(src)) = (&m.kind, &m.source) else {
                     continue;
                 };
-                let BindPlan::Claim { key, .. } = plan_bind(ctx, from, src) else {
+                let BindPlan::Claim { key, .. } = planned(ctx, from, src) else {
                     continue;
                 };
                 if let Some(c) = out.iter_mut().find(|c| c.key == key) {
@@ -1259,16 +1283,7 @@ fn claim_base(key: &str) -> String {
 fn bind_claim_objects(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
     let mut out = Vec::new();
     for c in bind_claims(ctx) {
-        let def = VolumeDef {
-            name: c.name.clone(),
-            loc: c.loc.clone(),
-            external: false,
-            real_name: None,
-            labels: Vec::new(),
-            ferry: Default::default(),
-            keys: Vec::new(),
-            skipped: Vec::new(),
-        };
+        let def = VolumeDef::new(&c.name, c.loc.clone());
         let spec = claim_spec(ctx, &c.name, &def, &c.users, report);
         if c.users.len() > 1 && spec.modes.iter().all(|m| m == "ReadWriteOnce") {
             report.warn(
@@ -1307,7 +1322,7 @@ fn bind(
     let project = ctx.project;
     let svc = one.from;
     let key_path = one.key.clone();
-    let (files, dir) = match plan_bind(ctx, svc, src) {
+    let (files, dir) = match planned(ctx, svc, src) {
         BindPlan::Copy { files, dir } => (files, dir),
         BindPlan::BuildContext(bc) => {
             if !one.shared {
