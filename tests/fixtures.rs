@@ -227,6 +227,7 @@ fixtures! {
     env_secrets_none => "env-secrets-none",
     helm_odd_names => "helm-odd-names",
     host_rename => "host-rename",
+    host_rewrite_by_place => "host-rewrite-by-place",
     port_collision => "port-collision",
     service_for_every_service => "service-for-every-service",
     volumes_from => "volumes-from",

@@ -26,21 +26,38 @@ pub fn env_configmap(
         return None;
     }
     // Later files win, as in compose; the first definition fixes the order.
-    let mut data: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+    let mut data: indexmap::IndexMap<String, (String, &crate::error::Location)> =
+        indexmap::IndexMap::new();
     for ef in &svc.env_files {
         for (k, v) in &ef.entries {
-            let v = super::hosts::rewrite_reported(
-                ctx,
-                v,
-                Some(k),
-                &ef.path.loc,
-                &format!("services.{}.env_file", svc.name),
-                report,
-            )
-            .unwrap_or_else(|| v.clone());
-            data.insert(k.clone(), v);
+            data.insert(k.clone(), (v.clone(), &ef.path.loc));
         }
     }
+    // Renamed hosts are rewritten in the values the container gets: not in one that a later file
+    // or `environment` sets again.
+    let data: indexmap::IndexMap<String, String> = data
+        .into_iter()
+        .map(|(k, (v, loc))| {
+            let overridden = svc
+                .environment
+                .iter()
+                .any(|e| e.name == k && e.value.is_some());
+            let v = (!overridden)
+                .then(|| {
+                    super::hosts::env_reported(
+                        ctx,
+                        &v,
+                        &k,
+                        loc,
+                        &format!("services.{}.env_file", svc.name),
+                        report,
+                    )
+                })
+                .flatten()
+                .unwrap_or(v);
+            (k, v)
+        })
+        .collect();
     let mut cm = Map::new();
     let any_secret = data.keys().any(|k| pod.env_secrets.contains(k));
     for (k, v) in data {

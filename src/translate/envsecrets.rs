@@ -184,15 +184,15 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
             || sources.iter().any(|s| sensitive_name(s))
     };
     let valid = |k: &str| super::config::valid_configmap_key(k);
-    let rewrite = |v: &str| {
-        super::hosts::rewrite(v, ctx.renames())
+    let rewrite = |v: &str, var: &str| {
+        super::hosts::rewrite_env(v, var, ctx.renames())
             .map(|(s, _)| s)
             .unwrap_or_else(|| v.to_string())
     };
     for ef in &svc.env_files {
         for (k, v) in &ef.entries {
             if valid(k) && secret(k, &[]) {
-                plan.entries.insert(k.clone(), (rewrite(v), false));
+                plan.entries.insert(k.clone(), (rewrite(v, k), false));
             } else {
                 plan.entries.shift_remove(k);
             }
@@ -202,7 +202,7 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         let Some(v) = &e.value else { continue };
         if valid(&e.name) && secret(&e.name, &e.sources) {
             plan.entries
-                .insert(e.name.clone(), (rewrite(v), e.sources.is_empty()));
+                .insert(e.name.clone(), (rewrite(v, &e.name), e.sources.is_empty()));
         } else {
             plan.entries.shift_remove(&e.name);
         }

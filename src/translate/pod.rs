@@ -506,13 +506,10 @@ pub fn container(
         c.insert("imagePullPolicy".into(), json!(p));
     }
     let escape = |words: &[String], loc: &crate::error::Location, k: &str, report: &mut Report| {
-        words
+        super::hosts::command_reported(ctx, words, loc, k, report)
+            .unwrap_or_else(|| words.to_vec())
             .iter()
-            .map(|w| {
-                let w = super::hosts::rewrite_reported(ctx, w, None, loc, k, report)
-                    .unwrap_or_else(|| w.clone());
-                escape_dollars(&w)
-            })
+            .map(|w| escape_dollars(w))
             .collect::<Vec<_>>()
     };
     if let Some(ep) = &svc.entrypoint {
@@ -553,10 +550,10 @@ pub fn container(
     let mut env = parts.env;
     for e in &svc.environment {
         if let Some(v) = &e.value {
-            let v = super::hosts::rewrite_reported(
+            let v = super::hosts::env_reported(
                 ctx,
                 v,
-                Some(&e.name),
+                &e.name,
                 &e.loc,
                 &key(svc, "environment"),
                 report,

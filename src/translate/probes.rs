@@ -90,10 +90,8 @@ fn exec(
         HealthTest::Exec(args) => args.clone(),
         HealthTest::Shell(cmd) => vec!["/bin/sh".into(), "-c".into(), cmd.clone()],
     };
-    for w in &mut command {
-        if let Some(new) = super::hosts::rewrite_reported(ctx, w, None, loc, k, report) {
-            *w = new;
-        }
+    if let Some(new) = super::hosts::command_reported(ctx, &command, loc, k, report) {
+        command = new;
     }
     Some(json!({ "exec": { "command": command } }))
 }

@@ -1,0 +1,88 @@
+//! The binary on the fixtures of what real projects lost on the way (issue 22): renamed hosts
+//! rewritten by where they stand, image volumes, grouped pods' Services, bind-mounted files'
+//! ConfigMaps, provider services.
+
+use crate::support::{root, run};
+
+/// `ferry convert --stdout` in a fixture: (exit code, stdout, stderr).
+fn stdout_of(case: &str) -> (i32, String, String) {
+    let r = run(
+        &root().join("fixtures").join(case),
+        &["convert", "--stdout"],
+    );
+    (r.code, r.stdout, r.stderr)
+}
+
+/// The value of the variable `name` in the stream (the first `- name: NAME` entry).
+fn env_value(stream: &str, name: &str) -> String {
+    let mut lines = stream.lines();
+    while let Some(l) = lines.next() {
+        if l.trim() == format!("- name: {name}") {
+            let v = lines.next().unwrap().trim();
+            return v.strip_prefix("value: ").unwrap_or(v).to_string();
+        }
+    }
+    panic!("no variable {name} in\n{stream}")
+}
+
+#[test]
+fn renamed_hosts_are_rewritten_where_they_stand_as_hosts_only() {
+    let (code, out, err) = stdout_of("host-rewrite-by-place");
+    assert_eq!(code, 0, "{err}");
+    // Rewritten: host syntax, host variables, a node name and its node list.
+    for (var, want) in [
+        ("PAPERLESS_URL", "http://paperless:8000"),
+        ("DB_HOST", "wiki-db"),
+        (
+            "DATABASE_URL",
+            "postgres://wiki:pw@wiki-db:5432/wiki?sslmode=disable&d=wiki_db",
+        ),
+        ("node.name", "node1-search"),
+        ("cluster.initial_master_nodes", "node1-search,node2-search"),
+        ("discovery.seed_hosts", "node2-search"),
+    ] {
+        assert_eq!(env_value(&out, var), want, "{var}");
+    }
+    // Kept: a title, a sentence, a display name, a database name, a certificate subject.
+    for (var, want) in [
+        ("APP_NAME", "Paperless"),
+        ("GREETING", "Demo site for Paperless Latest"),
+        ("INSTANCE", "Paperless"),
+        ("POSTGRES_DB", "wiki_db"),
+        ("POSTGRES_USER", "wiki_db"),
+        (
+            "plugins.security.nodes_dn",
+            "CN=node1.search,OU=search,O=example",
+        ),
+    ] {
+        assert_eq!(env_value(&out, var), want, "{var}");
+    }
+    assert!(
+        out.contains("echo Starting Paperless; until pg_isready -h wiki-db -d wiki_db;"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "- -U\n                - wiki_db\n                - -d\n                - wiki_db\n"
+        ),
+        "{out}"
+    );
+    // One warning per rewritten value: none for what is kept, none for the env file's DB_HOST,
+    // which `environment` sets again.
+    let rewrites = err.matches("host name rewritten").count();
+    assert_eq!(rewrites, 12, "{err}");
+    for kept in [
+        "APP_NAME",
+        "GREETING",
+        "INSTANCE",
+        "POSTGRES_DB",
+        "POSTGRES_USER",
+        "plugins.security.nodes_dn",
+        "env_file: DB_HOST",
+    ] {
+        assert!(
+            !err.contains(&format!("{kept}: host name")),
+            "{kept}\n{err}"
+        );
+    }
+}
