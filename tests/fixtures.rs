@@ -218,6 +218,7 @@ macro_rules! fixtures {
 fixtures! {
     anchors_merge => "anchors-merge",
     autoscale => "autoscale",
+    bind_mount_configmap_names => "bind-mount-configmap-names",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",
     bind_mounts_auto => "bind-mounts-auto",

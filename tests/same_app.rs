@@ -86,3 +86,41 @@ fn renamed_hosts_are_rewritten_where_they_stand_as_hosts_only() {
         );
     }
 }
+
+/// The documents of a `--stdout` stream with `kind: KIND`.
+fn documents<'s>(stream: &'s str, kind: &str) -> Vec<&'s str> {
+    stream
+        .split("\n---\n")
+        .filter(|d| d.contains(&format!("\nkind: {kind}\n")))
+        .collect()
+}
+
+#[test]
+fn bind_mounted_files_of_one_name_get_configmaps_of_their_own() {
+    let (code, out, err) = stdout_of("bind-mount-configmap-names");
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("rename"), "{err}");
+    let maps = documents(&out, "ConfigMap");
+    let named = |name: &str| {
+        maps.iter()
+            .find(|d| d.contains(&format!("\n  name: {name}\n")))
+            .unwrap_or_else(|| panic!("no ConfigMap/{name} in\n{out}"))
+    };
+    // Two files named cluster.yml, from two directories, each in its own ConfigMap.
+    assert!(named("grafana-dashboards-cluster-yml").contains("folder: Cluster"));
+    assert!(named("grafana-datasources-cluster-yml").contains("type: prometheus"));
+    // The file mounted twice: one ConfigMap (the config's name is taken), one volume, two mounts.
+    assert!(named("web-nginx-conf-2").contains("include /etc/nginx/conf.d/*.conf;"));
+    assert!(named("web-nginx-conf").contains("listen 8080;"));
+    assert_eq!(maps.len(), 4, "{out}");
+    let web = documents(&out, "Deployment")
+        .into_iter()
+        .find(|d| d.contains("\n  name: web\n"))
+        .unwrap();
+    assert_eq!(
+        web.matches("- name: web-nginx-conf-2\n").count(),
+        3,
+        "{web}"
+    );
+    assert_eq!(web.matches("configMap:").count(), 2, "{web}");
+}

@@ -234,6 +234,8 @@ pub struct Ctx<'a> {
     bind_plans: std::cell::OnceCell<std::collections::HashMap<(String, String), storage::BindPlan>>,
     /// The claims made for bind mounts; computed once.
     bind_claims: std::cell::OnceCell<Vec<storage::BindClaim<'a>>>,
+    /// The names of the ConfigMaps made for bind mounts, by (service, source); computed once.
+    bind_configmaps: std::cell::OnceCell<BTreeMap<(String, String), String>>,
     /// Pod owner → the links that name it, as (linking service, link); computed once.
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
@@ -717,6 +719,7 @@ pub fn translate_each(
         renames: hosts::renames(project),
         bind_plans: std::cell::OnceCell::new(),
         bind_claims: std::cell::OnceCell::new(),
+        bind_configmaps: std::cell::OnceCell::new(),
         links_to: std::cell::OnceCell::new(),
         aliases,
         namespace: namespace.clone(),

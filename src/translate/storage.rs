@@ -15,6 +15,7 @@ use crate::names;
 use crate::paths::PathProblem;
 use base64::Engine;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The size a claim asks for when nothing says otherwise.
@@ -1004,8 +1005,10 @@ fn looks_like_file(src: &str) -> bool {
 pub(crate) enum BindPlan {
     /// Left out: the service's own build context holds these files (shown: the context).
     BuildContext(String),
-    /// Copied into a ConfigMap.
+    /// Copied into a ConfigMap. `key`: the source, relative to the project and normalised
+    /// (`./conf/nginx.conf`, `conf/nginx.conf` and `conf//nginx.conf` are one).
     Copy {
+        key: String,
         files: Vec<(String, PathBuf, u64)>,
         dir: bool,
     },
@@ -1123,6 +1126,7 @@ fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             BindPlan::Copy {
+                key: rel_key(),
                 files: vec![(file_name, p, len)],
                 dir: false,
             }
@@ -1131,7 +1135,11 @@ fn plan_bind(ctx: &Ctx<'_>, from: &Service, src: &str) -> BindPlan {
             "bind mount `{src}` is a file of {len} bytes, more than a ConfigMap holds (1 MiB); build it into the image"
         )),
         Source::Dir(d) => match dir_files(project, &d) {
-            Ok(files) if !files.is_empty() => BindPlan::Copy { files, dir: true },
+            Ok(files) if !files.is_empty() => BindPlan::Copy {
+                key: rel_key(),
+                files,
+                dir: true,
+            },
             Ok(_) => data(rel_key(), "an empty directory".into(), false),
             Err(why) => data(
                 rel_key(),
@@ -1307,6 +1315,131 @@ fn bind_claim_objects(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
     out
 }
 
+/// The sources a service copies into ConfigMaps (its own bind mounts), each once, in compose
+/// order, with the index of the first mount of each.
+fn copied_sources(ctx: &Ctx<'_>, svc: &Service) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (i, m) in svc.volumes.iter().enumerate() {
+        let (MountKind::Bind, Some(src)) = (&m.kind, &m.source) else {
+            continue;
+        };
+        if let BindPlan::Copy { key, .. } = planned(ctx, svc, src) {
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, i));
+            }
+        }
+    }
+    out
+}
+
+/// The index of the first mount by which `svc` copies `source` into a ConfigMap.
+fn first_copy_of(ctx: &Ctx<'_>, svc: &Service, source: &str) -> Option<usize> {
+    copied_sources(ctx, svc)
+        .into_iter()
+        .find(|(k, _)| k == source)
+        .map(|(_, i)| i)
+}
+
+/// The parts of a source path that can name a ConfigMap (`..` is `parent`; the project
+/// directory itself is `project`).
+fn path_parts(key: &str) -> Vec<&str> {
+    let parts: Vec<&str> = key
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(|p| if p == ".." { "parent" } else { p })
+        .collect();
+    if parts.is_empty() {
+        vec!["project"]
+    } else {
+        parts
+    }
+}
+
+/// The names of the ConfigMaps made for bind mounts, by (service, source); computed once.
+///
+/// A ConfigMap is `<service>-<file or directory name>`. Two sources of one service with the same
+/// name (`./provisioning/a/cluster.yml`, `./provisioning/b/cluster.yml`) both take in their
+/// directories, nearest first, until they differ (`grafana-a-cluster-yml`,
+/// `grafana-b-cluster-yml`); a name another object already has does the same, then takes a
+/// number. One source mounted twice is one ConfigMap. So names depend only on the project, never
+/// on the user renaming files.
+pub(crate) fn bind_configmaps<'c>(ctx: &'c Ctx<'_>) -> &'c BTreeMap<(String, String), String> {
+    ctx.bind_configmaps.get_or_init(|| {
+        let project = ctx.project;
+        // Other ConfigMaps: top-level configs and env files.
+        let mut taken: std::collections::BTreeSet<String> = project
+            .top
+            .configs
+            .values()
+            .map(super::secrets::object_name)
+            .collect();
+        taken.extend(
+            project
+                .services
+                .values()
+                .filter(|s| !s.env_files.is_empty())
+                .map(|s| names::derived(&s.name, "env")),
+        );
+        let mut out = BTreeMap::new();
+        for svc in project.services.values() {
+            let sources: Vec<String> = copied_sources(ctx, svc)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            for (source, name) in sources
+                .iter()
+                .zip(names_apart(&svc.name, &sources, &mut taken))
+            {
+                out.insert((svc.name.clone(), source.clone()), name);
+            }
+        }
+        out
+    })
+}
+
+/// The ConfigMap names of one service's copied sources (see [`bind_configmaps`]), none of them
+/// in `taken`, which gets them.
+fn names_apart(
+    service: &str,
+    sources: &[String],
+    taken: &mut std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let parts = path_parts(source);
+        // The parts that set it apart from the service's other sources of that name.
+        let mut depth = 1;
+        for other in sources.iter().filter(|o| *o != source) {
+            let theirs = path_parts(other);
+            if theirs.last() != parts.last() {
+                continue;
+            }
+            let shared = parts
+                .iter()
+                .rev()
+                .zip(theirs.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            depth = depth.max((shared + 1).min(parts.len()));
+        }
+        let named = |depth: usize| names::derived(service, &parts[parts.len() - depth..].join("-"));
+        let mut name = named(depth);
+        while taken.contains(&name) && depth < parts.len() {
+            depth += 1;
+            name = named(depth);
+        }
+        let base = name.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = names::derived(&base, &n.to_string());
+            n += 1;
+        }
+        taken.insert(name.clone());
+        out.push(name);
+    }
+    out
+}
+
 /// A bind mount: files and small directories inside the project become a ConfigMap, code in the
 /// service's build context is left to the image, data directories and host data paths become
 /// claims, node paths hostPath volumes (see [`BindMounts`]).
@@ -1322,8 +1455,8 @@ fn bind(
     let project = ctx.project;
     let svc = one.from;
     let key_path = one.key.clone();
-    let (files, dir) = match planned(ctx, svc, src) {
-        BindPlan::Copy { files, dir } => (files, dir),
+    let (source, files, dir) = match planned(ctx, svc, src) {
+        BindPlan::Copy { key, files, dir } => (key, files, dir),
         BindPlan::BuildContext(bc) => {
             if !one.shared {
                 report.ignored(
@@ -1445,16 +1578,13 @@ fn bind(
             return Ok(None);
         }
     };
-    let base = if dir {
-        Path::new(src)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .filter(|f| f != ".")
-            .unwrap_or_else(|| "project".into())
-    } else {
-        files[0].0.clone()
-    };
-    let name = names::derived(&svc.name, &base);
+    let name = bind_configmaps(ctx)
+        .get(&(svc.name.clone(), source.clone()))
+        .cloned()
+        .unwrap_or_else(|| names::derived(&svc.name, &source));
+    // The first mount of this source by its service makes the ConfigMap; a second mount of the
+    // same file (at another path) mounts the same one.
+    let makes = !one.shared && first_copy_of(ctx, svc, &source) == Some(one.index);
     let mut data = Map::new();
     let mut binary = Map::new();
     let mut items = Vec::new();
@@ -1467,7 +1597,7 @@ fn bind(
             n += 1;
         }
         keys.insert(k.clone());
-        if !one.shared {
+        if makes {
             match String::from_utf8(read(path)?) {
                 Ok(text) => {
                     super::hosts::report_file_mentions(ctx, path, &text, &key_path, report);
@@ -1481,19 +1611,33 @@ fn bind(
         }
         items.push(json!({ "key": k, "path": rel }));
     }
-    let vol = pod.unique(&name);
-    if dir {
+    // One pod volume per ConfigMap, however many times it is mounted.
+    let marker = format!("configmap:{name}");
+    let existing = pod
+        .volumes
+        .iter()
+        .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
+        .and_then(|v| v.get("name").and_then(Value::as_str))
+        .map(str::to_string);
+    let vol = existing.unwrap_or_else(|| {
+        let vol = pod.unique(&name);
+        let cm = if dir {
+            json!({ "name": name, "items": items })
+        } else {
+            json!({ "name": name })
+        };
         pod.volumes
-            .push(json!({ "name": vol, "configMap": { "name": name, "items": items } }));
-        parts.mounts.push(mount_entry(&vol, &m.target, None, true));
+            .push(json!({ "name": vol, "configMap": cm, "x-ferry-source": marker }));
+        vol
+    });
+    let sub_path = if dir {
+        None
     } else {
-        let k = keys.iter().next().cloned().unwrap_or_default();
-        pod.volumes
-            .push(json!({ "name": vol, "configMap": { "name": name } }));
-        parts
-            .mounts
-            .push(mount_entry(&vol, &m.target, Some(&k), true));
-    }
+        keys.iter().next().cloned()
+    };
+    parts
+        .mounts
+        .push(mount_entry(&vol, &m.target, sub_path.as_deref(), true));
     if one.shared {
         return Ok(None);
     }
@@ -1520,6 +1664,9 @@ fn bind(
             format!("`{src}` is mounted from a ConfigMap, which is read-only in Kubernetes"),
         );
     }
+    if !makes {
+        return Ok(None);
+    }
     let mut cm = Map::new();
     cm.insert("apiVersion".into(), json!("v1"));
     cm.insert("kind".into(), json!("ConfigMap"));
@@ -1541,4 +1688,52 @@ fn bind(
         service: Some(svc.name.clone()),
         origin: format!("services.{}.volumes ({src})", svc.name),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_apart;
+
+    fn names(sources: &[&str], taken: &[&str]) -> Vec<String> {
+        let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        let mut taken = taken.iter().map(|s| s.to_string()).collect();
+        names_apart("svc", &sources, &mut taken)
+    }
+
+    #[test]
+    fn sources_of_one_name_take_in_their_directories() {
+        assert_eq!(names(&["nginx.conf"], &[]), ["svc-nginx-conf"]);
+        assert_eq!(
+            names(&["prov/a/cluster.yml", "prov/b/cluster.yml", "x.yml"], &[]),
+            ["svc-a-cluster-yml", "svc-b-cluster-yml", "svc-x-yml"]
+        );
+        // As far as it takes, each on its own: x/a and y/a need two directories, b one.
+        assert_eq!(
+            names(&["x/a/c.yml", "y/a/c.yml", "b/c.yml"], &[]),
+            ["svc-x-a-c-yml", "svc-y-a-c-yml", "svc-b-c-yml"]
+        );
+        // A file at the top beside one in a directory.
+        assert_eq!(
+            names(&["c.yml", "a/c.yml"], &[]),
+            ["svc-c-yml", "svc-a-c-yml"]
+        );
+        assert_eq!(
+            names(&["", "../shared"], &[]),
+            ["svc-project", "svc-shared"]
+        );
+    }
+
+    #[test]
+    fn a_taken_name_takes_a_directory_then_a_number() {
+        assert_eq!(
+            names(&["conf/nginx.conf"], &["svc-nginx-conf"]),
+            ["svc-conf-nginx-conf"]
+        );
+        assert_eq!(
+            names(&["nginx.conf"], &["svc-nginx-conf"]),
+            ["svc-nginx-conf-2"]
+        );
+        // Names that only differ in characters a Kubernetes name cannot hold.
+        assert_eq!(names(&["a_b", "a.b"], &[]), ["svc-a-b", "svc-a-b-2"]);
+    }
 }
