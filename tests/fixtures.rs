@@ -248,6 +248,7 @@ fixtures! {
     gpus => "gpus",
     healthcheck => "healthcheck",
     hosts_dns => "hosts-dns",
+    image_volumes => "image-volumes",
     interpolation => "interpolation",
     kompose_labels_probes_volumes => "kompose-labels-probes-volumes",
     kompose_labels_service => "kompose-labels-service",

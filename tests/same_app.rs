@@ -124,3 +124,42 @@ fn bind_mounted_files_of_one_name_get_configmaps_of_their_own() {
     );
     assert_eq!(web.matches("configMap:").count(), 2, "{web}");
 }
+
+#[test]
+fn image_volumes_mount_the_image_read_only_and_say_the_cluster_version() {
+    let (code, out, err) = stdout_of("image-volumes");
+    assert_eq!(code, 0, "{err}");
+    let deployments = documents(&out, "Deployment");
+    let llm = deployments
+        .iter()
+        .find(|d| d.contains("\n  name: llm\n"))
+        .unwrap();
+    assert!(
+        llm.contains(
+            "      volumes:\n        - name: image-model-weights\n          image:\n            reference: ghcr.io/acme/model-weights:smollm2\n            pullPolicy: Always\n"
+        ),
+        "{llm}"
+    );
+    assert!(
+        llm.contains("- name: image-model-weights\n              mountPath: /models\n              subPath: gguf\n              readOnly: true\n"),
+        "{llm}"
+    );
+    // One volume for one image mounted twice; no pullPolicy where compose sets none.
+    let docs = deployments
+        .iter()
+        .find(|d| d.contains("\n  name: docs\n"))
+        .unwrap();
+    assert_eq!(docs.matches("reference:").count(), 1, "{docs}");
+    assert!(!docs.contains("pullPolicy"), "{docs}");
+    assert!(
+        docs.contains("mountPath: /srv/assets\n              subPath: assets\n"),
+        "{docs}"
+    );
+    assert_eq!(
+        err.matches("the `image` volume source needs Kubernetes 1.35 or later")
+            .count(),
+        3,
+        "{err}"
+    );
+    assert!(err.contains("0 keys not converted"), "{err}");
+}

@@ -231,6 +231,9 @@ pub enum MountKind {
     Volume,
     Bind,
     Tmpfs,
+    /// `type: image`: the content of an OCI image (`source`), read-only; `subpath` from
+    /// `image.subpath`.
+    Image,
     Other(String),
 }
 

@@ -1721,6 +1721,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                 loc: item.loc.clone(),
             };
             let mut kind = None;
+            let mut subpaths: Vec<(String, Option<String>)> = Vec::new();
             for (k, e) in m {
                 let p = format!("{path}.{k}");
                 let n = &e.value;
@@ -1730,6 +1731,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                             "volume" => MountKind::Volume,
                             "bind" => MountKind::Bind,
                             "tmpfs" => MountKind::Tmpfs,
+                            "image" => MountKind::Image,
                             other => MountKind::Other(other.to_string()),
                         })
                     }
@@ -1741,10 +1743,12 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                             .unwrap_or_default()
                     }
                     "read_only" => mount.read_only = r.boolean(n, &p).unwrap_or(false),
-                    "volume" => {
+                    // `volume.subpath` and `image.subpath`: the mount of the other type ignores it.
+                    "volume" | "image" => {
                         if let Some(vm) = r.map(n, &p) {
                             if let Some(sp) = vm.get("subpath") {
-                                mount.subpath = r.string(&sp.value, &format!("{p}.subpath"));
+                                let sub = r.string(&sp.value, &format!("{p}.subpath"));
+                                subpaths.push((k.clone(), sub));
                             }
                         }
                     }
@@ -1759,7 +1763,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                             }
                         }
                     }
-                    "bind" | "consistency" | "image" => {}
+                    "bind" | "consistency" => {}
                     k if k.starts_with("x-") => {}
                     k => r.unknown(&e.key_loc, path, k, MOUNT_KEYS),
                 }
@@ -1768,7 +1772,7 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                 r.msg(
                     &item.loc,
                     path,
-                    "a volume in long syntax needs `type` (volume, bind or tmpfs)",
+                    "a volume in long syntax needs `type` (volume, bind, tmpfs or image)",
                 );
                 return None;
             };
@@ -1779,6 +1783,18 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
                     "`target` must be an absolute path inside the container",
                 );
                 return None;
+            }
+            let own = match kind {
+                MountKind::Image => "image",
+                _ => "volume",
+            };
+            mount.subpath = subpaths
+                .into_iter()
+                .find(|(k, _)| k == own)
+                .and_then(|(_, s)| s);
+            if kind == MountKind::Image {
+                // An image's content is always mounted read-only.
+                mount.read_only = true;
             }
             mount.kind = kind;
             Some(mount)

@@ -385,20 +385,42 @@ fn container_security(svc: &Service, report: &mut Report) -> Option<Value> {
     (!sc.is_empty()).then_some(Value::Object(sc))
 }
 
-fn pull_policy(svc: &Service, settings: &Settings, report: &mut Report) -> Option<&'static str> {
+/// The Kubernetes pull policy of a service's images: its `pull_policy` (`daily`, `weekly` and
+/// `every_…` pull on every start, as Kubernetes has no periodic refresh; `build` pulls what is
+/// missing), else `kompose.image-pull-policy`; `None`: Kubernetes' default.
+pub fn image_pull_policy(svc: &Service, settings: &Settings) -> Option<&'static str> {
     if let Some(p) = &svc.pull_policy {
-        let k = key(svc, "pull_policy");
-        let policy = match p.value.as_str() {
+        return Some(match p.value.as_str() {
             "always" => "Always",
             "never" => "Never",
-            "missing" | "if_not_present" => "IfNotPresent",
+            "missing" | "if_not_present" | "build" => "IfNotPresent",
+            _ => "Always",
+        });
+    }
+    settings
+        .image_pull_policy
+        .as_ref()
+        .map(|kp| match kp.value.as_str() {
+            "Always" => "Always",
+            "Never" => "Never",
+            _ => "IfNotPresent",
+        })
+}
+
+fn pull_policy(svc: &Service, settings: &Settings, report: &mut Report) -> Option<&'static str> {
+    let policy = image_pull_policy(svc, settings);
+    if let Some(p) = &svc.pull_policy {
+        let k = key(svc, "pull_policy");
+        let policy = policy.unwrap_or("IfNotPresent");
+        match p.value.as_str() {
+            "always" | "never" | "missing" | "if_not_present" => {}
             "build" => {
                 report.warn(
                     Some(&p.loc),
                     k,
                     "imagePullPolicy: IfNotPresent; ferry does not build images: build and push the image first",
                 );
-                return Some("IfNotPresent");
+                return Some(policy);
             }
             other => {
                 report.warn(
@@ -406,7 +428,7 @@ fn pull_policy(svc: &Service, settings: &Settings, report: &mut Report) -> Optio
                     k,
                     format!("imagePullPolicy: Always; Kubernetes has no periodic refresh (`{other}`), it pulls on every pod start"),
                 );
-                return Some("Always");
+                return Some(policy);
             }
         };
         report.converted(Some(&p.loc), k, format!("imagePullPolicy: {policy}"));
@@ -425,13 +447,8 @@ fn pull_policy(svc: &Service, settings: &Settings, report: &mut Report) -> Optio
             super::settings::label_key(svc, "kompose.image-pull-policy"),
             format!("imagePullPolicy: {}", kp.value),
         );
-        return Some(match kp.value.as_str() {
-            "Always" => "Always",
-            "Never" => "Never",
-            _ => "IfNotPresent",
-        });
     }
-    None
+    policy
 }
 
 /// Several hook commands become one shell command run in order.

@@ -748,6 +748,16 @@ fn mount_one(
                 "a bind mount without `source` cannot be converted",
             );
         }
+        (MountKind::Image, Some(reference)) => {
+            image_volume(ctx, one, m, reference, pod, parts, report);
+        }
+        (MountKind::Image, None) => {
+            report.not_converted(
+                Some(&m.loc),
+                k,
+                "an image volume without `source` (the image to mount) cannot be converted",
+            );
+        }
         (MountKind::Other(t), _) => {
             report.not_converted(
                 Some(&m.loc),
@@ -757,6 +767,81 @@ fn mount_one(
         }
     }
     Ok(None)
+}
+
+/// `type: image`: the pod's `image` volume source (the image's content, read-only), pulled as the
+/// service pulls its own image, `image.subpath` as the mount's `subPath`. One pod volume per
+/// image, however many times it is mounted.
+fn image_volume(
+    ctx: &Ctx<'_>,
+    one: &One<'_>,
+    m: &Mount,
+    reference: &str,
+    pod: &mut PodParts,
+    parts: &mut ContainerParts,
+    report: &mut Report,
+) {
+    let policy = super::pod::image_pull_policy(one.from, ctx.settings(&one.from.name));
+    let marker = format!("image:{reference}:{}", policy.unwrap_or_default());
+    let existing = pod
+        .volumes
+        .iter()
+        .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
+        .and_then(|v| v.get("name").and_then(Value::as_str))
+        .map(str::to_string);
+    let name = existing.unwrap_or_else(|| {
+        // `ghcr.io/acme/models:v1` → `image-models`.
+        let repo = reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .split(['@', ':'])
+            .next()
+            .unwrap_or_default();
+        let name = pod.unique(&names::derived("image", repo));
+        let mut source = Map::new();
+        source.insert("reference".into(), json!(reference));
+        if let Some(p) = policy {
+            source.insert("pullPolicy".into(), json!(p));
+        }
+        pod.volumes
+            .push(json!({ "name": name, "image": source, "x-ferry-source": marker }));
+        name
+    });
+    parts
+        .mounts
+        .push(mount_entry(&name, &m.target, m.subpath.as_deref(), true));
+    if one.shared {
+        return;
+    }
+    let sub = m
+        .subpath
+        .as_ref()
+        .map(|s| format!(" (subPath {s})"))
+        .unwrap_or_default();
+    report.converted(
+        Some(&m.loc),
+        one.key.clone(),
+        format!(
+            "image volume `{reference}` at {}{sub}, read-only{}",
+            m.target,
+            policy
+                .map(|p| format!(", pullPolicy {p}"))
+                .unwrap_or_default()
+        ),
+    );
+    report.warn(
+        Some(&m.loc),
+        one.key.clone(),
+        format!(
+            "the `image` volume source needs Kubernetes 1.35 or later, where it is on by default (1.31 to 1.34 need the ImageVolume feature gate{}), and a container runtime that mounts image volumes (containerd 2.1 or later, CRI-O 1.31 or later)",
+            if m.subpath.is_some() {
+                ", and subPath 1.33 or later"
+            } else {
+                ""
+            }
+        ),
+    );
 }
 
 /// Remove ferry's bookkeeping from pod volumes before they are written.
