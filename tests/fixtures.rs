@@ -246,6 +246,7 @@ fixtures! {
     environment => "environment",
     env_file_raw => "env-file-raw",
     gpus => "gpus",
+    grouped_pod_services => "grouped-pod-services",
     healthcheck => "healthcheck",
     hosts_dns => "hosts-dns",
     image_volumes => "image-volumes",

@@ -163,3 +163,82 @@ fn image_volumes_mount_the_image_read_only_and_say_the_cluster_version() {
     );
     assert!(err.contains("0 keys not converted"), "{err}");
 }
+
+/// The Service named `name` in a stream: (its selector's `app.kubernetes.io/name`, its ports as
+/// `port->targetPort`).
+fn service(stream: &str, name: &str) -> (String, Vec<String>) {
+    let doc = documents(stream, "Service")
+        .into_iter()
+        .find(|d| d.contains(&format!("\n  name: {name}\n")))
+        .unwrap_or_else(|| panic!("no Service/{name} in\n{stream}"));
+    let selector = doc
+        .split("  selector:\n")
+        .nth(1)
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.trim().strip_prefix("app.kubernetes.io/name: "))
+        })
+        .unwrap()
+        .to_string();
+    let mut ports = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(l) = lines.next() {
+        if let Some(p) = l.trim().strip_prefix("port: ") {
+            let t = lines
+                .next()
+                .unwrap()
+                .trim()
+                .strip_prefix("targetPort: ")
+                .unwrap();
+            ports.push(format!("{p}->{t}"));
+        }
+    }
+    (selector, ports)
+}
+
+#[test]
+fn every_member_of_a_grouped_pod_answers_on_its_own_name_and_ports() {
+    let (code, out, err) = stdout_of("grouped-pod-services");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(documents(&out, "Deployment").len(), 1, "{out}");
+    let pod = "wordpress".to_string();
+    assert_eq!(
+        service(&out, "wordpress"),
+        (pod.clone(), vec!["80->80".into(), "8080->80".into()])
+    );
+    assert_eq!(
+        service(&out, "mysql"),
+        (pod.clone(), vec!["3306->3306".into()])
+    );
+    assert_eq!(
+        service(&out, "exporter"),
+        (pod.clone(), vec!["9104->9104".into()])
+    );
+    assert_eq!(
+        service(&out, "metrics"),
+        (pod.clone(), vec!["9104->9104".into()])
+    );
+    // No ports: headless, the name resolves to the pod.
+    assert_eq!(service(&out, "backup"), (pod, vec![]));
+}
+
+#[test]
+fn a_port_two_members_of_one_pod_claim_is_an_error_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    labels: [kompose.service.group=front]\n  api:\n    image: api\n    expose: ['80']\n    x-ferry:\n      group: front\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &["convert"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: compose.yaml:8:14: services.api: port 80/tcp is also a port of `web` (at compose.yaml:4:13), which runs in the same pod (group `front`)"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`web` listens on it"), "{}", r.stderr);
+    assert!(!dir.path().join("k8s").exists());
+}

@@ -158,6 +158,8 @@ pub struct ServiceFerry {
     pub secret_env: Vec<Located<String>>,
     /// `plainEnv`: variables kept in the Deployment whatever their names.
     pub plain_env: Vec<Located<String>>,
+    /// `group`: services of one group run as containers of one pod (`kompose.service.group`).
+    pub group: Option<Located<String>>,
 }
 
 /// The modes of `--bind-mounts` and `x-ferry: {bindMounts: …}`.
@@ -183,6 +185,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "bindMounts",
     "secretEnv",
     "plainEnv",
+    "group",
     "overlays",
 ];
 const SERVICE_SETTINGS_KEYS: &[&str] = &[
@@ -428,6 +431,7 @@ pub fn read_service(r: &mut Reader<'_>, node: &Node, path: &str) -> ServiceFerry
             "autoscale" => f.autoscale = read_autoscale(r, n, &p),
             "secretEnv" => f.secret_env = r.located_list(n, &p),
             "plainEnv" => f.plain_env = r.located_list(n, &p),
+            "group" => f.group = r.string(n, &p).map(|g| Located::new(g, n.loc.clone())),
             "bindMounts" => {
                 f.bind_mounts = one_of(r, n, &p, BIND_MOUNT_MODES, |s| {
                     BIND_MOUNT_MODES

@@ -333,7 +333,8 @@ fn check_collisions<'a>(
     errors
 }
 
-/// Which pod each service runs in: `network_mode: service:X` and `kompose.service.group`.
+/// Which pod each service runs in: `network_mode: service:X` and groups (`x-ferry: {group}`,
+/// `kompose.service.group`).
 fn pod_owners(
     project: &Project,
     settings: &IndexMap<String, Settings>,
@@ -494,7 +495,11 @@ fn report_member(svc: &Service, owner: &Service, report: &mut Report) {
             }
             continue;
         }
-        if pod::POD_LEVEL_KEYS.contains(&k.as_str()) {
+        // A member of a group answers on its own name and ports, with its own aliases, and its
+        // networks label the pod: those keys are its own.
+        let own =
+            svc.network_mode.is_none() && ["ports", "expose", "networks"].contains(&k.as_str());
+        if pod::POD_LEVEL_KEYS.contains(&k.as_str()) && !own {
             report.not_converted(
                 Some(loc),
                 format!("services.{}.{k}", svc.name),
@@ -823,7 +828,7 @@ pub fn translate_each(
             let owner = ctx.pod_owner(&svc.name);
             report.converted(
                 Some(&g.loc),
-                settings::label_key(svc, "kompose.service.group"),
+                ctx.settings(&svc.name).group_key.clone(),
                 format!(
                     "a container in the pod of `{}` (group `{}`)",
                     owner.name, g.value
@@ -934,7 +939,12 @@ pub fn translate_each(
             &mut report,
             &mut errors,
         ));
-        objects.extend(ingress::ingresses(&ctx, svc, &mut report, &mut errors));
+        // The services grouped into the pod have Services of their own, so Ingresses too.
+        for m in
+            std::iter::once(svc).chain(members.iter().copied().filter(|m| m.network_mode.is_none()))
+        {
+            objects.extend(ingress::ingresses(&ctx, m, &mut report, &mut errors));
+        }
         objects.extend(hpa);
     }
     // Every Kompose label ferry reads must say what it became.

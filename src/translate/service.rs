@@ -205,19 +205,29 @@ fn headless_spec(ctx: &Ctx<'_>, owner: &Service, ports: Vec<Value>) -> Map<Strin
     spec
 }
 
-/// The Services of one pod: its own, a StatefulSet's headless one, and aliases.
-pub fn services(
+/// What became of a service's own Service.
+struct Own {
+    /// The Service named after the service (none when it needs none or opts out).
+    object: Option<Object>,
+    wanted: bool,
+    opted_out: bool,
+    entries: Vec<Entry>,
+}
+
+/// The Service named after `svc`, with `svc`'s own ports and settings, selecting the pod of
+/// `pod` (`svc` itself, or the first service of its group).
+fn own_service(
     ctx: &Ctx<'_>,
     svc: &Service,
-    members: &[&Service],
+    pod: &Service,
     kind: WorkloadKind,
     report: &mut Report,
     errors: &mut Vec<Error>,
-) -> Vec<Object> {
+) -> Own {
     let settings = ctx.settings(&svc.name);
     let name = names::dns_label(&svc.name);
     let (entries, dropped) = port_plan(svc);
-    let mut out = Vec::new();
+    let mut object = None;
     let stype = service_type(svc, settings);
     let referenced = ctx.referenced(&svc.name);
     let has_ports = !entries.is_empty();
@@ -361,12 +371,12 @@ pub fn services(
         );
         match stype {
             ServiceType::Headless => {
-                spec = headless_spec(ctx, svc, ports);
+                spec = headless_spec(ctx, pod, ports);
             }
             t => {
                 if !has_ports {
                     // Nothing to balance: a headless Service makes the name resolve.
-                    spec = headless_spec(ctx, svc, ports);
+                    spec = headless_spec(ctx, pod, ports);
                     if t != ServiceType::ClusterIP {
                         if let Some(l) = &settings.service.type_ {
                             report.not_converted(
@@ -385,7 +395,7 @@ pub fn services(
                     spec.insert("type".into(), json!(tname));
                     spec.insert(
                         "selector".into(),
-                        Value::Object(selector(ctx.project, &svc.name)),
+                        Value::Object(selector(ctx.project, &pod.name)),
                     );
                     spec.insert("ports".into(), Value::Array(ports));
                 }
@@ -420,7 +430,7 @@ pub fn services(
                 }
             }
         }
-        out.push(service_object(
+        object = Some(service_object(
             ctx,
             &name,
             svc,
@@ -429,11 +439,46 @@ pub fn services(
             format!("services.{}.ports", svc.name),
         ));
     }
+    Own {
+        object,
+        wanted,
+        opted_out,
+        entries,
+    }
+}
+
+/// The Services of one pod: its own and those of the services grouped into it (each named after
+/// its service, with its own ports, selecting the pod, as each answers on its name under
+/// compose), a StatefulSet's headless one, and aliases.
+pub fn services(
+    ctx: &Ctx<'_>,
+    svc: &Service,
+    members: &[&Service],
+    kind: WorkloadKind,
+    report: &mut Report,
+    errors: &mut Vec<Error>,
+) -> Vec<Object> {
+    check_pod_ports(ctx, svc, members, errors);
+    let mut out = Vec::new();
+    // The owner and its group's members answer on their own names; a service that only shares
+    // the pod's network (`network_mode: service:…`) answers through the pod's.
+    let (grouped, sharing): (Vec<&Service>, Vec<&Service>) = members
+        .iter()
+        .copied()
+        .partition(|m| m.network_mode.is_none());
+    let mut answering: Vec<(&Service, Own)> = Vec::new();
+    for a in std::iter::once(svc).chain(grouped) {
+        let own = own_service(ctx, a, svc, kind, report, errors);
+        out.extend(own.object.clone());
+        answering.push((a, own));
+    }
+    let name = names::dns_label(&svc.name);
+    let wanted = answering[0].1.wanted;
     // A StatefulSet's pods are named under a headless Service.
     if kind == WorkloadKind::StatefulSet {
         let hname = headless_name(ctx, svc);
         if hname != name || !wanted {
-            let ports = port_values(&entries, None, None);
+            let ports = port_values(&answering[0].1.entries, None, None);
             out.push(service_object(
                 ctx,
                 &hname,
@@ -444,48 +489,102 @@ pub fn services(
             ));
         }
     }
-    // Other names the pod answers to.
-    let mut aliases: Vec<(String, Location, String)> = Vec::new();
-    for m in std::iter::once(&svc).chain(members.iter()) {
+    let aliases = alias_names(ctx, svc, &answering, &sharing);
+    report_container_names(svc, members, &answering, report);
+    out.extend(alias_services(ctx, svc, &answering, aliases, report));
+    out
+}
+
+/// A name the pod answers to besides the services' own: `of` is the index (in `answering`) of
+/// the service whose ports it has.
+struct Alias {
+    name: String,
+    loc: Location,
+    key: String,
+    of: usize,
+}
+
+/// Other names the pod answers to, each with the ports of the service it names: network aliases
+/// and container names of the services that answer on their own names; of those that share the
+/// pod's network, also their own names when others use them, with the pod owner's ports; link
+/// aliases, with the ports of the service linked.
+fn alias_names(
+    ctx: &Ctx<'_>,
+    svc: &Service,
+    answering: &[(&Service, Own)],
+    sharing: &[&Service],
+) -> Vec<Alias> {
+    let mut out = Vec::new();
+    let mut add = |name: &str, loc: &Location, key: String, of: usize| {
+        out.push(Alias {
+            name: name.to_string(),
+            loc: loc.clone(),
+            key,
+            of,
+        })
+    };
+    let owner_wanted = answering[0].1.wanted;
+    let answering_names = answering.iter().map(|(m, o)| (*m, o.wanted));
+    let sharing_names = sharing.iter().map(|m| (*m, owner_wanted));
+    for (i, (m, wanted)) in answering_names.chain(sharing_names).enumerate() {
+        let of = if i < answering.len() { i } else { 0 };
         for n in &m.networks {
             for a in &n.aliases {
-                aliases.push((
-                    a.value.clone(),
-                    a.loc.clone(),
+                add(
+                    &a.value,
+                    &a.loc,
                     format!("services.{}.networks", m.name),
-                ));
+                    of,
+                );
             }
         }
         if let Some(cn) = m.container_name.as_ref().filter(|_| wanted) {
-            aliases.push((
-                cn.value.clone(),
-                cn.loc.clone(),
+            add(
+                &cn.value,
+                &cn.loc,
                 format!("services.{}.container_name", m.name),
-            ));
+                of,
+            );
         }
-        if m.name != svc.name && ctx.referenced(&m.name) {
-            let k = match &m.network_mode {
-                Some(_) => format!("services.{}.network_mode", m.name),
-                None => super::settings::label_key(m, "kompose.service.group"),
-            };
-            aliases.push((m.name.clone(), m.loc.clone(), k));
+        if i >= answering.len() && ctx.referenced(&m.name) {
+            add(
+                &m.name,
+                &m.loc,
+                format!("services.{}.network_mode", m.name),
+                0,
+            );
         }
     }
     for (other, l) in ctx.links_to(&svc.name) {
         if let Some(a) = &l.alias {
-            aliases.push((
-                a.clone(),
-                l.loc.clone(),
-                format!("services.{}.links", other.name),
-            ));
+            let of = answering
+                .iter()
+                .position(|(m, _)| m.name == l.service)
+                .unwrap_or(0);
+            add(a, &l.loc, format!("services.{}.links", other.name), of);
         }
     }
+    out
+}
+
+/// The container names that no Service answers to (the service has none), reported.
+fn report_container_names(
+    svc: &Service,
+    members: &[&Service],
+    answering: &[(&Service, Own)],
+    report: &mut Report,
+) {
+    let owner = &answering[0].1;
     for m in std::iter::once(&svc).chain(members.iter()) {
-        if let Some(cn) = m.container_name.as_ref().filter(|_| !wanted) {
+        let own = answering
+            .iter()
+            .find(|(a, _)| a.name == m.name)
+            .map_or(owner, |(_, o)| o);
+        if let Some(cn) = m.container_name.as_ref().filter(|_| !own.wanted) {
             report.ignored(
                 Some(&cn.loc),
                 format!("services.{}.container_name", m.name),
-                if opted_out {
+                if own.opted_out {
                     "Kubernetes names pods itself, and `x-ferry: {service: {enabled: false}}` turns this service's Service off"
                 } else {
                     "Kubernetes names pods itself, and nothing reaches this service over the network (it runs to completion, has no ports and no service names it)"
@@ -493,8 +592,28 @@ pub fn services(
             );
         }
     }
-    let mut made: Vec<String> = vec![name.clone(), headless_name(ctx, svc)];
-    for (alias, loc, k) in aliases {
+}
+
+/// A Service for each alias that no other name of the project takes.
+fn alias_services(
+    ctx: &Ctx<'_>,
+    svc: &Service,
+    answering: &[(&Service, Own)],
+    aliases: Vec<Alias>,
+    report: &mut Report,
+) -> Vec<Object> {
+    let mut out = Vec::new();
+    let mut made: Vec<String> = vec![names::dns_label(&svc.name), headless_name(ctx, svc)];
+    made.extend(answering.iter().map(|(m, _)| names::dns_label(&m.name)));
+    for Alias {
+        name: alias,
+        loc,
+        key: k,
+        of,
+    } in aliases
+    {
+        let entries = &answering[of].1.entries;
+        let has_ports = !entries.is_empty();
         let aname = names::dns_label(&alias);
         if made.contains(&aname) {
             if k.ends_with("container_name") {
@@ -542,7 +661,7 @@ pub fn services(
             );
             spec.insert(
                 "ports".into(),
-                Value::Array(port_values(&entries, None, None)),
+                Value::Array(port_values(entries, None, None)),
             );
             spec
         } else {
@@ -561,9 +680,49 @@ pub fn services(
             format!("Service/{aname}")
         };
         report.converted(Some(&loc), k.clone(), what);
-        out.push(service_object(ctx, &aname, svc, spec, None, k));
+        out.push(service_object(ctx, &aname, answering[of].0, spec, None, k));
     }
     out
+}
+
+/// Ports that two containers of one pod both listen on are an error naming both: under compose
+/// each had a network of its own, in one pod they share one.
+fn check_pod_ports(ctx: &Ctx<'_>, owner: &Service, members: &[&Service], errors: &mut Vec<Error>) {
+    let mut claimed: Vec<(u16, &'static str, &Service, &Port)> = Vec::new();
+    for m in std::iter::once(owner).chain(members.iter().copied()) {
+        for p in m.ports.iter().chain(&m.expose) {
+            let proto = p.protocol.as_k8s();
+            match claimed
+                .iter()
+                .find(|(port, pr, _, _)| *port == p.target && *pr == proto)
+            {
+                Some((_, _, first, _)) if first.name == m.name => {}
+                Some((_, _, first, first_port)) => {
+                    let how = match ctx.settings(&m.name).group.as_ref() {
+                        Some(g) if m.network_mode.is_none() => format!("group `{}`", g.value),
+                        _ => "`network_mode: service:…`".to_string(),
+                    };
+                    errors.push(
+                        Error::invalid(
+                            &p.loc,
+                            format!(
+                                "services.{}: port {}/{} is also a port of `{}` (at {}), which runs in the same pod ({how}); two containers of one pod cannot listen on one port: give one of them another port, or run `{}` in a pod of its own",
+                                m.name,
+                                p.target,
+                                p.protocol.as_compose(),
+                                first.name,
+                                first_port.loc,
+                                m.name
+                            ),
+                        )
+                        .labelled(format!("{}/{} again", p.target, p.protocol.as_compose()))
+                        .also_at(&first_port.loc, format!("`{}` listens on it", first.name)),
+                    );
+                }
+                None => claimed.push((p.target, proto, m, p)),
+            }
+        }
+    }
 }
 
 /// Where a service setting was written.

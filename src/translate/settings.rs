@@ -103,8 +103,9 @@ pub struct Settings {
     /// `kompose.volume.type: emptyDir`.
     pub volumes_empty_dir: bool,
     pub init_container: Option<InitContainer>,
-    /// `kompose.service.group`.
+    /// `x-ferry: {group}`, else `kompose.service.group`, with its report key.
     pub group: Option<Located<String>>,
+    pub group_key: String,
 }
 
 /// The report key of a label.
@@ -616,7 +617,14 @@ pub fn resolve(svc: &Service, report: &mut Report) -> Result<Settings, Vec<Error
             }
         }
     }
-    s.group = l.string("kompose.service.group");
+    if let Some(g) = &x.group {
+        both(report, "kompose.service.group", "group");
+        s.group = Some(g.clone());
+        s.group_key = xkey(svc, "group");
+    } else {
+        s.group = l.string("kompose.service.group");
+        s.group_key = label_key(svc, "kompose.service.group");
+    }
     for (k, why) in [
         (
             "kompose.controller.port.expose",
