@@ -242,3 +242,19 @@ fn a_port_two_members_of_one_pod_claim_is_an_error_naming_both() {
     assert!(r.stderr.contains("`web` listens on it"), "{}", r.stderr);
     assert!(!dir.path().join("k8s").exists());
 }
+
+#[test]
+fn provider_services_say_what_they_need_and_the_variables_their_dependents_lack() {
+    let (code, out, err) = stdout_of("provider-services");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(documents(&out, "Deployment").len(), 2, "{out}");
+    for want in [
+        "not converted: services.database: run by the provider `awesomecloud` (`awesomecloud compose --project-name=provider-services up --type=mysql --size=256 database`)",
+        "then give app the variables it would have set (`DATABASE_…`)",
+        "create a model server that serves `ai/smollm2` over an OpenAI-compatible API",
+        "not converted: services.app.depends_on: `database` is run by the provider `awesomecloud`, which ferry does not convert; under compose it sets in this service the variables it reports, each named `DATABASE_<NAME>`",
+        "not converted: services.chat.depends_on: `ai_runner` is run by the provider `model`, which ferry does not convert; under compose it sets `AI_RUNNER_URL` (the model runner's OpenAI-compatible endpoint) and `AI_RUNNER_MODEL` (the model's name, `ai/smollm2`); set `AI_RUNNER_MODEL` in `environment`",
+    ] {
+        assert!(err.contains(want), "{want}\nnot in\n{err}");
+    }
+}

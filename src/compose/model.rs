@@ -478,6 +478,7 @@ impl Service {
             skipped: Vec::new(),
             extensions: IndexMap::new(),
             provider: None,
+            provider_options: Vec::new(),
             label_files: Vec::new(),
         }
     }
@@ -557,6 +558,9 @@ pub struct Service {
     pub extensions: IndexMap<String, Node>,
     /// `provider.type`: the plugin that runs this service instead of a container.
     pub provider: Option<Located<String>>,
+    /// `provider.options`, each with its values (a scalar is one value), as the plugin gets them
+    /// (`--key=value`).
+    pub provider_options: Vec<(String, Vec<String>)>,
     /// `label_file`: files of `KEY=VALUE` labels, read into `labels` by the loader (the
     /// service's own `labels` win).
     pub label_files: Vec<Located<String>>,

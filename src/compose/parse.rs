@@ -660,6 +660,9 @@ pub fn read_service(
                             "a provider needs `type`, the plugin that runs the service",
                         ),
                     }
+                    if let Some(o) = m.get("options") {
+                        svc.provider_options = provider_options(r, &o.value, &path);
+                    }
                 }
             }
             "deploy" => read_deploy(r, v, &path, &mut svc),
@@ -1674,6 +1677,27 @@ fn read_resource_set(
             ),
         }
     }
+}
+
+/// `provider.options`: each key with its values (a scalar, or a list of scalars).
+fn provider_options(r: &mut Reader<'_>, node: &Node, path: &str) -> Vec<(String, Vec<String>)> {
+    let Some(m) = r.map(node, &format!("{path}.options")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, e) in m {
+        let p = format!("{path}.options.{k}");
+        let values = match &e.value.value {
+            Value::Seq(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| r.string(item, &format!("{p}[{i}]")))
+                .collect(),
+            _ => r.string(&e.value, &p).into_iter().collect(),
+        };
+        out.push((k.clone(), values));
+    }
+    out
 }
 
 const MOUNT_KEYS: &[&str] = &[

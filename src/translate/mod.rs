@@ -17,6 +17,7 @@ mod ingress;
 mod network;
 mod pod;
 mod probes;
+mod provider;
 pub mod report;
 mod scheduling;
 mod secrets;
@@ -540,12 +541,7 @@ fn report_dependencies(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) {
     for d in svc.depends_on.iter().filter(|d| !d.implied) {
         let k = format!("services.{}.depends_on", svc.name);
         if let Some(p) = ctx.project.providers.get(&d.service) {
-            let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
-            report.ignored(
-                Some(&d.loc),
-                k,
-                format!("`{}` is run by the provider `{kind}`, which ferry does not convert; it must exist before this service starts", d.service),
-            );
+            provider::report_dependency(svc, p, &d.loc, k, report);
             continue;
         }
         if !ctx.project.services.contains_key(&d.service) {
@@ -663,14 +659,7 @@ pub fn translate_each(
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
     }
-    for p in project.providers.values() {
-        let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
-        report.not_converted(
-            Some(&p.loc),
-            format!("services.{}", p.name),
-            format!("run by the provider `{kind}` (a docker compose provider plugin), not as a container; ferry converts containers only, so create what the provider sets up yourself"),
-        );
-    }
+    provider::report_providers(project, &mut report);
     let mut errors = Vec::new();
     let mut all_settings = IndexMap::with_capacity(project.services.len());
     for svc in project.services.values() {
