@@ -23,8 +23,6 @@ use std::collections::BTreeMap;
 pub struct HelmOptions {
     /// The chart's version (default `0.1.0`).
     pub version: Option<String>,
-    /// `--overlay NAME`: a `values-NAME.yaml` from the services' `x-ferry: {overlays}`.
-    pub overlays: Vec<String>,
     /// `--templates DIR`: `DIR/helm/` replaces the chart-level templates.
     pub templates_dir: Option<std::path::PathBuf>,
 }
@@ -595,13 +593,6 @@ pub fn chart(
         "values.yaml".into(),
         format!("{header}\n{}", values_yaml(&values)).into_bytes(),
     );
-    for (name, text) in overlay_values(project, objects, &values, &opts.overlays, report)? {
-        tree.files.insert(
-            format!("values-{name}.yaml"),
-            format!("{header}\n# The overlay `{name}` (x-ferry overlays): helm install -f values-{name}.yaml\n{text}")
-                .into_bytes(),
-        );
-    }
     tree.files.insert(
         "values.schema.json".into(),
         schema_json(&source, &values).into_bytes(),
@@ -640,85 +631,6 @@ pub fn chart(
         format!("{header}\n.git/\n*.tmp\n.ferry-*\n").into_bytes(),
     );
     Ok(tree)
-}
-
-/// `values-<overlay>.yaml`: what each service changes in an overlay, as values over the
-/// defaults (the same settings the kustomize overlays patch in).
-fn overlay_values(
-    project: &Project,
-    objects: &[Object],
-    values: &J,
-    overlays: &[String],
-    report: &mut Report,
-) -> Result<Vec<(String, String)>> {
-    for name in overlays {
-        if !super::overlay::valid_name(name) {
-            return Err(Error::Usage(format!(
-                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a file name)"
-            )));
-        }
-    }
-    let made: Vec<crate::translate::Made> = objects.iter().map(Object::made).collect();
-    let mut out = Vec::new();
-    for (name, services) in super::overlay::settings(project, &made, overlays, report)? {
-        let mut m = Map::new();
-        for s in services {
-            let base = &values[&s.service];
-            let mut v = Map::new();
-            if let Some(n) = s.replicas {
-                v.insert("replicas".into(), json!(n));
-            }
-            if let Some(img) = &s.image {
-                let (repository, tag) = split_image(img);
-                v.insert(
-                    "image".into(),
-                    json!({ "repository": repository, "tag": tag }),
-                );
-            }
-            if let Some(r) = &s.resources {
-                v.insert("resources".into(), J::Object(r.clone()));
-            }
-            let mut env = Map::new();
-            let mut extra = Vec::new();
-            for (k, val) in &s.env {
-                if base
-                    .pointer(&format!("/env/{}", k.replace('~', "~0").replace('/', "~1")))
-                    .is_some()
-                {
-                    env.insert(k.clone(), json!(val));
-                } else {
-                    extra
-                        .push(json!({ "name": k, "value": crate::translate::escape_dollars(val) }));
-                }
-            }
-            if !env.is_empty() {
-                v.insert("env".into(), J::Object(env));
-            }
-            if !extra.is_empty() {
-                v.insert("extraEnv".into(), J::Array(extra));
-            }
-            if let (Some(host), Some(hosts)) = (
-                &s.ingress_host,
-                base.pointer("/ingress/hosts").and_then(J::as_array),
-            ) {
-                let mut hosts = hosts.clone();
-                if let Some(first) = hosts.first_mut().and_then(J::as_object_mut) {
-                    first.insert("host".into(), json!(host));
-                }
-                v.insert("ingress".into(), json!({ "hosts": hosts }));
-            }
-            if !v.is_empty() {
-                m.insert(s.service.clone(), J::Object(v));
-            }
-        }
-        let text = if m.is_empty() {
-            "{}\n".to_string()
-        } else {
-            crate::yaml::emit::to_document(&J::Object(m))
-        };
-        out.push((name, text));
-    }
-    Ok(out)
 }
 
 /// The header, then the object's template text, inside `{{ if CONDITION }}` when it has one.
