@@ -5,8 +5,8 @@ Usage: overlay-check.py [--pairs DIR] [COMPOSE_FILE...]
 
 An environment is the base compose files plus its own (and its env file). Its overlay is exact
 when `kubectl kustomize OUT/overlays/NAME` gives the same objects, field for field, as
-`kubectl kustomize` of the plain conversion of those files merged (`ferry convert -f BASE -f
-ENV [--env-file E]`). Only the names kustomize's generators hash may differ, and only in the hash
+`kubectl kustomize` of the plain conversion of those files merged (`ferry convert
+--no-environments -f BASE -f ENV [--env-file E]`). Only the names kustomize's generators hash may differ, and only in the hash
 suffix. Also checked: `OUT/base` builds to the plain conversion of the base files alone.
 
 COMPOSE_FILE: a project whose top-level `x-ferry: {environments}` declares environments
@@ -142,7 +142,8 @@ def check(label, cwd, convert_args, flat_runs):
             where = "%s: %s" % (label, env)
             try:
                 flat = os.path.join(tmp, "flat-" + env)
-                run([FERRY, "convert", "-q"] + args + ["-o", flat], cwd)
+                plain = [] if "--environment" in args else ["--no-environments"]
+                run([FERRY, "convert", "-q"] + plain + args + ["-o", flat], cwd)
                 overlay = os.path.join(out, "overlays", env)
                 if not os.path.isdir(overlay):
                     problems[env].append("%s: no overlays/%s was written" % (where, env))
@@ -191,13 +192,29 @@ def project_cases(compose_file, empty_env):
     settings with `ferry convert --environment NAME`."""
     cwd = os.path.dirname(os.path.abspath(compose_file))
     envs = declared_environments(compose_file)
+    # A fixture's flags (fixtures/<case>/args): --overlay NAME[=FILE,...], --overlay-env-file.
+    flags = []
+    args_file = os.path.join(cwd, "args")
+    if os.path.exists(args_file):
+        words = open(args_file).read().split()
+        for i, w in enumerate(words[:-1]):
+            if w == "--overlay":
+                name, _, files = words[i + 1].partition("=")
+                old = envs.get(name, ([], []))
+                envs[name] = ([f for f in files.split(",") if f] or old[0], old[1])
+                flags += [w, words[i + 1]]
+            elif w == "--overlay-env-file":
+                name, _, env_file = words[i + 1].partition("=")
+                old = envs.get(name, ([], []))
+                envs[name] = (old[0], [env_file])
+                flags += [w, words[i + 1]]
     named = {os.path.normpath(f) for files, _ in envs.values() for f in files}
     base = [os.path.basename(compose_file)]
     base += [o for o in OVERRIDES if os.path.exists(os.path.join(cwd, o)) and o not in named][:1]
     runs = {}
     for name, (files, env_files) in envs.items():
         if not files:
-            runs[name] = ["--environment", name]
+            runs[name] = flags + ["--environment", name]
             continue
         args = []
         for f in base + files:
@@ -208,7 +225,7 @@ def project_cases(compose_file, empty_env):
         for e in found:
             args += ["--env-file", e]
         runs[name] = args
-    return [(os.path.relpath(compose_file, ROOT), cwd, [], runs)]
+    return [(os.path.relpath(compose_file, ROOT), cwd, flags, runs)]
 
 
 def pair_cases(corpus):

@@ -289,6 +289,13 @@ struct RenderArgs {
     #[arg(long = "environment", value_name = "NAME")]
     environment: Option<String>,
 
+    /// Convert the compose files given as one project, without the environments they declare
+    /// under `x-ferry: {environments}`: `-f compose.yaml -f compose.prod.yaml --no-environments`
+    /// is the plain conversion of what `docker compose -f compose.yaml -f compose.prod.yaml`
+    /// runs.
+    #[arg(long = "no-environments", conflicts_with_all = ["overlays", "overlay_env_files", "environment"])]
+    no_environments: bool,
+
     /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
     /// template per object, values.yaml with its schema, rendering with default values to the
     /// same objects; secret material read from the chart's git-ignored files/.
@@ -304,11 +311,9 @@ impl RenderArgs {
     fn options(&self) -> RenderOptions {
         RenderOptions {
             templates_dir: self.templates.clone(),
-            environments: ferry::environments::requested(
-                &self.overlays,
-                &self.overlay_env_files,
-            ),
+            environments: ferry::environments::requested(&self.overlays, &self.overlay_env_files),
             environment: self.environment.clone(),
+            no_environments: self.no_environments,
             helm: self.helm.then(|| ferry::render::helm::HelmOptions {
                 version: self.chart_version.clone(),
                 templates_dir: self.templates.clone(),

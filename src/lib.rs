@@ -10,6 +10,7 @@ pub mod environments;
 pub mod error;
 pub mod names;
 pub mod output;
+pub mod patch;
 pub mod paths;
 pub mod render;
 pub mod sources;
@@ -35,6 +36,8 @@ pub struct Conversion {
     /// The environments written as overlays beside the base, in the order declared, with what
     /// each changes.
     pub environments: Vec<environments::Written>,
+    /// With `--helm`: what the chart is made from, for the environments' values files.
+    pub chart: Option<render::helm::Chart>,
 }
 
 impl Conversion {
@@ -117,6 +120,7 @@ pub(crate) fn convert_one(
         secret_generators: translation.kustomize.secret_generators,
         namespace: translation.kustomize.namespace,
         environments: Vec::new(),
+        chart: None,
     })
 }
 
@@ -133,7 +137,7 @@ fn convert_helm(
     }
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
-    let tree = render::helm::chart(
+    let (tree, chart) = render::helm::chart(
         &project,
         &translation.objects,
         &translation.kustomize.secret_generators,
@@ -155,6 +159,7 @@ fn convert_helm(
         secret_generators: translation.kustomize.secret_generators,
         namespace: translation.kustomize.namespace,
         environments: Vec::new(),
+        chart: Some(chart),
     })
 }
 

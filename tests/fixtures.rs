@@ -229,6 +229,7 @@ fixtures! {
     bind_mounts_pvc => "bind-mounts-pvc",
     bind_mounts_report => "bind-mounts-report",
     env_secrets => "env-secrets",
+    environments => "environments",
     env_secrets_none => "env-secrets-none",
     helm_odd_names => "helm-odd-names",
     host_rename => "host-rename",
@@ -291,7 +292,8 @@ fixtures! {
 /// password at all in a Deployment.
 #[test]
 fn no_secret_value_in_committed_output() {
-    let cases: [(&str, &[&str], &[&str]); 3] = [
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        ("environments", &["dev-s3cr3t", "prod-s3cr3t"], &[]),
         (
             "env-secrets",
             &[
@@ -307,15 +309,20 @@ fn no_secret_value_in_committed_output() {
     ];
     for (case, never, not_in_workloads) in cases {
         let conv = convert(case);
-        let ignored = conv
-            .tree
-            .files
-            .get(".gitignore")
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
         let mut secret_files = 0;
         for (path, bytes) in &conv.tree.files {
-            if path.starts_with("secrets/") {
+            // `secrets/` beside its kustomization (the base's, or an environment's overlay's),
+            // kept out of git by the `.gitignore` there.
+            if let Some((dir, _)) = path
+                .rsplit_once("secrets/")
+                .filter(|(dir, _)| dir.is_empty() || dir.ends_with('/'))
+            {
+                let ignored = conv
+                    .tree
+                    .files
+                    .get(&format!("{dir}.gitignore"))
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
                 assert!(
                     ignored.contains("/secrets/"),
                     "{case}: {path} is not git-ignored"

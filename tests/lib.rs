@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod determinism;
 mod edge;
+mod environments;
 mod fixtures;
 mod generated;
 mod helm;

@@ -14,7 +14,6 @@
 //! the command line (`--overlay NAME=FILE,…`, `--overlay-env-file NAME=FILE`).
 
 pub mod overlay;
-pub mod patch;
 pub mod settings;
 
 use crate::compose::{LoadOptions, Project};
@@ -80,10 +79,7 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
 /// The command line's environments: `--overlay` flags, with the env files of
 /// `--overlay-env-file` joined to the environment they name (a name no `--overlay` gives is an
 /// environment of its own, with the base's compose files).
-pub fn requested(
-    overlays: &[Requested],
-    env_files: &[(String, PathBuf)],
-) -> Vec<Requested> {
+pub fn requested(overlays: &[Requested], env_files: &[(String, PathBuf)]) -> Vec<Requested> {
     let mut out: Vec<Requested> = Vec::new();
     for r in overlays {
         match out.iter_mut().find(|o| o.name == r.name) {
@@ -143,7 +139,11 @@ pub fn resolve(
                 Ok(p) => env.files.push(p),
                 Err(problem) => errors.push(Error::invalid(
                     &f.loc,
-                    format!("{path}: the compose file `{}` {}", f.value, described(&problem)),
+                    format!(
+                        "{path}: the compose file `{}` {}",
+                        f.value,
+                        described(&problem)
+                    ),
                 )),
             }
         }
@@ -261,6 +261,16 @@ pub fn convert(
     render_opts: &RenderOptions,
 ) -> Result<Conversion> {
     let mut base = crate::convert_one(load, opts, render_opts, None)?;
+    if render_opts.no_environments {
+        for decl in &base.project.top.ferry.environments {
+            base.report.ignored(
+                Some(&decl.name.loc),
+                format!("x-ferry.environments.{}", decl.name.value),
+                "not written (--no-environments)",
+            );
+        }
+        return Ok(base);
+    }
     let mut found = Report::default();
     let envs = resolve(
         &base.project,
@@ -282,6 +292,9 @@ pub fn convert(
         base = crate::convert_one(&without, opts, render_opts, None)?;
     }
     base.report.extend(found);
+    if render_opts.helm.is_some() {
+        return with_values_files(base, &envs, load, opts, render_opts);
+    }
     let mut overlays = Tree::default();
     for env in &envs {
         let load_env = load_options(load, &base.project, env);
@@ -302,16 +315,14 @@ pub fn convert(
             }
             overlays.files.insert(format!("{dir}/{path}"), bytes);
         }
-        overlays
-            .files
-            .insert(format!("{dir}/{}", render::KUSTOMIZATION), text.into_bytes());
+        overlays.files.insert(
+            format!("{dir}/{}", render::KUSTOMIZATION),
+            text.into_bytes(),
+        );
         merge_report(&mut base.report, conv.report, &env.name);
         base.environments.push(Written {
             name: env.name.clone(),
-            files: conv.project.files[base.project.files.len().min(conv.project.files.len())..]
-                .iter()
-                .map(|f| f.to_string())
-                .collect(),
+            files: env_files_shown(&base.project, &conv.project),
             changes: made.changes,
         });
     }
@@ -319,8 +330,41 @@ pub fn convert(
     tree.files.append(&mut overlays.files);
     tree.sensitive.append(&mut overlays.sensitive);
     base.tree = tree;
+    report_written(&envs, &base.environments, &mut base.report);
     base.report.sort();
     Ok(base)
+}
+
+/// What each environment became, in the report: where its overlay is, what it is made of, and
+/// what it changes object by object.
+fn report_written(envs: &[Environment], written: &[Written], report: &mut Report) {
+    for (env, w) in envs.iter().zip(written) {
+        let mut from: Vec<String> = w.files.clone();
+        from.extend(
+            env.env_files
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
+        );
+        let from = match from.is_empty() {
+            true => "its x-ferry overlays settings".to_string(),
+            false => from.join(", "),
+        };
+        let changes: Vec<String> = w.changes.iter().map(overlay::Change::to_string).collect();
+        let what = match changes.is_empty() {
+            true => "no change to the base".to_string(),
+            false => crate::names::some_of(&changes, 12),
+        };
+        let key = match env.loc {
+            Some(_) => format!("x-ferry.environments.{}", env.name),
+            None => format!("--overlay {}", env.name),
+        };
+        report.converted(
+            env.loc.as_ref(),
+            key,
+            format!("overlays/{}/ from {from}: {what}", env.name),
+        );
+    }
 }
 
 /// What a conversion rendered, for the comparison.
@@ -330,6 +374,100 @@ fn side(c: &Conversion) -> overlay::Side<'_> {
         generators: &c.secret_generators,
         namespace: c.namespace.as_deref(),
     }
+}
+
+/// `--helm`: each environment's `values-<name>.yaml` beside the base chart's `values.yaml`.
+fn with_values_files(
+    mut base: Conversion,
+    envs: &[Environment],
+    load: &LoadOptions,
+    opts: &TranslateOptions,
+    render_opts: &RenderOptions,
+) -> Result<Conversion> {
+    let mut converted = Vec::new();
+    for env in envs {
+        let conv = crate::convert_one(
+            &load_options(load, &base.project, env),
+            opts,
+            render_opts,
+            Some(&env.name),
+        )?;
+        merge_report(&mut base.report, conv.report.clone(), &env.name);
+        converted.push((env, conv));
+    }
+    let charts: Vec<render::helm_values::Environment<'_>> = converted
+        .iter()
+        .filter_map(|(env, conv)| {
+            Some(render::helm_values::Environment {
+                name: &env.name,
+                loc: env.loc.as_ref(),
+                tree: &conv.tree,
+                chart: conv.chart.as_ref()?,
+                renamed: (conv.project.name != base.project.name)
+                    .then_some(conv.project.name.as_str()),
+                own_secrets: own_secrets(&base, conv, env.own_env),
+            })
+        })
+        .collect();
+    let Some(chart) = base.chart.as_mut() else {
+        return Ok(base);
+    };
+    render::helm_values::environments(&mut base.tree, chart, &charts, &mut base.report);
+    for (env, conv) in &converted {
+        base.environments.push(Written {
+            name: env.name.clone(),
+            files: env_files_shown(&base.project, &conv.project),
+            changes: Vec::new(),
+        });
+    }
+    base.report.sort();
+    Ok(base)
+}
+
+/// The Secrets an environment makes of its own values: generators by
+/// [`overlay::own_secret`]'s rule, and Secret objects (values written in a compose file) whose
+/// values differ.
+fn own_secrets(base: &Conversion, env: &Conversion, own_env: bool) -> Vec<String> {
+    let mut out: Vec<String> = env
+        .secret_generators
+        .iter()
+        .filter(|g| {
+            let b = base.secret_generators.iter().find(|b| b.name == g.name);
+            b.is_some() && overlay::own_secret(b, g, own_env)
+        })
+        .map(|g| g.name.clone())
+        .collect();
+    // A Secret object's values are in files/<name>.<key> of the chart, read from the compose
+    // file: the same on every machine.
+    let generated = |p: &str| {
+        env.secret_generators.iter().any(|g| {
+            g.files.iter().any(|(_, f)| {
+                let rel = f.strip_prefix(crate::translate::SECRETS_DIR).unwrap_or(f);
+                p.strip_prefix(render::helm::FILES_DIR) == Some(rel)
+            })
+        })
+    };
+    for path in env.tree.sensitive.iter().filter(|p| !generated(p)) {
+        if let (Some(mine), Some(theirs)) = (base.tree.files.get(path), env.tree.files.get(path)) {
+            let name = path
+                .trim_start_matches("files/")
+                .split_once('.')
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_default();
+            if mine != theirs && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// The compose files an environment adds to the base's, as headers name them.
+fn env_files_shown(base: &Project, env: &Project) -> Vec<String> {
+    env.files[base.files.len().min(env.files.len())..]
+        .iter()
+        .map(|f| f.to_string())
+        .collect()
 }
 
 /// `--environment NAME`: that environment converted by itself.

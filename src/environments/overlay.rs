@@ -3,8 +3,11 @@
 //!
 //! Per object (by kind, namespace and name):
 //! - one only the environment has is a resource of the overlay, its file as rendered;
-//! - one that differs gets a JSON patch holding only what changed ([`super::patch`]);
+//! - one that differs gets a JSON patch holding only what changed ([`crate::patch`]);
 //! - one only the base has is deleted (`$patch: delete`).
+//!
+//! Each patch is a file of `patches/`, named as the object's file in the base; a deletion is a
+//! few lines inline in the kustomization.
 //!
 //! Secrets made by kustomize's `secretGenerator` are compared by what their values are made
 //! from ([`SecretGenerator::recipe`]), never by the values, so that the overlay is the same on a
@@ -13,8 +16,8 @@
 //! env files of its own and a value comes from the environment. Its files go to the overlay's
 //! own git-ignored `secrets/`.
 
-use super::patch;
 use crate::error::{Error, Result};
+use crate::patch;
 use crate::render::Tree;
 use crate::translate::{SecretGenerator, SECRETS_DIR};
 use crate::yaml;
@@ -52,8 +55,21 @@ pub enum Change {
     Patched(String, String, Vec<patch::Op>),
     /// A deleted object.
     Deleted(String, String),
-    /// A Secret made by the overlay's own generator from the environment's values.
-    Generated(String),
+    /// A Secret made by the overlay's own generator from the environment's values: a new one, or
+    /// one that replaces the base's.
+    Generated(String, bool),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Added(kind, name) => write!(f, "+ {kind}/{name}"),
+            Change::Patched(kind, name, _) => write!(f, "~ {kind}/{name}"),
+            Change::Deleted(kind, name) => write!(f, "− {kind}/{name}"),
+            Change::Generated(name, true) => write!(f, "~ Secret/{name} (its own values)"),
+            Change::Generated(name, false) => write!(f, "+ Secret/{name}"),
+        }
+    }
 }
 
 /// Where an object is, and what it is.
@@ -119,11 +135,26 @@ pub fn difference(base: Side<'_>, env: Side<'_>, own_env: bool, header: &str) ->
     let base_objects = objects(base.tree)?;
     let env_objects = objects(env.tree)?;
     let mut out = Overlay::default();
-    let (generated, secrets) = generators(base, env, &base_objects, &env_objects, own_env, &mut out);
+    let (generated, secrets) =
+        generators(base, env, &base_objects, &env_objects, own_env, &mut out);
     let mut resources = vec![json!("../../base")];
-    resources.extend(added(env, &base_objects, &env_objects, &secrets, header, &mut out));
+    resources.extend(added(
+        env,
+        &base_objects,
+        &env_objects,
+        &secrets,
+        header,
+        &mut out,
+    ));
     let mut patches = patched(&base_objects, &env_objects, &secrets, header, &mut out);
-    patches.extend(deleted(base, &base_objects, env, &env_objects, &secrets, header, &mut out));
+    patches.extend(deleted(
+        base,
+        &base_objects,
+        env,
+        &env_objects,
+        &secrets,
+        &mut out,
+    ));
 
     out.kustomization
         .insert("resources".into(), J::Array(resources));
@@ -168,6 +199,16 @@ fn same_recipe(a: &SecretGenerator, b: &SecretGenerator) -> bool {
     a.recipe == b.recipe && a.files == b.files && a.labels == b.labels
 }
 
+/// Whether the environment's generator makes a Secret of its own rather than the base's: what
+/// its values are made from differs, or they come from the environment and it has env files of
+/// its own. The rule the overlay follows, and the Helm values file reports by.
+pub fn own_secret(base: Option<&SecretGenerator>, env: &SecretGenerator, own_env: bool) -> bool {
+    match base {
+        Some(b) => !same_recipe(b, env) || (own_env && env.from_environment),
+        None => true,
+    }
+}
+
 /// The overlay's own `secretGenerator` entries, and the Secrets they make (which the objects'
 /// comparison then leaves alone). Their files are copied to the overlay's `secrets/`.
 fn generators(
@@ -182,8 +223,10 @@ fn generators(
     let mut handled = BTreeSet::new();
     for g in env.generators {
         let in_base = base.generators.iter().find(|b| b.name == g.name);
+        if !own_secret(in_base, g, own_env) {
+            continue;
+        }
         let behavior = match in_base {
-            Some(b) if same_recipe(b, g) && !(own_env && g.from_environment) => continue,
             Some(_) => Some("replace"),
             // The base wrote the Secret as an object (every value in a compose file).
             None if base_objects.contains_key(&secret_id(&g.name, base.namespace)) => {
@@ -199,7 +242,8 @@ fn generators(
             }
         }
         entries.push(generator_entry(&g.name, &g.files, &g.labels, behavior));
-        out.changes.push(Change::Generated(g.name.clone()));
+        out.changes
+            .push(Change::Generated(g.name.clone(), behavior.is_some()));
     }
     // A Secret the base generates and the environment writes as an object (its values now all
     // in a compose file): the overlay's generator replaces it with those values, from files.
@@ -209,7 +253,13 @@ fn generators(
             continue;
         };
         let mut files = Vec::new();
-        for (key, v) in o.value.get("data").and_then(J::as_object).into_iter().flatten() {
+        for (key, v) in o
+            .value
+            .get("data")
+            .and_then(J::as_object)
+            .into_iter()
+            .flatten()
+        {
             let path = format!("{SECRETS_DIR}/{}.{key}", id.2);
             let bytes = base64::Engine::decode(
                 &base64::engine::general_purpose::STANDARD,
@@ -222,7 +272,7 @@ fn generators(
         }
         handled.insert(id.clone());
         entries.push(generator_entry(&id.2, &files, &b.labels, Some("replace")));
-        out.changes.push(Change::Generated(id.2.clone()));
+        out.changes.push(Change::Generated(id.2.clone(), true));
     }
     (entries, handled)
 }
@@ -240,7 +290,10 @@ fn generator_entry(
     }
     e.insert(
         "files".into(),
-        files.iter().map(|(k, p)| json!(format!("{k}={p}"))).collect(),
+        files
+            .iter()
+            .map(|(k, p)| json!(format!("{k}={p}")))
+            .collect(),
     );
     e.insert("options".into(), json!({ "labels": labels }));
     J::Object(e)
@@ -301,6 +354,8 @@ fn patched(
         if ops.is_empty() {
             continue;
         }
+        // In a file of its own: kustomize trims an inline patch, which takes the last newline
+        // of a file's content (a ConfigMap's) at its end.
         let file = format!("patches/{}", file_name(id));
         let text = format!(
             "{header}\n# {}/{}: what this environment changes, as a JSON patch (RFC 6902)\n{}",
@@ -350,13 +405,12 @@ fn deleted(
     env: Side<'_>,
     env_objects: &BTreeMap<Id, Object>,
     secrets: &BTreeSet<Id>,
-    header: &str,
     out: &mut Overlay,
 ) -> Vec<J> {
     let mut patches = Vec::new();
     for (id, b) in base_objects {
         if !env_objects.contains_key(id) && !secrets.contains(id) {
-            patches.push(delete_patch(header, id, &b.value, out));
+            patches.push(delete_patch(id, &b.value, out));
         }
     }
     for g in base.generators {
@@ -365,14 +419,14 @@ fn deleted(
             || env_objects.contains_key(&secret_id(&g.name, env.namespace));
         if !kept {
             let value = json!({ "apiVersion": "v1", "kind": "Secret" });
-            patches.push(delete_patch(header, &id, &value, out));
+            patches.push(delete_patch(&id, &value, out));
         }
     }
     patches
 }
 
-/// A strategic merge patch that deletes one object.
-fn delete_patch(header: &str, id: &Id, value: &J, out: &mut Overlay) -> J {
+/// A strategic merge patch that deletes one object, inline.
+fn delete_patch(id: &Id, value: &J, out: &mut Overlay) -> J {
     let mut metadata = Map::new();
     metadata.insert("name".into(), json!(id.2));
     if !id.1.is_empty() {
@@ -384,14 +438,7 @@ fn delete_patch(header: &str, id: &Id, value: &J, out: &mut Overlay) -> J {
         "kind": id.0,
         "metadata": metadata,
     });
-    let file = format!("patches/{}", file_name(id));
-    let text = format!(
-        "{header}\n# {}/{}: this environment does not have it\n{}",
-        id.0,
-        id.2,
-        yaml::emit::to_document(&doc)
-    );
-    out.files.insert(file.clone(), text.into_bytes());
-    out.changes.push(Change::Deleted(id.0.clone(), id.2.clone()));
-    json!({ "path": file })
+    out.changes
+        .push(Change::Deleted(id.0.clone(), id.2.clone()));
+    json!({ "patch": yaml::emit::to_document(&doc) })
 }

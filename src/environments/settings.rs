@@ -66,7 +66,10 @@ fn apply_service(svc: &mut Service, path: &str, node: &Node) -> Result<()> {
     let Some(settings) = node.as_map() else {
         return Err(Error::invalid(
             &node.loc,
-            format!("{path}: expected a mapping of settings ({})", KEYS.join(", ")),
+            format!(
+                "{path}: expected a mapping of settings ({})",
+                KEYS.join(", ")
+            ),
         ));
     };
     for (key, e) in settings {
@@ -210,7 +213,9 @@ fn ingress_host(svc: &mut Service, path: &str, v: &Node) -> Result<()> {
     let Some(label) = label else {
         return Err(Error::invalid(
             &v.loc,
-            format!("{path}: the service has no Ingress to change (give it `x-ferry: {{ingress}}`)"),
+            format!(
+                "{path}: the service has no Ingress to change (give it `x-ferry: {{ingress}}`)"
+            ),
         ));
     };
     // `host[/path],…`: the first entry's host is replaced, its path kept.

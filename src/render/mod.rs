@@ -3,6 +3,7 @@
 //! template, not a broken file.
 
 pub mod helm;
+pub mod helm_values;
 pub mod json;
 pub mod overlay;
 pub mod templates;
@@ -58,6 +59,9 @@ pub struct RenderOptions {
     /// `--environment NAME`: convert that environment by itself, as plain manifests (no base/
     /// and no overlays/).
     pub environment: Option<String>,
+    /// `--no-environments`: the compose files as one project, without the environments they
+    /// declare.
+    pub no_environments: bool,
     /// Render objects with the built-in templates through minijinja even where their compiled
     /// form ([`compiled_builtin`]) gives the same text: for the test that holds the two to the
     /// same output.

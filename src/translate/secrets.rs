@@ -143,7 +143,10 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                 let (recipe, from_environment) = match &def.source {
                     FileSource::File(f) => (format!("file {}", f.value), false),
                     FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
-                    _ => (format!("{} = {}", def.loc, String::from_utf8_lossy(&bytes)), false),
+                    _ => (
+                        format!("{} = {}", def.loc, String::from_utf8_lossy(&bytes)),
+                        false,
+                    ),
                 };
                 made.files.push(ExtraFile {
                     path: path.clone(),

@@ -1,4 +1,6 @@
-//! The difference of two objects as a JSON patch (RFC 6902), the form kustomize applies exactly.
+//! The difference of two objects as a JSON patch (RFC 6902), the form kustomize applies exactly:
+//! an environment's overlay patches ([`crate::environments`]), and the changes a Helm values
+//! file cannot express.
 //!
 //! Why JSON 6902 and not a strategic merge patch: a strategic merge appends new items of a keyed
 //! list (a container's `env`, a Service's `ports`) at its end, and the order of those items is
@@ -20,10 +22,21 @@ use serde_json::{json, Map, Value as J};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     /// Fail unless the value at `path` is `value` (names the item an index stands for).
-    Test { path: String, value: J },
-    Add { path: String, value: J },
-    Remove { path: String },
-    Replace { path: String, value: J },
+    Test {
+        path: String,
+        value: J,
+    },
+    Add {
+        path: String,
+        value: J,
+    },
+    Remove {
+        path: String,
+    },
+    Replace {
+        path: String,
+        value: J,
+    },
 }
 
 impl Op {
@@ -126,7 +139,14 @@ fn diff_maps(path: &mut String, a: &Map<String, J>, b: &Map<String, J>, out: &mu
 }
 
 /// The fields that name an item of a Kubernetes list, most telling first.
-const ITEM_KEYS: &[&str] = &["name", "mountPath", "devicePath", "ip", "containerPort", "port"];
+const ITEM_KEYS: &[&str] = &[
+    "name",
+    "mountPath",
+    "devicePath",
+    "ip",
+    "containerPort",
+    "port",
+];
 
 /// The field that names every item of both lists, each value once per list: `name` for
 /// containers, env, volumes; `mountPath` for volumeMounts; …. None when the items have no such
