@@ -1069,3 +1069,75 @@ fn the_action_installs_checks_and_fails_exactly_when_check_fails() {
         "{stderr}"
     );
 }
+
+/// The README's CI examples use what exists: the Action's inputs, the template's variables, the
+/// repository Cargo.toml names, and this version.
+#[test]
+fn readme_ci_examples_match_the_action_the_template_and_cargo_toml() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+
+    let inputs = &yaml(&root().join("action.yml"))["inputs"];
+    let action_example = blocks
+        .iter()
+        .find(|b| b.contains("uses: YOUR-ORG/ferry@"))
+        .expect("a README example of the Action");
+    let doc = yaml_rust2::YamlLoader::load_from_str(action_example).unwrap();
+    let step = doc[0]["jobs"]["ferry-check"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["uses"].as_str().unwrap().starts_with("YOUR-ORG/ferry@"))
+        .unwrap();
+    assert_eq!(
+        step["uses"].as_str(),
+        Some(format!("YOUR-ORG/ferry@v{VERSION}").as_str())
+    );
+    for (k, _) in step["with"].as_hash().unwrap() {
+        let k = k.as_str().unwrap();
+        assert!(
+            !inputs[k].is_badvalue(),
+            "the README gives the Action an input {k} it lacks"
+        );
+    }
+
+    let variables = &yaml(&root().join("ci/ferry.gitlab-ci.yml"))["ferry-check"]["variables"];
+    let gitlab_example = blocks
+        .iter()
+        .find(|b| b.contains("ferry.gitlab-ci.yml"))
+        .expect("a README example of the GitLab template");
+    let doc = yaml_rust2::YamlLoader::load_from_str(gitlab_example).unwrap();
+    assert_eq!(
+        doc[0]["include"][0]["remote"].as_str().unwrap(),
+        format!(
+            "https://github.com/YOUR-ORG/ferry/releases/download/v{VERSION}/ferry.gitlab-ci.yml"
+        )
+    );
+    for (k, _) in doc[0]["ferry-check"]["variables"].as_hash().unwrap() {
+        let k = k.as_str().unwrap();
+        assert!(
+            !variables[k].is_badvalue(),
+            "the README sets {k}, which the template lacks"
+        );
+    }
+
+    // One place for where releases live, and every example at this version.
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    assert!(readme.contains(&format!("\nFERRY_REPO={repository} ")));
+    for line in readme
+        .lines()
+        .filter(|l| l.contains("YOUR-ORG") || l.contains("--tag v"))
+    {
+        let versions = line
+            .split(|c: char| !c.is_ascii_digit() && c != '.')
+            .filter(|t| t.split('.').count() == 3 && t.split('.').all(|n| !n.is_empty()));
+        for v in versions {
+            assert_eq!(v, VERSION, "{line}");
+        }
+    }
+    assert!(readme.contains(&format!("\nversion={VERSION}\n")));
+}
