@@ -38,7 +38,8 @@
 set -eu
 
 # Which backticks fence a diff: diff lines start with ' ', '+', '-', '@' or '\', so none of them
-# closes the fence (a context line would need a YAML line that starts with ``` at column 0).
+# closes the fence (a context line would need a YAML line with ``` in its first three columns,
+# and ferry's YAML starts every such line with a key).
 FENCE='```'
 # GitHub takes at most 65,536 characters in a comment and 1 MiB in a step summary: the diff is cut
 # at this many bytes, at a line's end, with a note that the job log holds all of it.

@@ -436,6 +436,44 @@ fn check_passes_files_output_and_flags_in_order() {
     );
 }
 
+/// With FERRY_FORMAT=markdown the summary is ferry's Markdown as it is (a stand-in ferry here:
+/// the flag is issue 25's), and an error still shows stderr.
+#[test]
+fn markdown_format_passes_the_flag_and_keeps_the_markdown_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("fake-ferry");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"args: $*\" >&2\n\
+         case \"$*\" in *broken*) echo 'error: compose.yaml:1:1: bad' >&2; exit 3 ;; esac\n\
+         printf '### ferry: 1 file in `k8s` would change\\n\\n| object | field |\\n'\nexit 1\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
+    let env = [
+        ("FERRY", fake.to_str().unwrap()),
+        ("FERRY_FORMAT", "markdown"),
+    ];
+    let c = check(tmp.path(), &env);
+    assert_eq!(c.out.code, 1);
+    assert!(c
+        .out
+        .stderr
+        .contains("args: convert --check --format markdown\n"));
+    let (marker, rest) = c.summary.split_once('\n').unwrap();
+    assert!(marker.starts_with("<!-- ferry-ci "));
+    assert_eq!(
+        rest,
+        "### ferry: 1 file in `k8s` would change\n\n| object | field |\n\n"
+    );
+    let c = check(tmp.path(), &[env[0], env[1], ("FERRY_ARGS", "--broken")]);
+    assert_eq!(c.out.code, 3);
+    assert!(c
+        .summary
+        .contains("```text\nargs: convert --check --broken --format markdown\n"));
+    assert!(c.summary.contains("error: compose.yaml:1:1: bad\n```\n"));
+}
+
 #[test]
 fn long_diffs_are_cut_at_a_line_with_the_fence_closed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1030,10 +1068,11 @@ fn the_action_installs_checks_and_fails_exactly_when_check_fails() {
     std::fs::create_dir_all(workspace.join("deploy")).unwrap();
     converted_project(&workspace.join("deploy"));
 
+    // (The assertions hold for the text summary and for `--format markdown`.)
     let given = [("working-directory", "deploy")];
     let (code, summary, outputs) = run_action(&workspace, &given, &repo);
     assert_eq!(code, 0, "{outputs}");
-    assert!(summary.contains("are up to date"), "{summary}");
+    assert!(summary.contains("up to date"), "{summary}");
     assert!(
         outputs.contains("exit-code=0\nup-to-date=true\n"),
         "{outputs}"
@@ -1051,7 +1090,11 @@ fn the_action_installs_checks_and_fails_exactly_when_check_fails() {
     .unwrap();
     let (code, summary, _) = run_action(&workspace, &given, &repo);
     assert_eq!(code, 1);
-    assert!(summary.contains("are stale"), "{summary}");
+    assert!(summary.contains("would change"), "{summary}");
+    assert!(
+        summary.contains("+          image: nginx:1.28"),
+        "{summary}"
+    );
 
     // The inputs reach ferry: another output directory is missing, so stale.
     let (code, _, stderr) = run_action(
