@@ -18,12 +18,16 @@ COMPOSE_FILE: a project whose top-level `x-ferry: {environments}` declares envir
   `env` of its base (`--overlay env=OVERRIDE`), in the base file's directory.
 
 Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl),
-VALIDATE_K8S (when set, every overlay's directory is also validated with it).
+VALIDATE_K8S (when set, every overlay's directory is also validated with it), PARITY_CHECK (when
+set, ../shared/tools/parity-check on the merged compose files must report no more findings
+against the overlay than against the plain conversion; environments with an env file of their
+own are left out, as parity-check reads the project's .env).
 Prints one line per problem and a summary `overlay-check: N environments, P exact, F failed`;
 exits 1 on any problem.
 """
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -35,7 +39,9 @@ import yaml  # PyYAML
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
-VALIDATE = os.environ.get("VALIDATE_K8S")
+VALIDATE = os.environ.get("VALIDATE_K8S") and os.path.abspath(os.environ["VALIDATE_K8S"])
+PARITY = os.environ.get("PARITY_CHECK") and os.path.abspath(os.environ["PARITY_CHECK"])
+PARITY_TOTAL = {"overlay": 0, "plain": 0}
 
 
 class Failed(Exception):
@@ -129,6 +135,21 @@ def compare(label, got, want):
     return problems
 
 
+def parity(cwd, compose_files, out_dir):
+    """parity-check's findings for the compose files against out_dir."""
+    env = dict(os.environ, FERRY=FERRY)
+    r = subprocess.run([PARITY, "--json"] + compose_files + [out_dir], cwd=cwd, capture_output=True, text=True, env=env)
+    try:
+        return json.loads(r.stdout)["findings"]
+    except (ValueError, KeyError):
+        raise Failed("parity-check %s %s: exit %d: %s" % (" ".join(compose_files), out_dir, r.returncode, (r.stdout + r.stderr)[-1500:]))
+
+
+def compose_files(args):
+    """The -f files of a plain conversion's arguments."""
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f"]
+
+
 def check(label, cwd, convert_args, flat_runs):
     """convert_args: the `ferry convert` arguments that write base/ and overlays/;
     flat_runs: {environment: ferry convert arguments of its plain conversion}.
@@ -151,6 +172,15 @@ def check(label, cwd, convert_args, flat_runs):
                 got = built(overlay, gens)
                 want = built(flat, generator_names(flat))
                 problems[env] += compare(where, got, want)
+                files = compose_files(args)
+                if PARITY and files and "--env-file" not in args:
+                    # The same app as docker compose runs from the merged files: no more
+                    # parity-check findings against the overlay than against the plain conversion.
+                    got_findings, want_findings = parity(cwd, files, overlay), parity(cwd, files, flat)
+                    PARITY_TOTAL["overlay"] += got_findings
+                    PARITY_TOTAL["plain"] += want_findings
+                    if got_findings > want_findings:
+                        problems[env].append("%s: parity-check: %d findings against the overlay, %d against the plain conversion" % (where, got_findings, want_findings))
                 if VALIDATE:
                     r = subprocess.run([VALIDATE, overlay], capture_output=True, text=True)
                     if r.returncode != 0:
@@ -269,6 +299,8 @@ def main(argv):
             for p in problems[env]:
                 print(p)
             exact += not problems[env]
+    if PARITY:
+        print("overlay-check: parity-check findings: %d against the overlays, %d against the plain conversions" % (PARITY_TOTAL["overlay"], PARITY_TOTAL["plain"]))
     print("overlay-check: %d environments, %d exact, %d failed" % (total, exact, total - exact))
     return 0 if exact == total else 1
 

@@ -370,6 +370,46 @@ mod tests {
         exact(json!({"a": null}), json!({"a": {"b": 1}}));
     }
 
+    use proptest::prelude::*;
+
+    /// JSON of a few levels, with lists of named items (as Kubernetes objects have) among them.
+    fn value() -> impl Strategy<Value = J> {
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            (0i64..5).prop_map(|n| json!(n)),
+            "[a-c/~]{0,2}".prop_map(J::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
+                prop::collection::btree_map("[a-d/~]{1,2}", inner.clone(), 0..5)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+                // Named items, names unique, in any order.
+                prop::collection::btree_map("[a-f]", inner, 0..5)
+                    .prop_map(|items| {
+                        items
+                            .into_iter()
+                            .map(|(name, v)| json!({ "name": name, "value": v }))
+                            .collect::<Vec<J>>()
+                    })
+                    .prop_shuffle()
+                    .prop_map(J::Array),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever the two objects, the patch turns one into the other.
+        #[test]
+        fn the_patch_turns_old_into_new(old in value(), new in value()) {
+            let ops = diff(&old, &new);
+            let mut doc = old.clone();
+            apply(&mut doc, &to_json(&ops)).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(doc, new);
+        }
+    }
+
     #[test]
     fn a_wrong_base_fails_the_test() {
         let old = json!({"env": [{"name": "A", "value": "1"}]});

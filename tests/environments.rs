@@ -329,3 +329,43 @@ fn overlay_flags_are_checked() {
         assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
     }
 }
+
+#[test]
+fn a_patch_no_longer_made_is_stale_and_pruned() {
+    let p = project(&[
+        (
+            "compose.yaml",
+            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
+        ),
+        (
+            "compose.prod.yaml",
+            "services:\n  web:\n    image: example/web:1.5\n",
+        ),
+    ]);
+    ok(&run(p.path(), &["convert"]));
+    let patch = p
+        .path()
+        .join("k8s/overlays/prod/patches/web-deployment.yaml");
+    assert!(patch.exists());
+    // prod now changes only the Service: the Deployment's patch is stale.
+    std::fs::write(
+        p.path().join("compose.prod.yaml"),
+        "services:\n  web:\n    ports: !override [\"8080:80\"]\n",
+    )
+    .unwrap();
+    let r = run(p.path(), &["convert", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("--- a/overlays/prod/patches/web-deployment.yaml\n+++ /dev/null"),
+        "{}",
+        r.stdout
+    );
+    ok(&run(p.path(), &["convert", "--prune"]));
+    assert!(!patch.exists());
+    assert!(p
+        .path()
+        .join("k8s/overlays/prod/patches/web-service.yaml")
+        .exists());
+    ok(&run(p.path(), &["convert", "--check"]));
+}

@@ -356,7 +356,7 @@ fn patched(
         }
         // In a file of its own: kustomize trims an inline patch, which takes the last newline
         // of a file's content (a ConfigMap's) at its end.
-        let file = format!("patches/{}", file_name(id));
+        let file = format!("{}/{}", crate::output::PATCHES_DIR, file_name(id));
         let text = format!(
             "{header}\n# {}/{}: what this environment changes, as a JSON patch (RFC 6902)\n{}",
             id.0,

@@ -390,3 +390,62 @@ fn values_diff(base: &J, env: &J) -> Option<J> {
         _ => Some(env.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Helm's merge of a values file over the defaults: maps key by key, null removes.
+    fn merged(base: &J, over: &J) -> J {
+        match (base, over) {
+            (J::Object(b), J::Object(o)) => {
+                let mut out = b.clone();
+                for (k, v) in o {
+                    if v.is_null() {
+                        out.remove(k);
+                    } else {
+                        let m = b.get(k).map_or(v.clone(), |bv| merged(bv, v));
+                        out.insert(k.clone(), m);
+                    }
+                }
+                J::Object(out)
+            }
+            (_, v) => v.clone(),
+        }
+    }
+
+    #[test]
+    fn the_values_file_merges_to_the_environments_values() {
+        let base = json!({
+            "replicas": 1,
+            "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+            "env": {"A": "1", "B": "2"},
+            "nodeSelector": {},
+        });
+        let env = json!({
+            "replicas": 3,
+            "resources": {"limits": {"memory": "2Gi"}},
+            "env": {"A": "1", "B": "3"},
+            "nodeSelector": {},
+        });
+        let d = values_diff(&base, &env).unwrap();
+        assert_eq!(
+            d,
+            json!({"replicas": 3, "resources": {"limits": {"cpu": null, "memory": "2Gi"}}, "env": {"B": "3"}})
+        );
+        assert_eq!(merged(&base, &d), env);
+        assert_eq!(values_diff(&base, &base), None);
+    }
+
+    #[test]
+    fn a_services_keys_are_never_removed_nor_new() {
+        // The environment's Service is headless (no `service` values) and it mounts a claim the
+        // base does not make: neither reaches the file (their templates differ, and are reported).
+        let base = json!({"replicas": 1, "service": {"type": "ClusterIP"}, "persistence": {"a": {"size": "1Gi"}}});
+        let env = json!({"replicas": 2, "persistence": {"a": {"size": "2Gi"}, "b": {"size": "1Gi"}}, "ingress": {}});
+        assert_eq!(
+            service_diff(&base, &known(&base, &env)),
+            Some(json!({"replicas": 2, "persistence": {"a": {"size": "2Gi"}}}))
+        );
+    }
+}
