@@ -645,6 +645,14 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     if args.stdout {
+        if !conv.environments.is_empty() && !ui.quiet {
+            let names: Vec<&str> = conv.environments.iter().map(|e| e.name.as_str()).collect();
+            let _ = writeln!(
+                err,
+                "ferry: the stream is the base; the environments ({}) are overlays: print one with --environment NAME --stdout",
+                names.join(", ")
+            );
+        }
         for g in &conv.secret_generators {
             let files: Vec<String> = g
                 .files

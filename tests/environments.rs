@@ -369,3 +369,28 @@ fn a_patch_no_longer_made_is_stale_and_pruned() {
         .exists());
     ok(&run(p.path(), &["convert", "--check"]));
 }
+
+#[test]
+fn the_stream_is_the_base_and_says_how_to_print_an_environment() {
+    let p = project(&[
+        (
+            "compose.yaml",
+            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
+        ),
+        (
+            "compose.prod.yaml",
+            "services:\n  web:\n    image: example/web:1.5\n",
+        ),
+    ]);
+    let r = run(p.path(), &["convert", "--stdout"]);
+    ok(&r);
+    assert!(r.stdout.contains("image: example/web:1.4"), "{}", r.stdout);
+    assert!(!r.stdout.contains("1.5"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "the environments (prod) are overlays: print one with --environment NAME --stdout"
+        ),
+        "{}",
+        r.stderr
+    );
+}
