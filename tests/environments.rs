@@ -2,19 +2,8 @@
 //! `kubectl kustomize`, they give the plain conversion of the environment's files, field for
 //! field: `scripts/overlay-check.py`), and the command line declares, selects and checks them.
 
-use crate::support::{read_tree, root, run, Run};
+use crate::support::{project, read_tree, root, run, Run};
 use std::path::Path;
-
-/// A project in a temporary directory.
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -74,6 +63,20 @@ fn every_fixture_overlay_is_exact() {
 
 const BASE: &str = "services:\n  web:\n    image: example/web:1.4\n    ports: [\"80:80\"]\n";
 
+/// A project that declares one environment, prod, which changes web's image.
+fn with_prod() -> tempfile::TempDir {
+    project(&[
+        (
+            "compose.yaml",
+            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
+        ),
+        (
+            "compose.prod.yaml",
+            "services:\n  web:\n    image: example/web:1.5\n",
+        ),
+    ])
+}
+
 #[test]
 fn an_override_file_on_the_command_line_becomes_an_overlay() {
     let p = project(&[
@@ -103,16 +106,7 @@ fn an_override_file_on_the_command_line_becomes_an_overlay() {
 
 #[test]
 fn declared_environments_are_written_by_a_bare_convert_and_checked() {
-    let p = project(&[
-        (
-            "compose.yaml",
-            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
-        ),
-        (
-            "compose.prod.yaml",
-            "services:\n  web:\n    image: example/web:1.5\n",
-        ),
-    ]);
+    let p = with_prod();
     ok(&run(p.path(), &["convert"]));
     assert!(p
         .path()
@@ -230,16 +224,7 @@ fn overlay_env_file_on_the_command_line() {
 
 #[test]
 fn one_environment_by_itself_and_the_plain_merge() {
-    let p = project(&[
-        (
-            "compose.yaml",
-            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
-        ),
-        (
-            "compose.prod.yaml",
-            "services:\n  web:\n    image: example/web:1.5\n",
-        ),
-    ]);
+    let p = with_prod();
     let r = run(p.path(), &["convert", "--environment", "prod", "--stdout"]);
     ok(&r);
     assert!(r.stdout.contains("image: example/web:1.5"), "{}", r.stdout);
@@ -332,16 +317,7 @@ fn overlay_flags_are_checked() {
 
 #[test]
 fn a_patch_no_longer_made_is_stale_and_pruned() {
-    let p = project(&[
-        (
-            "compose.yaml",
-            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
-        ),
-        (
-            "compose.prod.yaml",
-            "services:\n  web:\n    image: example/web:1.5\n",
-        ),
-    ]);
+    let p = with_prod();
     ok(&run(p.path(), &["convert"]));
     let patch = p
         .path()
@@ -372,16 +348,7 @@ fn a_patch_no_longer_made_is_stale_and_pruned() {
 
 #[test]
 fn the_stream_is_the_base_and_says_how_to_print_an_environment() {
-    let p = project(&[
-        (
-            "compose.yaml",
-            &format!("{BASE}x-ferry:\n  environments:\n    prod: compose.prod.yaml\n"),
-        ),
-        (
-            "compose.prod.yaml",
-            "services:\n  web:\n    image: example/web:1.5\n",
-        ),
-    ]);
+    let p = with_prod();
     let r = run(p.path(), &["convert", "--stdout"]);
     ok(&r);
     assert!(r.stdout.contains("image: example/web:1.4"), "{}", r.stdout);

@@ -83,6 +83,14 @@ struct Object {
 /// kind, namespace, name.
 type Id = (String, String, String);
 
+/// The objects of both sides, and the Secrets the overlay's own generators make (which the
+/// objects' comparison leaves alone).
+struct Compared {
+    base: BTreeMap<Id, Object>,
+    env: BTreeMap<Id, Object>,
+    secrets: BTreeSet<Id>,
+}
+
 fn id(v: &J) -> Option<Id> {
     let s = |p: &str| v.pointer(p).and_then(J::as_str).map(str::to_string);
     Some((
@@ -132,29 +140,17 @@ pub fn difference(base: Side<'_>, env: Side<'_>, own_env: bool, header: &str) ->
             base.namespace.unwrap_or_default()
         )));
     }
-    let base_objects = objects(base.tree)?;
-    let env_objects = objects(env.tree)?;
+    let mut objects = Compared {
+        base: objects(base.tree)?,
+        env: objects(env.tree)?,
+        secrets: BTreeSet::new(),
+    };
     let mut out = Overlay::default();
-    let (generated, secrets) =
-        generators(base, env, &base_objects, &env_objects, own_env, &mut out);
+    let generated = generators(base, env, &mut objects, own_env, &mut out);
     let mut resources = vec![json!("../../base")];
-    resources.extend(added(
-        env,
-        &base_objects,
-        &env_objects,
-        &secrets,
-        header,
-        &mut out,
-    ));
-    let mut patches = patched(&base_objects, &env_objects, &secrets, header, &mut out);
-    patches.extend(deleted(
-        base,
-        &base_objects,
-        env,
-        &env_objects,
-        &secrets,
-        &mut out,
-    ));
+    resources.extend(added(env, &objects, header, &mut out));
+    let mut patches = patched(&objects, header, &mut out);
+    patches.extend(deleted(base, env, &objects, &mut out));
 
     out.kustomization
         .insert("resources".into(), J::Array(resources));
@@ -209,18 +205,18 @@ pub fn own_secret(base: Option<&SecretGenerator>, env: &SecretGenerator, own_env
     }
 }
 
-/// The overlay's own `secretGenerator` entries, and the Secrets they make (which the objects'
-/// comparison then leaves alone). Their files are copied to the overlay's `secrets/`.
+/// The overlay's own `secretGenerator` entries; the Secrets they make go to
+/// `objects.secrets`. Their files are copied to the overlay's `secrets/`.
 fn generators(
     base: Side<'_>,
     env: Side<'_>,
-    base_objects: &BTreeMap<Id, Object>,
-    env_objects: &BTreeMap<Id, Object>,
+    objects: &mut Compared,
     own_env: bool,
     out: &mut Overlay,
-) -> (Vec<J>, BTreeSet<Id>) {
+) -> Vec<J> {
     let mut entries = Vec::new();
-    let mut handled = BTreeSet::new();
+    let handled = &mut objects.secrets;
+    let (base_objects, env_objects) = (&objects.base, &objects.env);
     for g in env.generators {
         let in_base = base.generators.iter().find(|b| b.name == g.name);
         if !own_secret(in_base, g, own_env) {
@@ -274,7 +270,7 @@ fn generators(
         entries.push(generator_entry(&id.2, &files, &b.labels, Some("replace")));
         out.changes.push(Change::Generated(id.2.clone(), true));
     }
-    (entries, handled)
+    entries
 }
 
 fn generator_entry(
@@ -301,15 +297,9 @@ fn generator_entry(
 
 /// Objects only the environment has, as it rendered them: a whole file when every object in it
 /// is new, else each object in a file of its own. Returns the overlay's new resources.
-fn added(
-    env: Side<'_>,
-    base_objects: &BTreeMap<Id, Object>,
-    env_objects: &BTreeMap<Id, Object>,
-    secrets: &BTreeSet<Id>,
-    header: &str,
-    out: &mut Overlay,
-) -> Vec<J> {
-    let new = |id: &Id| !base_objects.contains_key(id) && !secrets.contains(id);
+fn added(env: Side<'_>, objects: &Compared, header: &str, out: &mut Overlay) -> Vec<J> {
+    let env_objects = &objects.env;
+    let new = |id: &Id| !objects.base.contains_key(id) && !objects.secrets.contains(id);
     let mut by_file: BTreeMap<&str, Vec<&Id>> = BTreeMap::new();
     for (id, o) in env_objects.iter().filter(|(id, _)| new(id)) {
         by_file.entry(o.path.as_str()).or_default().push(id);
@@ -338,16 +328,14 @@ fn added(
 }
 
 /// Objects both have that differ: a JSON patch each, in `patches/`.
-fn patched(
-    base_objects: &BTreeMap<Id, Object>,
-    env_objects: &BTreeMap<Id, Object>,
-    secrets: &BTreeSet<Id>,
-    header: &str,
-    out: &mut Overlay,
-) -> Vec<J> {
+fn patched(objects: &Compared, header: &str, out: &mut Overlay) -> Vec<J> {
     let mut patches = Vec::new();
-    for (id, o) in env_objects {
-        let Some(b) = base_objects.get(id).filter(|_| !secrets.contains(id)) else {
+    for (id, o) in &objects.env {
+        let Some(b) = objects
+            .base
+            .get(id)
+            .filter(|_| !objects.secrets.contains(id))
+        else {
             continue;
         };
         let ops = patch::diff(&b.value, &o.value);
@@ -399,17 +387,11 @@ fn regex_escape(s: &str) -> String {
 
 /// Objects the environment does not have, and Secrets the base generates that it does not:
 /// deleted by the overlay.
-fn deleted(
-    base: Side<'_>,
-    base_objects: &BTreeMap<Id, Object>,
-    env: Side<'_>,
-    env_objects: &BTreeMap<Id, Object>,
-    secrets: &BTreeSet<Id>,
-    out: &mut Overlay,
-) -> Vec<J> {
+fn deleted(base: Side<'_>, env: Side<'_>, objects: &Compared, out: &mut Overlay) -> Vec<J> {
+    let env_objects = &objects.env;
     let mut patches = Vec::new();
-    for (id, b) in base_objects {
-        if !env_objects.contains_key(id) && !secrets.contains(id) {
+    for (id, b) in &objects.base {
+        if !env_objects.contains_key(id) && !objects.secrets.contains(id) {
             patches.push(delete_patch(id, &b.value, out));
         }
     }
