@@ -2,9 +2,12 @@
 
 mod support;
 
+#[cfg(unix)]
+mod ci;
 mod cli;
 mod determinism;
 mod edge;
+mod environments;
 mod fixtures;
 mod generated;
 mod helm;
