@@ -217,6 +217,7 @@ macro_rules! fixtures {
 
 fixtures! {
     anchors_merge => "anchors-merge",
+    yaml_go_leniency => "yaml-go-leniency",
     autoscale => "autoscale",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_compose;
 mod cli;
 mod determinism;
 mod edge;

@@ -221,13 +221,9 @@ pub trait Input {
                     encountered_tab = true;
                     self.skip();
                 }
-                // YAML comments must be preceded by whitespace.
-                '#' if !encountered_tab && !has_yaml_ws => {
-                    return (
-                        chars_consumed,
-                        Err("comments must be separated from other tokens by whitespace"),
-                    );
-                }
+                // ferry (FERRY-PATCHES.md, P5): a `#` where a token could start begins a
+                // comment, also right after a token (`[a]#c`, `"a"#c`), as in go-yaml; inside a
+                // plain scalar it is still text (`a#b`), which does not come here.
                 '#' => {
                     self.skip(); // Skip over '#'
                     while is_yaml_non_break(self.look_ch()) {
@@ -255,7 +251,9 @@ pub trait Input {
         let nc = self.peek_nth(1);
         match self.peek() {
             // indicators can end a plain scalar, see 7.3.3. Plain Style
-            ':' if is_blank_or_breakz(nc) || (in_flow && is_flow(nc)) => false,
+            // ferry (FERRY-PATCHES.md, P7): in a flow collection a `:` before `,`, `]` or `}`
+            // belongs to the plain scalar (`{a: b, c:}` has the key `c:`), as in go-yaml.
+            ':' if is_blank_or_breakz(nc) || (in_flow && matches!(nc, '[' | '{')) => false,
             // A byte order mark isn't a plain scalar character, see 5.2. Character Encodings
             '\u{FEFF}' => false,
             c if in_flow && is_flow(c) => false,

@@ -755,7 +755,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        if (self.mark.col as isize) < self.indent {
+        // ferry (FERRY-PATCHES.md, P1): inside a flow collection indentation is not checked, as
+        // go-yaml and libyaml do not check it (`key: [\n  a\n]`, the `]` at the key's column).
+        if self.flow_level == 0 && (self.mark.col as isize) < self.indent {
             return Err(ScanError::new_str(self.mark, "invalid indentation"));
         }
 
@@ -893,7 +895,10 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // whitespaces outside of indentation.
                 // If a flow-style construct is in an indented block, its contents must still be
                 // indented. Also, tabs are allowed anywhere in it if it has no content.
+                // ferry (FERRY-PATCHES.md, P3): inside a flow collection a tab is white space
+                // anywhere, also at the start of a line, as in go-yaml.
                 '\t' if self.is_within_block()
+                    && self.flow_level == 0
                     && self.leading_whitespace
                     && (self.mark.col as isize) < self.indent =>
                 {
@@ -2046,12 +2051,8 @@ impl<'input, T: Input> Scanner<'input, T> {
                 ));
             }
 
-            if (self.mark.col as isize) < self.indent {
-                return Err(ScanError::new_str(
-                    start_mark,
-                    "invalid indentation in quoted scalar",
-                ));
-            }
+            // ferry (FERRY-PATCHES.md, P2): a quoted scalar's continuation lines may start at any
+            // column (go-yaml does not check them); their leading white space is folded away.
 
             leading_blanks = false;
             self.consume_flow_scalar_non_whitespace_chars(
@@ -2071,13 +2072,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             while self.input.next_is_blank() || self.input.next_is_break() {
                 if self.input.next_is_blank() {
                     // Consume a space or a tab character.
+                    // ferry (FERRY-PATCHES.md, P2): a tab may start a continuation line of a
+                    // quoted scalar, as in go-yaml.
                     if leading_blanks {
-                        if self.input.peek() == '\t' && (self.mark.col as isize) < self.indent {
-                            return Err(ScanError::new_str(
-                                self.mark,
-                                "tab cannot be used as indentation",
-                            ));
-                        }
                         self.skip_blank();
                     } else {
                         whitespaces.push(self.input.peek());
@@ -2295,12 +2292,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         let indent = self.indent + 1;
         let start_mark = self.mark;
 
-        if self.flow_level > 0 && (start_mark.col as isize) < indent {
-            return Err(ScanError::new_str(
-                start_mark,
-                "invalid indentation in flow construct",
-            ));
-        }
+        // ferry (FERRY-PATCHES.md, P1): no indentation check for a plain scalar in a flow
+        // collection.
 
         let mut string = String::with_capacity(32);
         self.buf_whitespaces.clear();
@@ -2327,12 +2320,8 @@ impl<'input, T: Input> Scanner<'input, T> {
                 break;
             }
 
-            if self.flow_level > 0 && self.input.peek() == '-' && is_flow(self.input.peek_nth(1)) {
-                return Err(ScanError::new_str(
-                    self.mark,
-                    "plain scalar cannot start with '-' followed by ,[]{}",
-                ));
-            }
+            // ferry (FERRY-PATCHES.md, P6): in a flow collection a lone `-` before `,`, `]`
+            // or `}` is the plain scalar `-`, as in go-yaml (`[-, a]`).
 
             if !self.input.next_is_blank_or_breakz()
                 && self.input.next_can_be_plain_scalar(self.flow_level > 0)
@@ -2546,9 +2535,12 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Skip over ':'.
         self.skip_non_blank();
+        // ferry (FERRY-PATCHES.md, P4): tabs alone may separate a value from its `:`
+        // (`key:<TAB>value`), as in go-yaml; only a block sequence entry may not follow them.
         if self.input.look_ch() == '\t'
             && !self.skip_ws_to_eol(SkipTabs::Yes)?.has_valid_yaml_ws()
-            && (self.input.peek() == '-' || self.input.next_is_alpha())
+            && self.input.peek() == '-'
+            && is_blank_or_breakz(self.input.peek_nth(1))
         {
             return Err(ScanError::new_str(
                 self.mark,

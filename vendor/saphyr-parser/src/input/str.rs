@@ -221,14 +221,9 @@ impl Input for StrInput<'_> {
         // number of whitespace ignored.
         let mut chars_consumed = self.buffer.len() - new_str.len();
 
+        // ferry (FERRY-PATCHES.md, P5): a `#` where a token could start begins a comment, also
+        // right after a token (`[a]#c`, `"a"#c`), as in go-yaml.
         if !new_str.is_empty() && new_str.as_bytes()[0] == b'#' {
-            if !encountered_tab && !has_yaml_ws {
-                return (
-                    chars_consumed,
-                    Err("comments must be separated from other tokens by whitespace"),
-                );
-            }
-
             // Skip remaining non-break characters.
             while let Some((c, sub_str)) = split_first_char(new_str) {
                 if !is_yaml_non_break(c) {
@@ -253,7 +248,9 @@ impl Input for StrInput<'_> {
         let nc = self.peek_nth(1);
         match self.peek() {
             // indicators can end a plain scalar, see 7.3.3. Plain Style
-            ':' if is_blank_or_breakz(nc) || (in_flow && is_flow(nc)) => false,
+            // ferry (FERRY-PATCHES.md, P7): in a flow collection a `:` before `,`, `]` or `}`
+            // belongs to the plain scalar (`{a: b, c:}` has the key `c:`), as in go-yaml.
+            ':' if is_blank_or_breakz(nc) || (in_flow && matches!(nc, '[' | '{')) => false,
             // A byte order mark isn't a plain scalar character, see 5.2. Character Encodings
             '\u{FEFF}' => false,
             c if in_flow && is_flow(c) => false,
