@@ -3,7 +3,7 @@
 //! sets, string commands split as compose splits them, unknown mount options. Each expectation
 //! was checked against `docker compose config` (v2.40.3).
 
-use crate::support::{root, run as run_in};
+use crate::support::{root, run as run_in, run_env};
 
 /// `ferry config` in `dir`, which must succeed.
 fn config(dir: &std::path::Path) -> String {
@@ -29,4 +29,170 @@ fn yaml_that_go_yaml_reads_is_read() {
     ] {
         assert!(out.contains(expected), "{expected:?} not in:\n{out}");
     }
+}
+
+/// An `include` entry's env_file is the included project's environment: for interpolation, a
+/// bare name in a service's `environment` list, and secrets and configs with an `environment:`
+/// source (`fixtures/include-env-scope`). The Secret the pod mounts is made, the ConfigMap
+/// holds the value, and a variable the including project sets keeps its value.
+#[test]
+fn include_env_file_is_the_included_projects_environment() {
+    let dir = root().join("fixtures/include-env-scope");
+    let r = run_in(&dir, &["config"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("    environment:\n      BILLING_CURRENCY: EUR\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("image: example/billing:2.3.1\n"));
+    assert!(!r.stderr.contains("BILLING"), "{}", r.stderr);
+    let r = run_env(&dir, &["config"], &[("BILLING_TAG", "9.9")]);
+    assert!(
+        r.stdout.contains("image: example/billing:9.9\n"),
+        "{}",
+        r.stdout
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let r = run_in(&dir, &["convert", "-o", out.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let read = |p: &str| std::fs::read_to_string(out.path().join(p)).unwrap();
+    let kustomization = read("kustomization.yaml");
+    assert!(
+        kustomization.contains("  - name: billing-db-password\n    files:\n      - billing_db_password=secrets/billing-db-password\n"),
+        "{kustomization}"
+    );
+    assert!(read("billing-deployment.yaml").contains("secretName: billing-db-password\n"));
+    // The value from billing.env, not an empty file (compared without printing it).
+    assert!(read("secrets/billing-db-password") == "fixture-only-password");
+    assert!(read("billing-settings-configmap.yaml").contains("  billing_settings: currency=EUR\n"));
+}
+
+/// `${COMPOSE_PROJECT_NAME}` is the project name as docker compose sets it: `name:`, `-p`, or
+/// the directory's name.
+#[test]
+fn compose_project_name_is_the_project_name() {
+    let dir = root().join("fixtures/compose-sets");
+    let out = config(&dir);
+    assert!(
+        out.contains("      PD_CLUSTER: tidb-pd\n      PD_NETWORK: tidb_default\n"),
+        "{out}"
+    );
+    let r = run_in(&dir, &["config", "-p", "other"]);
+    assert!(
+        r.stdout.contains("      PD_NETWORK: other_default\n"),
+        "{}",
+        r.stdout
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = tmp.path().join("My_Shop");
+    std::fs::create_dir(&proj).unwrap();
+    std::fs::write(
+        proj.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    environment:\n      PROJECT: ${COMPOSE_PROJECT_NAME}\n",
+    )
+    .unwrap();
+    assert!(config(&proj).contains("      PROJECT: my_shop\n"));
+    // A `name:` that reads a variable, and one written with capitals, normalised as compose does.
+    std::fs::write(
+        proj.join("compose.yaml"),
+        "name: Shop-${STAGE}\nservices:\n  web:\n    image: nginx\n    environment:\n      PROJECT: ${COMPOSE_PROJECT_NAME}\n",
+    )
+    .unwrap();
+    let r = run_env(&proj, &["config"], &[("STAGE", "Prod")]);
+    assert!(r.stdout.starts_with("name: shop-prod\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("      PROJECT: shop-prod\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// `${PWD}` is the `PWD` of the environment, else the directory ferry runs in, as under docker
+/// compose; not the project directory.
+#[test]
+fn pwd_is_the_callers_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sub = tmp.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    environment:\n      HERE: ${PWD}\n",
+    )
+    .unwrap();
+    let r = run_in(&sub, &["config", "-f", "../compose.yaml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("      HERE: {}\n", sub.display())),
+        "{}",
+        r.stdout
+    );
+    let r = run_env(
+        &sub,
+        &["config", "-f", "../compose.yaml"],
+        &[("PWD", "/srv/app")],
+    );
+    assert!(r.stdout.contains("      HERE: /srv/app\n"), "{}", r.stdout);
+}
+
+/// A command string is split as docker compose splits it: the split stops at the first shell
+/// operator, and ferry warns that the rest is dropped (`fixtures/compose-sets`).
+#[test]
+fn command_string_stops_at_the_first_shell_operator() {
+    let r = run_in(&root().join("fixtures/compose-sets"), &["config"]);
+    assert!(
+        r.stdout.contains("    command:\n      - pd-server\n      - --name=pd\n      - --data-dir=/data/pd\n      - --lease\n      - 0s\n    environment:"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains(
+            "compose.yaml:9:14: warning: services.pd.command: `> /data/pd.log 2>&1 &` is dropped"
+        ),
+        "{}",
+        r.stderr
+    );
+    // What compose cannot split, ferry refuses too, at the place.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    entrypoint: run (now)\n",
+    )
+    .unwrap();
+    let r = run_in(tmp.path(), &["config"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("compose.yaml:4:17: services.web.entrypoint: cannot split `run (now)` into words as docker compose does"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A mount option docker compose does not know (`:roz`) is ignored as compose ignores it, with
+/// a warning: the mount is read-write (`fixtures/compose-sets`).
+#[test]
+fn unknown_mount_option_is_ignored_as_compose_ignores_it() {
+    let r = run_in(&root().join("fixtures/compose-sets"), &["config"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("compose.yaml:17:9: warning: services.pd.volumes[0]: docker compose ignores the unknown mount option `roz` (did you mean `ro,z`?), so the mount is read-write"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("        source: ")
+            && r.stdout
+                .contains("        target: /etc/pd\n        type: bind\n"),
+        "{}",
+        r.stdout
+    );
+    let pd = r.stdout.split("target: /etc/pd\n").next().unwrap();
+    assert!(
+        !pd.rsplit("- bind:").next().unwrap().contains("read_only"),
+        "{}",
+        r.stdout
+    );
 }

@@ -145,20 +145,14 @@ fn volume_long(project: &Project, home: Option<&str>, item: &Node) -> J {
                     // Options after the second colon, as compose-go's ParseVolume reads them.
                     let mut bind_opts = Map::new();
                     let mut volume_opts = Map::new();
-                    let options = t.splitn(3, ':').nth(2).filter(|_| m.source.is_some());
-                    for opt in options.into_iter().flat_map(|o| o.split(',')) {
-                        match opt {
-                            "nocopy" => {
-                                volume_opts.insert("nocopy".into(), json!(true));
-                            }
-                            "z" | "Z" => {
-                                bind_opts.insert("selinux".into(), json!(opt));
-                            }
-                            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => {
-                                bind_opts.insert("propagation".into(), json!(opt));
-                            }
-                            _ => {}
-                        }
+                    if m.options.nocopy {
+                        volume_opts.insert("nocopy".into(), json!(true));
+                    }
+                    if let Some(selinux) = &m.options.selinux {
+                        bind_opts.insert("selinux".into(), json!(selinux));
+                    }
+                    if let Some(propagation) = &m.options.propagation {
+                        bind_opts.insert("propagation".into(), json!(propagation));
                     }
                     if bind {
                         bind_opts.insert("create_host_path".into(), json!(true));
@@ -613,14 +607,18 @@ fn canonical_service(svc: &mut J) {
             }
         }
     }
-    // Lifecycle hooks: a command string is split as a shell would; a pre_start hook runs the
-    // service's image unless it names one.
+    // Lifecycle hooks: a command string is split as compose splits a command; a pre_start hook
+    // runs the service's image unless it names one.
     let image = svc.get("image").cloned();
     for key in ["post_start", "pre_stop", "pre_start"] {
         if let Some(J::Array(hooks)) = svc.get_mut(key) {
             for h in hooks.iter_mut() {
-                if let Some(words) = h.get("command").and_then(J::as_str).and_then(shlex::split) {
-                    h["command"] = json!(words);
+                let split = h
+                    .get("command")
+                    .and_then(J::as_str)
+                    .map(super::shellwords::split);
+                if let Some(Ok(split)) = split {
+                    h["command"] = json!(split.words);
                 }
                 if key == "pre_start" && h.get("image").is_none() {
                     if let Some(img) = image

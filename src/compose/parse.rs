@@ -3,7 +3,7 @@
 //! read or recorded as skipped, so that translate can report it.
 
 use super::model::*;
-use super::{ports, units, volumes};
+use super::{ports, shellwords, units, volumes};
 use crate::error::{Error, Location, Report};
 use crate::yaml::{resolve_bool, resolve_int, Node, Value};
 
@@ -264,13 +264,28 @@ impl Reader<'_> {
     /// `command` / `entrypoint`: a string is split the way a shell would; a list is kept.
     pub(crate) fn command(&mut self, node: &Node, path: &str) -> Option<Located<Vec<String>>> {
         match &node.value {
-            Value::Scalar(s) if !node.is_null() => match shlex::split(&s.text) {
-                Some(words) => Some(Located::new(words, node.loc.clone())),
-                None => {
+            // Split as docker compose splits it, which stops at the first shell operator.
+            Value::Scalar(s) if !node.is_null() => match shellwords::split(&s.text) {
+                Ok(split) => {
+                    if let Some(dropped) = &split.dropped {
+                        self.report.warn(
+                            Some(&node.loc),
+                            path,
+                            format!(
+                                "`{dropped}` is dropped: docker compose splits a command string into words and stops at the first shell operator (`;`, `&`, `|`, `<`, `>`), so the rest never runs; to run it, use a shell: [\"sh\", \"-c\", \"...\"]"
+                            ),
+                        );
+                    }
+                    Some(Located::new(split.words, node.loc.clone()))
+                }
+                Err(why) => {
                     self.msg(
                         &node.loc,
                         path,
-                        format!("cannot split `{}` into words: unbalanced quotes", s.text),
+                        format!(
+                            "cannot split `{}` into words as docker compose does: {why}",
+                            s.text
+                        ),
                     );
                     None
                 }
@@ -410,6 +425,19 @@ pub struct ServiceContext<'a> {
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
     /// Which variables each interpolated value came from (see `load::Sources`).
     pub sources: Option<&'a super::load::Sources>,
+    /// What an included project's environment gives the names it reads from the environment,
+    /// by where they are written (see `load::ScopedEnv`); the rest reads `lookup`.
+    pub scoped: Option<&'a super::load::ScopedEnv>,
+}
+
+impl ServiceContext<'_> {
+    /// The value of the variable `name`, written at `at`, in the environment that reads it.
+    fn env_value(&self, name: &str, at: &Location) -> Option<String> {
+        self.scoped
+            .and_then(|s| s.get(at))
+            .cloned()
+            .or_else(|| (self.lookup)(name))
+    }
 }
 
 pub fn read_service(
@@ -475,7 +503,7 @@ pub fn read_service(
                         .cloned()
                         .unwrap_or_default();
                     let value = value.or_else(|| {
-                        let v = (ctx.lookup)(&k);
+                        let v = ctx.env_value(&k, &loc);
                         if v.is_some() {
                             sources = vec![k.clone()];
                         }
@@ -1693,16 +1721,26 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
         Value::Scalar(_) => {
             let s = r.string(item, path)?;
             match volumes::parse_short(&s) {
-                Ok(m) => Some(Mount {
-                    kind: m.kind,
-                    source: m.source,
-                    target: super::validate::clean_target(&m.target),
-                    read_only: m.read_only,
-                    subpath: None,
-                    tmpfs_size: None,
-                    from_tmpfs_key: false,
-                    loc: item.loc.clone(),
-                }),
+                Ok(m) => {
+                    // Options docker compose does not know are ignored, as it ignores them.
+                    for option in &m.ignored {
+                        r.report.warn(
+                            Some(&item.loc),
+                            path,
+                            volumes::ignored_option_message(option, m.read_only),
+                        );
+                    }
+                    Some(Mount {
+                        kind: m.kind,
+                        source: m.source,
+                        target: super::validate::clean_target(&m.target),
+                        read_only: m.read_only,
+                        subpath: None,
+                        tmpfs_size: None,
+                        from_tmpfs_key: false,
+                        loc: item.loc.clone(),
+                    })
+                }
                 Err(e) => {
                     r.msg(&item.loc, path, e);
                     None
@@ -1894,7 +1932,7 @@ fn read_file_object(
             "environment" => {
                 sources += 1;
                 if let Some(var) = r.located_string(n, &p) {
-                    let value = (ctx.lookup)(&var.value).map(Sensitive);
+                    let value = ctx.env_value(&var.value, &n.loc).map(Sensitive);
                     def.source = FileSource::Environment(var, value);
                 }
             }

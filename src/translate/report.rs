@@ -216,7 +216,9 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
         if d.key == path {
             d.message.to_string()
         } else {
-            format!("{}: {}", &d.key[path.len() + 1..], d.message)
+            // `volumes[0]` under `volumes` is `[0]`; `environment.KEY` is `KEY`.
+            let sub = &d.key[path.len()..];
+            format!("{}: {}", sub.strip_prefix('.').unwrap_or(sub), d.message)
         }
     };
     for d in entries {
