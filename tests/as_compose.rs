@@ -196,3 +196,49 @@ fn unknown_mount_option_is_ignored_as_compose_ignores_it() {
         r.stdout
     );
 }
+
+/// Models: `ferry config` prints the top-level models the services use and each service's
+/// models as a mapping, as docker compose does; the conversion reports each model and each
+/// service that uses one, with the variables compose would set (`fixtures/models`).
+#[test]
+fn models_are_printed_and_reported() {
+    let dir = root().join("fixtures/models");
+    let out = config(&dir);
+    assert!(
+        out.starts_with("models:\n  embedding-model:\n    model: ai/all-minilm\n    name: embeddings\n  llm:\n    context_size: 4096\n    model: ai/smollm2\n    runtime_flags:\n      - --no-prefill-assistant\nname: models\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    models:\n      embedding-model: null\n      llm: null\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("ai/gemma3"),
+        "an unused model is left out, as compose does:\n{out}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run_in(
+        &dir,
+        &["convert", "--report", "-o", tmp.path().to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for expected in [
+        "  models (compose.yaml:8:5): not converted\n      - llm: docker compose sets `LLM_URL` to the model runner's endpoint and `LLM_MODEL` to `ai/smollm2`",
+        "      - embedding-model: docker compose sets `EMBEDDING_MODEL_URL` to the model runner's endpoint and `EMBEDDING_MODEL_MODEL` to `ai/all-minilm`",
+        "      - llm: docker compose sets `AI_RUNNER_URL` to the model runner's endpoint and `AI_MODEL_NAME` to `ai/smollm2`",
+        "  models.unused (compose.yaml:27:3): not converted\n",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected:?} not in:\n{}", r.stdout);
+    }
+    // Not silently dropped: --strict fails on them.
+    let r = run_in(
+        &dir,
+        &[
+            "convert",
+            "--strict",
+            "-o",
+            tmp.path().join("strict").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}

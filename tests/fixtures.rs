@@ -237,6 +237,7 @@ fixtures! {
     include => "include",
     include_env_scope => "include-env-scope",
     merge_override => "merge-override",
+    models => "models",
     profiles => "profiles",
     provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",

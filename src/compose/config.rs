@@ -190,6 +190,16 @@ fn service(project: &Project, home: Option<&str>, name: &str, node: &Node) -> J 
                 _ => v.to_json(),
             },
             "environment" | "env_file" => continue,
+            // A list of models is a mapping of them to nothing, as compose-go reads it.
+            "models" => match v.to_json() {
+                J::Array(names) => J::Object(
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str().map(|n| (n.to_string(), J::Null)))
+                        .collect(),
+                ),
+                other => other,
+            },
             // A file mode as compose-go prints one: octal with a leading 0 (`0440`).
             "secrets" | "configs" => {
                 let mut j = v.to_json();
@@ -721,6 +731,14 @@ fn used_resources(out: &Map<String, J>) -> std::collections::BTreeSet<(&'static 
             ("configs", svc.get("configs")),
             ("secrets", svc.get("build").and_then(|b| b.get("secrets"))),
         ];
+        for model in svc
+            .get("models")
+            .and_then(J::as_object)
+            .into_iter()
+            .flatten()
+        {
+            used.insert(("models", model.0.clone()));
+        }
         for (section, list) in refs {
             for r in list.and_then(J::as_array).into_iter().flatten() {
                 let source = r.as_str().or_else(|| r.get("source").and_then(J::as_str));
@@ -816,6 +834,13 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
         }
         if !defs.is_empty() {
             out.insert(section.into(), J::Object(defs));
+        }
+    }
+    // Models as written (compose gives them no default name), those a service uses.
+    if let Some(J::Object(mut models)) = doc.get("models").map(Node::to_json) {
+        models.retain(|k, _| used.contains(&("models", k.clone())));
+        if !models.is_empty() {
+            out.insert("models".into(), J::Object(models));
         }
     }
     for (k, e) in doc.as_map().into_iter().flatten() {

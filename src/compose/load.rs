@@ -674,7 +674,9 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
     let (Some(target), Value::Map(inc)) = (doc.as_map_mut(), included.value) else {
         return Ok(());
     };
-    for section in ["services", "volumes", "networks", "secrets", "configs"] {
+    for section in [
+        "services", "volumes", "networks", "secrets", "configs", "models",
+    ] {
         let Some(src) = inc.get(section).and_then(|e| e.value.as_map()).cloned() else {
             continue;
         };

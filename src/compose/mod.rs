@@ -252,7 +252,7 @@ fn build_project(
                     }
                 }
             }
-            "secrets" | "configs" | "networks" | "x-ferry" => {
+            "secrets" | "configs" | "networks" | "models" | "x-ferry" => {
                 parse::read_top_level(&mut reader, key, &entry.value, &mut project.top, &svc_ctx)
             }
             k if k.starts_with("x-") => {}

@@ -647,6 +647,7 @@ pub fn read_service(
             "pre_start" => svc.pre_start = read_hooks(r, v, &path, true),
             "post_start" => svc.post_start = read_hooks(r, v, &path, false),
             "pre_stop" => svc.pre_stop = read_hooks(r, v, &path, false),
+            "models" => svc.models = read_model_uses(r, v, &path),
             "gpus" => {
                 let devices = read_gpus(r, v, &path);
                 svc.deploy.devices.extend(devices);
@@ -1863,6 +1864,11 @@ pub fn read_top_level(
                 let def = read_network(r, name, &e.key_loc, &e.value);
                 top.networks.insert(name.clone(), def);
             }
+            "models" => {
+                if let Some(def) = read_model(r, name, &e.key_loc, &e.value) {
+                    top.models.insert(name.clone(), def);
+                }
+            }
             _ => {}
         }
     }
@@ -1973,6 +1979,87 @@ fn read_file_object(
         );
     }
     def
+}
+
+const MODEL_KEYS: &[&str] = &["name", "model", "context_size", "runtime_flags"];
+
+/// A top-level `models:` entry.
+fn read_model(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) -> Option<ModelDef> {
+    let path = format!("models.{name}");
+    let m = r.map(v, &path)?;
+    let mut def = ModelDef {
+        name: name.to_string(),
+        model: String::new(),
+        context_size: None,
+        runtime_flags: Vec::new(),
+        loc: key_loc.clone(),
+    };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        match k.as_str() {
+            "model" => def.model = r.string(&e.value, &p).unwrap_or_default(),
+            "context_size" => def.context_size = r.uint(&e.value, &p).map(i64::from),
+            "runtime_flags" => {
+                def.runtime_flags = r.list(&e.value, &p).into_iter().map(|(f, _)| f).collect()
+            }
+            // A name for the runner; the services' variables are named after the key.
+            "name" => {
+                r.string(&e.value, &p);
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, &path, k, MODEL_KEYS),
+        }
+    }
+    if def.model.is_empty() {
+        r.msg(
+            key_loc,
+            &path,
+            "`model` is required (the model to run, such as `ai/smollm2`)",
+        );
+    }
+    Some(def)
+}
+
+/// A service's `models:`: a list of model keys, or a mapping of them to `endpoint_var` and
+/// `model_var` (or nothing).
+fn read_model_uses(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<ModelUse> {
+    let use_of = |name: &str, loc: &Location| ModelUse {
+        name: name.to_string(),
+        endpoint_var: None,
+        model_var: None,
+        loc: loc.clone(),
+    };
+    match &v.value {
+        Value::Seq(_) => r
+            .list(v, path)
+            .into_iter()
+            .map(|(name, loc)| use_of(&name, &loc))
+            .collect(),
+        Value::Map(m) => {
+            let mut uses = Vec::new();
+            for (name, e) in m {
+                let p = format!("{path}.{name}");
+                let mut u = use_of(name, &e.key_loc);
+                if let Some(vars) = (!e.value.is_null()).then(|| r.map(&e.value, &p)).flatten() {
+                    for (k, ve) in vars {
+                        let kp = format!("{p}.{k}");
+                        match k.as_str() {
+                            "endpoint_var" => u.endpoint_var = r.string(&ve.value, &kp),
+                            "model_var" => u.model_var = r.string(&ve.value, &kp),
+                            k if k.starts_with("x-") => {}
+                            k => r.unknown(&ve.key_loc, &p, k, &["endpoint_var", "model_var"]),
+                        }
+                    }
+                }
+                uses.push(u);
+            }
+            uses
+        }
+        _ => {
+            r.err(v, path, "a list of model names or a mapping of them");
+            Vec::new()
+        }
+    }
 }
 
 const NETWORK_KEYS: &[&str] = &[
@@ -2101,6 +2188,7 @@ mod tests {
         assert_eq!(list(NETWORK_KEYS), keys("/$defs/network"));
         assert_eq!(list(SECRET_KEYS), keys("/$defs/secret"));
         assert_eq!(list(CONFIG_KEYS), keys("/$defs/config"));
+        assert_eq!(list(MODEL_KEYS), keys("/$defs/model"));
         assert_eq!(list(HEALTHCHECK_KEYS), keys("/$defs/healthcheck"));
         assert_eq!(
             list(RESTART_POLICY_KEYS),
