@@ -1317,11 +1317,11 @@ services:
                 .to_json(),
             json!("a:second_two")
         );
-        o.environment.remove("X");
+        o.environment.shift_remove("X");
         o.files = vec!["second.yaml".into(), "third.yaml".into()];
         let dir_name =
             super::super::normalize_project_name(&d.path().file_name().unwrap().to_string_lossy());
-        assert_eq!(load(&o).unwrap().name.value, format!("second_"));
+        assert_eq!(load(&o).unwrap().name.value, "second_");
         std::fs::write(d.path().join("second.yaml"), "name: ${X}\n").unwrap();
         assert_eq!(load(&o).unwrap().name.value, dir_name);
     }
