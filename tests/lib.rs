@@ -3,6 +3,8 @@
 mod support;
 
 mod as_compose;
+#[cfg(unix)]
+mod ci;
 mod cli;
 mod determinism;
 mod edge;
