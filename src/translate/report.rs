@@ -601,6 +601,7 @@ mod tests {
             "links",
             "mem_limit",
             "mem_reservation",
+            "models",
             "network_mode",
             "networks",
             "pid",
