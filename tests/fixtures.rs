@@ -222,6 +222,7 @@ macro_rules! fixtures {
 
 fixtures! {
     anchors_merge => "anchors-merge",
+    yaml_go_leniency => "yaml-go-leniency",
     autoscale => "autoscale",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",
@@ -240,10 +241,13 @@ fixtures! {
     dotenv_forms => "dotenv-forms",
     extends_files => "extends-files",
     include => "include",
+    include_env_scope => "include-env-scope",
     merge_override => "merge-override",
+    models => "models",
     profiles => "profiles",
     provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",
+    compose_sets => "compose-sets",
     config_canonical => "config-canonical",
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",

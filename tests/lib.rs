@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_compose;
 #[cfg(unix)]
 mod ci;
 mod cli;

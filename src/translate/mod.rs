@@ -14,6 +14,7 @@ mod config;
 pub mod envsecrets;
 mod hosts;
 mod ingress;
+mod models;
 mod network;
 mod pod;
 mod probes;
@@ -664,6 +665,7 @@ pub fn translate_each(
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
     }
+    models::report(project, &mut report);
     for p in project.providers.values() {
         let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
         report.not_converted(
