@@ -30,6 +30,8 @@ pub struct Conversion {
     made: Vec<translate::Made>,
     /// Secrets kustomize makes from files (not in the `--stdout` stream).
     pub secret_generators: Vec<translate::SecretGenerator>,
+    /// The remote keys ExternalSecrets read (`--env-secrets external-secrets`), for the report.
+    pub remote_keys: Vec<translate::secretmode::RemoteKey>,
 }
 
 impl Conversion {
@@ -53,7 +55,7 @@ impl Conversion {
     /// The report grouped per compose key (`ferry convert --report`), made on demand: it costs
     /// about as much as translating.
     pub fn summary(&self) -> translate::report::Summary {
-        translate::report::build(&self.project, &self.report, &self.made)
+        translate::report::build(&self.project, &self.report, &self.made, &self.remote_keys)
     }
 }
 
@@ -90,6 +92,7 @@ pub fn convert(
         &project,
         &translation.kustomize,
         &translation.files,
+        &translation.secrets.sealed,
         &mut report,
     )?;
     report.sort();
@@ -100,6 +103,7 @@ pub fn convert(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        remote_keys: translation.secrets.remote_keys,
     })
 }
 
@@ -132,6 +136,7 @@ fn convert_helm(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        remote_keys: translation.secrets.remote_keys,
     })
 }
 

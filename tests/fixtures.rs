@@ -44,11 +44,10 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
             "--volume-size" => opts.volume_size = it.next().cloned(),
             "--env-secrets" => {
                 use ferry::translate::envsecrets::EnvSecrets;
-                opts.env_secrets = match it.next().map(String::as_str) {
-                    Some("auto") => EnvSecrets::Auto,
-                    Some("none") => EnvSecrets::None,
-                    other => panic!("{}/args: --env-secrets {other:?}", dir.display()),
-                };
+                let name = it.next().map(String::as_str).unwrap_or_default();
+                opts.env_secrets = Some(EnvSecrets::from_name(name).unwrap_or_else(|| {
+                    panic!("{}/args: --env-secrets {name:?}", dir.display())
+                }));
             }
             "--bind-mounts" => {
                 use ferry::translate::BindMounts;
