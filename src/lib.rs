@@ -121,6 +121,7 @@ fn convert_helm(
         &translation.objects,
         &translation.kustomize.secret_generators,
         &translation.files,
+        &translation.secrets,
         helm,
         &mut report,
     )?;

@@ -45,9 +45,10 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
             "--env-secrets" => {
                 use ferry::translate::envsecrets::EnvSecrets;
                 let name = it.next().map(String::as_str).unwrap_or_default();
-                opts.env_secrets = Some(EnvSecrets::from_name(name).unwrap_or_else(|| {
-                    panic!("{}/args: --env-secrets {name:?}", dir.display())
-                }));
+                opts.env_secrets =
+                    Some(EnvSecrets::from_name(name).unwrap_or_else(|| {
+                        panic!("{}/args: --env-secrets {name:?}", dir.display())
+                    }));
             }
             "--bind-mounts" => {
                 use ferry::translate::BindMounts;
