@@ -552,6 +552,7 @@ impl Renderer {
                 unknown_at: s.unknown_at.clone(),
             });
         }
+        tree.sealed.sort_by(|a, b| a.path.cmp(&b.path));
         let mut resources: Vec<String> = tree.files.keys().cloned().collect();
         resources.extend(tree.sealed.iter().map(|f| f.path.clone()));
         resources.sort();
