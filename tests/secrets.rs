@@ -496,3 +496,24 @@ fn external_secrets_name_every_remote_key_and_no_value() {
         bad.stderr
     );
 }
+
+#[test]
+fn x_ferry_secret_settings_are_checked_where_they_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  db:\n    image: postgres:16\nx-ferry:\n  envSecrets: vault\n  ageRecipients: [age1nope]\n  secretStore: Vault/x\n  remoteKey: \"{proj}\"\n",
+    )
+    .unwrap();
+    let run = ferry(dir, &["convert"], false);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for want in [
+        "compose.yaml:5:15: x-ferry.envSecrets: `vault` is not a mode of envSecrets; expected one of auto, none, sops, external-secrets",
+        "compose.yaml:6:19: x-ferry.ageRecipients: `age1nope` is not an age public key",
+        "compose.yaml:7:16: x-ferry.secretStore: `Vault` is not a kind of secret store",
+        "compose.yaml:8:14: x-ferry.remoteKey: `{proj}`: unknown placeholder `{proj}`",
+    ] {
+        assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
+    }
+}

@@ -328,7 +328,12 @@ pub fn chart(
             .map(|s| format!("{}.enabled", values_of(s)));
         let path = format!("templates/{}", super::file_name(o));
         match o.kind.as_str() {
-            "ExternalSecret" => external_secret_values(&mut value, &chart, project, &mut marks),
+            "ExternalSecret" => external_secret_values(
+                &mut value,
+                project,
+                secrets.namespace.as_deref().unwrap_or_default(),
+                &mut marks,
+            ),
             "Secret" => {
                 // A Secret object (sensitive environment written in the compose file): its
                 // values go to files/, like every other secret.
@@ -1038,7 +1043,9 @@ pub const SEALED_VALUES: &str = "secrets.yaml";
 
 /// An ExternalSecret's store and remote keys as values: `externalSecrets.secretStoreRef`, and
 /// each remote key and property made from `externalSecrets.remoteKey` / `remoteProperty`.
-fn external_secret_values(value: &mut J, _chart: &str, project: &Project, marks: &mut Marks) {
+/// `{namespace}` is the namespace of the conversion (`--namespace`), as in the kustomize output,
+/// not the release's: the remote keys are where the values were loaded.
+fn external_secret_values(value: &mut J, project: &Project, namespace: &str, marks: &mut Marks) {
     let secret = value
         .pointer("/metadata/name")
         .and_then(J::as_str)
@@ -1061,8 +1068,9 @@ fn external_secret_values(value: &mut J, _chart: &str, project: &Project, marks:
     );
     let fill = |pattern: &str, key: &str| {
         format!(
-            "{v}.{pattern} | replace \"{{project}}\" {} | replace \"{{namespace}}\" $.Release.Namespace | replace \"{{secret}}\" {} | replace \"{{key}}\" {}",
+            "{v}.{pattern} | replace \"{{project}}\" {} | replace \"{{namespace}}\" {} | replace \"{{secret}}\" {} | replace \"{{key}}\" {}",
             go_str(&project.name),
+            go_str(namespace),
             go_str(&secret),
             go_str(key)
         )

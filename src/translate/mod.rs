@@ -119,6 +119,9 @@ pub struct Delivered {
     pub remote_keys: Vec<secretmode::RemoteKey>,
     /// The resolved settings (store, patterns), for the Helm chart's values.
     pub settings: secretmode::Settings,
+    /// The namespace of the conversion (`--namespace`), which `{namespace}` in remote key
+    /// patterns names.
+    pub namespace: Option<String>,
 }
 
 impl Delivered {
@@ -1015,6 +1018,7 @@ pub fn translate_each(
     made.generators.extend(env_generators);
     made.files.extend(env_files);
     delivered.settings = ctx.secret_settings.clone();
+    delivered.namespace = namespace.clone();
     Ok(Translated {
         report,
         kustomize: Kustomize {

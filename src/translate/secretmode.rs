@@ -325,6 +325,14 @@ pub fn deliver(
     match settings.mode {
         EnvSecrets::ExternalSecrets => {
             let (kind, store) = settings.store.clone().expect("checked when resolved");
+            let uses_namespace = [&settings.remote_key, &settings.remote_property]
+                .iter()
+                .any(|p| p.contains("{namespace}"));
+            if uses_namespace && ctx.namespace().is_none() {
+                return Err(Error::Usage(
+                    "the remote key pattern names {namespace}, but no namespace is given: add --namespace (or top-level `x-ferry: {namespace}`)".into(),
+                ));
+            }
             let ns = ctx.namespace().unwrap_or_default();
             let mut data = Vec::new();
             let mut remote = Vec::new();
