@@ -6,9 +6,11 @@
 
 mod beside;
 pub mod compose;
+pub mod environments;
 pub mod error;
 pub mod names;
 pub mod output;
+pub mod patch;
 pub mod paths;
 pub mod render;
 pub mod sops;
@@ -32,6 +34,13 @@ pub struct Conversion {
     pub secret_generators: Vec<translate::SecretGenerator>,
     /// The remote keys ExternalSecrets read (`--env-secrets external-secrets`), for the report.
     pub remote_keys: Vec<translate::secretmode::RemoteKey>,
+    /// The kustomization's `namespace`.
+    pub namespace: Option<String>,
+    /// The environments written as overlays beside the base, in the order declared, with what
+    /// each changes.
+    pub environments: Vec<environments::Written>,
+    /// With `--helm`: what the chart is made from, for the environments' values files.
+    pub chart: Option<render::helm::Chart>,
 }
 
 impl Conversion {
@@ -59,16 +68,31 @@ impl Conversion {
     }
 }
 
-/// Load, translate and render a project. Nothing is written.
+/// Load, translate and render a project, and each of its environments as an overlay over the
+/// base (`base/`, `overlays/<name>/`; see [`environments`]). Nothing is written.
 pub fn convert(
     load: &compose::LoadOptions,
     opts: &translate::TranslateOptions,
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
+    environments::convert(load, opts, render_opts)
+}
+
+/// Load, translate and render one project: the base files, or with `environment`, an
+/// environment's files and its services' `x-ferry: {overlays}` settings. Nothing is written.
+pub(crate) fn convert_one(
+    load: &compose::LoadOptions,
+    opts: &translate::TranslateOptions,
+    render_opts: &render::RenderOptions,
+    environment: Option<&str>,
+) -> Result<Conversion> {
     if let Some(helm) = &render_opts.helm {
-        return convert_helm(load, opts, helm);
+        return convert_helm(load, opts, helm, environment);
     }
-    let (loaded, project, mut report) = compose::load_all(load)?;
+    let (loaded, mut project, mut report) = compose::load_all(load)?;
+    if let Some(env) = environment {
+        environments::settings::apply(&mut project, env)?;
+    }
     let renderer = match render::Renderer::new(
         &project,
         || compose::config::canonical(&loaded, &project),
@@ -93,7 +117,6 @@ pub fn convert(
         &translation.kustomize,
         &translation.files,
         &translation.secrets.sealed,
-        &mut report,
     )?;
     report.sort();
     Ok(Conversion {
@@ -104,6 +127,9 @@ pub fn convert(
         report,
         secret_generators: translation.kustomize.secret_generators,
         remote_keys: translation.secrets.remote_keys,
+        namespace: translation.kustomize.namespace,
+        environments: Vec::new(),
+        chart: None,
     })
 }
 
@@ -112,11 +138,15 @@ fn convert_helm(
     load: &compose::LoadOptions,
     opts: &translate::TranslateOptions,
     helm: &render::helm::HelmOptions,
+    environment: Option<&str>,
 ) -> Result<Conversion> {
-    let (_, project, mut report) = compose::load_all(load)?;
+    let (_, mut project, mut report) = compose::load_all(load)?;
+    if let Some(env) = environment {
+        environments::settings::apply(&mut project, env)?;
+    }
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
-    let tree = render::helm::chart(
+    let (tree, chart) = render::helm::chart(
         &project,
         &translation.objects,
         &translation.kustomize.secret_generators,
@@ -138,6 +168,9 @@ fn convert_helm(
         report,
         secret_generators: translation.kustomize.secret_generators,
         remote_keys: translation.secrets.remote_keys,
+        namespace: translation.kustomize.namespace,
+        environments: Vec::new(),
+        chart: Some(chart),
     })
 }
 

@@ -7,6 +7,7 @@ mod ci;
 mod cli;
 mod determinism;
 mod edge;
+mod environments;
 mod fixtures;
 mod generated;
 mod helm;

@@ -136,6 +136,9 @@ pub struct Plan {
     /// Variables whose value is made from a variable not set on this machine (no `.env`): its
     /// value here is not the real one.
     pub unknown: std::collections::BTreeSet<String>,
+    /// Variable → what its value is made from, without the value unless the compose file
+    /// itself holds it (see [`SecretGenerator::recipe`]).
+    pub recipes: IndexMap<String, String>,
 }
 
 impl Plan {
@@ -167,6 +170,7 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         name: names::derived(&svc.name, "env"),
         entries: IndexMap::new(),
         unknown: Default::default(),
+        recipes: IndexMap::new(),
     };
     if ctx.secret_settings().mode == EnvSecrets::None {
         return plan;
@@ -190,16 +194,19 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         for (k, v) in &ef.entries {
             if valid(k) && secret(k, &[]) {
                 plan.entries.insert(k.clone(), (rewrite(v), false));
+                plan.recipes
+                    .insert(k.clone(), format!("env_file {} {k}", ef.path.value));
             } else {
                 plan.entries.shift_remove(k);
+                plan.recipes.shift_remove(k);
             }
         }
     }
     for e in &svc.environment {
         let Some(v) = &e.value else { continue };
         if valid(&e.name) && secret(&e.name, &e.sources) {
-            plan.entries
-                .insert(e.name.clone(), (rewrite(v), e.sources.is_empty()));
+            let literal = e.sources.is_empty();
+            plan.entries.insert(e.name.clone(), (rewrite(v), literal));
             if e.sources
                 .iter()
                 .any(|s| ctx.project.unset_variables.contains(s))
@@ -208,8 +215,16 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
             } else {
                 plan.unknown.remove(&e.name);
             }
+            // A value written in the compose file is its own recipe; one read from the
+            // environment is known by where it is written and what it reads.
+            let recipe = match literal {
+                true => format!("{} = {}", e.loc, rewrite(v)),
+                false => format!("{} from {}", e.loc, e.sources.join(",")),
+            };
+            plan.recipes.insert(e.name.clone(), recipe);
         } else {
             plan.entries.shift_remove(&e.name);
+            plan.recipes.shift_remove(&e.name);
             plan.unknown.remove(&e.name);
         }
     }
@@ -347,6 +362,12 @@ pub fn secret(
         files: gen_files,
         labels: labels(ctx.project, Some(&svc.name)),
         inline: true,
+        recipe: plan
+            .recipes
+            .iter()
+            .map(|(k, r)| format!("{k}: {r}"))
+            .collect(),
+        from_environment: true,
     };
     Ok(Some(EnvSecret::Generator(generator, files)))
 }
