@@ -17,4 +17,5 @@ mod interrupted;
 mod properties;
 mod review;
 mod safety;
+mod secrets;
 mod snippets;
