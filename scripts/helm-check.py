@@ -22,7 +22,12 @@ values-NAME.yaml gives the objects of `kubectl kustomize K/overlays/NAME`, excep
 conversion report says values cannot express (counted in the summary).
 
 Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl), VALIDATE_K8S
-(default ../shared/tools/validate-k8s when present). Prints one line per problem and a summary
+(default ../shared/tools/validate-k8s when present). FERRY_ARGS: more `convert` flags for both
+conversions (`--env-secrets sops --age-recipient …`, `--env-secrets external-secrets
+--secret-store …`); with SOPS files, both sides are decrypted with `sops -d` first (the identity in
+SOPS_AGE_KEY_FILE), as Flux decrypts the kustomization and helm-secrets the chart's secrets.yaml.
+Custom resources (ExternalSecret) are left to VALIDATE_CRS with CRDS (validate-crs and its CRD
+directory), when both are set. Prints one line per problem and a summary
 `helm-check: N charts, P passed, F failed`; exits 1 on any problem.
 """
 
@@ -44,6 +49,26 @@ except ImportError:
     sys.exit(2)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FERRY_ARGS = os.environ.get("FERRY_ARGS", "").split()
+CORE_GROUPS = ("v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "autoscaling/v2", "policy/v1")
+
+
+def sops_files(d):
+    """The SOPS-encrypted YAML files under d."""
+    out = []
+    for root, _, files in os.walk(d):
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            if f.endswith(".yaml") and "\nsops:\n" in open(p).read():
+                out.append(p)
+    return out
+
+
+def sops_decrypt(path):
+    r = subprocess.run(["sops", "-d", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("sops -d %s: %s" % (path, r.stderr.strip()))
+    return r.stdout
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
 VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
@@ -173,8 +198,17 @@ def check_project(compose, problems, values_tests, extra_flags=()):
             for i, w in enumerate(words[:-1]):
                 if w in ("--overlay", "--overlay-env-file"):
                     flags += [w, words[i + 1]]
-        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags, d)
-        report = json.loads(run([FERRY, "convert", "--helm", "--report-format", "json", "-f", f, "-o", c] + flags, d))
+        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags + FERRY_ARGS, d)
+        report = json.loads(run([FERRY, "convert", "--helm", "--report-format", "json", "-f", f, "-o", c] + flags + FERRY_ARGS, d))
+        # What the cluster sees: Flux decrypts the kustomization's SOPS files; helm-secrets passes
+        # the chart's decrypted secrets.yaml as values.
+        for p in sops_files(k):
+            text = sops_decrypt(p)
+            with open(p, "w") as fh:
+                fh.write(text)
+        secret_values = None
+        if os.path.exists(os.path.join(c, "secrets.yaml")):
+            secret_values = yaml.safe_load(sops_decrypt(os.path.join(c, "secrets.yaml")))
         found = []
         lint = helm.lint(c, strict=True)
         for m in lint.get("messages") or []:
@@ -211,7 +245,7 @@ def check_project(compose, problems, values_tests, extra_flags=()):
                         found.append("overlay %s: %s/%s: %s" % ((o,) + kk + (dd,)))
         releases = {}
         for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
-            objs = render(c, release, ns)
+            objs = render(c, release, ns, secret_values)
             for o in objs:
                 got = o.get("metadata", {}).get("namespace")
                 if got != ns:
@@ -232,12 +266,20 @@ def check_project(compose, problems, values_tests, extra_flags=()):
         if os.path.exists(VALIDATE):
             out = os.path.join(tmp, "rendered")
             os.mkdir(out)
-            for i, o in enumerate(render(c, "r1", "ns-one")):
-                with open(os.path.join(out, "%03d.yaml" % i), "w") as fh:
+            crs = os.path.join(tmp, "custom")
+            os.mkdir(crs)
+            for i, o in enumerate(render(c, "r1", "ns-one", secret_values)):
+                where = out if o.get("apiVersion") in CORE_GROUPS else crs
+                with open(os.path.join(where, "%03d.yaml" % i), "w") as fh:
                     yaml.safe_dump(o, fh)
             r = subprocess.run([VALIDATE, out], capture_output=True, text=True)
             if r.returncode != 0:
                 found.append("validate-k8s: %s" % (r.stdout + r.stderr).strip()[:1500])
+            vcrs, crds = os.environ.get("VALIDATE_CRS"), os.environ.get("CRDS")
+            if os.listdir(crs) and vcrs and crds:
+                r = subprocess.run([vcrs, crds, crs], capture_output=True, text=True)
+                if r.returncode != 0:
+                    found.append("validate-crs: %s" % (r.stdout + r.stderr).strip()[:1500])
         if values_tests:
             found.extend(check_values(c))
         for p in found:

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_compose;
 #[cfg(unix)]
 mod ci;
 mod cli;
@@ -17,4 +18,5 @@ mod properties;
 mod review;
 mod safety;
 mod same_app;
+mod secrets;
 mod snippets;

@@ -48,6 +48,9 @@ pub struct Project {
     pub edge: crate::paths::Edge,
     /// Top-level `secrets`, `configs`, `networks` and `x-ferry`.
     pub top: TopLevel,
+    /// Variables that environment values are made from (`${DB_PASSWORD}`, a bare name) but
+    /// that are not set here: the value made is not the real one.
+    pub unset_variables: std::collections::BTreeSet<String>,
 }
 
 impl Project {
@@ -64,8 +67,62 @@ pub struct TopLevel {
     pub secrets: IndexMap<String, FileObjectDef>,
     pub configs: IndexMap<String, FileObjectDef>,
     pub networks: IndexMap<String, NetworkDef>,
+    /// Top-level `models:`.
+    pub models: IndexMap<String, ModelDef>,
     /// Top-level `x-ferry:` (project defaults).
     pub ferry: ProjectFerry,
+}
+
+/// A top-level `models:` entry: a language model that docker compose has Docker Model Runner
+/// pull and serve (`docker model`), for the services that name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDef {
+    /// Its key under `models:`.
+    pub name: String,
+    /// The model to run (`model:`, an OCI reference such as `ai/smollm2`).
+    pub model: String,
+    pub context_size: Option<i64>,
+    pub runtime_flags: Vec<String>,
+    pub loc: Location,
+}
+
+/// A service's use of a model (its `models:`): docker compose sets two variables in the
+/// service's containers, the model runner's endpoint and the model's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelUse {
+    /// The key of the model under the top-level `models:`.
+    pub name: String,
+    /// `endpoint_var:`, the variable for the endpoint when not the default.
+    pub endpoint_var: Option<String>,
+    /// `model_var:`, the variable for the model's name when not the default.
+    pub model_var: Option<String>,
+    pub loc: Location,
+}
+
+impl ModelUse {
+    /// The variables' default prefix, as docker compose makes it: the model's key in upper
+    /// case, `-` as `_` (`embedding-model` → `EMBEDDING_MODEL`).
+    fn prefix(&self) -> String {
+        self.name.to_uppercase().replace('-', "_")
+    }
+
+    /// The variable docker compose sets to the model runner's endpoint: `endpoint_var`, else
+    /// `<MODEL>_URL`.
+    pub fn endpoint_var(&self) -> String {
+        self.endpoint_var
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{}_URL", self.prefix()))
+    }
+
+    /// The variable docker compose sets to the model's name (`model:`): `model_var`, else
+    /// `<MODEL>_MODEL`.
+    pub fn model_var(&self) -> String {
+        self.model_var
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{}_MODEL", self.prefix()))
+    }
 }
 
 /// A value that must never be shown: its `Debug` output is redacted.
@@ -124,6 +181,10 @@ pub struct ProjectFerry {
     pub network_policies: Option<Located<bool>>,
     /// `chartVersion`: the version of the Helm chart (`--chart-version` wins).
     pub chart_version: Option<Located<String>>,
+    /// Where Secrets come from (issue 24): `envSecrets` (auto, none, sops, external-secrets),
+    /// `ageRecipients`, `secretStore`, `remoteKey`, `remoteProperty`; the flags of the same
+    /// names win.
+    pub secrets: ProjectSecrets,
     /// `environments`: each environment's compose files and env files (`src/environments`).
     pub environments: Vec<EnvironmentDecl>,
     pub loc: Option<Location>,
@@ -137,6 +198,16 @@ pub struct EnvironmentDecl {
     pub name: Located<String>,
     pub files: Vec<Located<String>>,
     pub env_files: Vec<Located<String>>,
+}
+
+/// The top-level `x-ferry` settings of where Secrets come from (checked when read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectSecrets {
+    pub env_secrets: Option<Located<String>>,
+    pub age_recipients: Vec<Located<String>>,
+    pub secret_store: Option<Located<String>>,
+    pub remote_key: Option<Located<String>>,
+    pub remote_property: Option<Located<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -489,6 +560,7 @@ impl Service {
             pre_start: Vec::new(),
             post_start: Vec::new(),
             pre_stop: Vec::new(),
+            models: Vec::new(),
             deploy: Deploy::default(),
             ferry: Default::default(),
             keys: Vec::new(),
@@ -564,6 +636,8 @@ pub struct Service {
     pub pre_start: Vec<Hook>,
     pub post_start: Vec<Hook>,
     pub pre_stop: Vec<Hook>,
+    /// `models:`: the models the service uses.
+    pub models: Vec<ModelUse>,
     pub deploy: Deploy,
     /// The service's `x-ferry:` settings.
     pub ferry: crate::compose::xferry::ServiceFerry,

@@ -512,6 +512,14 @@ fn under(dir: &str, tree: Tree) -> Tree {
         apply_order: tree.apply_order.into_iter().map(moved).collect(),
         sensitive: tree.sensitive.into_iter().map(moved).collect(),
         stream_secrets: tree.stream_secrets,
+        sealed: tree
+            .sealed
+            .into_iter()
+            .map(|mut f| {
+                f.path = moved(f.path);
+                f
+            })
+            .collect(),
     }
 }
 

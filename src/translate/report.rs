@@ -59,7 +59,6 @@ pub fn skipped_reason(s: &Skipped) -> (Severity, String) {
         ),
         "mac_address" => (NotConverted, "pods get their addresses from the cluster network".into()),
         "mem_swappiness" | "memswap_limit" => (NotConverted, "swap is configured per node in Kubernetes".into()),
-        "models" => (NotConverted, "AI models come from Docker Model Runner, which a cluster does not have".into()),
         "oom_kill_disable" | "oom_score_adj" => (
             NotConverted,
             "the kubelet sets OOM scores from the pod's QoS class (requests equal to limits protect a pod best)".into(),
@@ -119,10 +118,6 @@ pub fn top_level_reason(key: &str) -> (Severity, &'static str) {
         "include" => (
             Severity::Ignored,
             "resolved by the loader: the included projects' services are converted with this one",
-        ),
-        "models" => (
-            Severity::NotConverted,
-            "AI models come from Docker Model Runner, which a cluster does not have",
         ),
         _ => (Severity::NotConverted, "no Kubernetes equivalent in ferry"),
     }
@@ -198,6 +193,10 @@ pub struct Summary {
     /// Entries about no key in particular (variables, unknown keys, …).
     pub other: Vec<Diagnostic>,
     pub counts: Counts,
+    /// With `--env-secrets external-secrets`: every remote key the secret store must hold (and
+    /// which Secret key each fills), never a value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote_keys: Vec<super::secretmode::RemoteKey>,
 }
 
 fn under(entry_key: &str, path: &str) -> bool {
@@ -216,7 +215,9 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
         if d.key == path {
             d.message.to_string()
         } else {
-            format!("{}: {}", &d.key[path.len() + 1..], d.message)
+            // `volumes[0]` under `volumes` is `[0]`; `environment.KEY` is `KEY`.
+            let sub = &d.key[path.len()..];
+            format!("{}: {}", sub.strip_prefix('.').unwrap_or(sub), d.message)
         }
     };
     for d in entries {
@@ -271,7 +272,12 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
 }
 
 /// Group the report's entries by service key and top-level item.
-pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Summary {
+pub fn build(
+    project: &Project,
+    report: &Report,
+    objects: &[super::Made],
+    remote_keys: &[super::secretmode::RemoteKey],
+) -> Summary {
     let mut taken = vec![false; report.entries.len()];
     // Entry indices sorted by key: the entries under a path are one contiguous run that a
     // binary search finds, so building the summary stays linear in the project's size.
@@ -434,6 +440,14 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
             &mut counts,
         );
     }
+    for (name, def) in &project.top.models {
+        top(
+            format!("models.{name}"),
+            Some(def.loc.to_string()),
+            &mut taken,
+            &mut counts,
+        );
+    }
     for (name, def) in &project.top.networks {
         top(
             format!("networks.{name}"),
@@ -472,6 +486,7 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
         top_level,
         other,
         counts,
+        remote_keys: remote_keys.to_vec(),
     }
 }
 
@@ -541,6 +556,20 @@ impl Summary {
                 out.push_str(&format!("  {d}\n"));
             }
         }
+        if !self.remote_keys.is_empty() {
+            out.push_str("\nremote keys the secret store must hold (ExternalSecrets)\n");
+            for r in &self.remote_keys {
+                let property = r
+                    .property
+                    .as_ref()
+                    .map(|p| format!(", property {p}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {}{property} → Secret/{} {}\n",
+                    r.key, r.secret, r.secret_key
+                ));
+            }
+        }
         let c = &self.counts;
         out.push_str(&format!(
             "\nsummary: {} converted, {} partly converted, {} not converted, {} ignored; {} warning{}\n",
@@ -596,6 +625,7 @@ mod tests {
             "links",
             "mem_limit",
             "mem_reservation",
+            "models",
             "network_mode",
             "networks",
             "pid",

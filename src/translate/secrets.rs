@@ -24,6 +24,8 @@ pub struct Made {
     pub objects: Vec<Object>,
     pub generators: Vec<SecretGenerator>,
     pub files: Vec<ExtraFile>,
+    /// Secrets delivered by `--env-secrets sops` or `external-secrets`.
+    pub delivered: super::Delivered,
 }
 
 fn used_by(ctx: &Ctx<'_>, name: &str, secrets: bool) -> Vec<String> {
@@ -122,6 +124,27 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                 },
             };
             let data_k = data_key(key);
+            if secrets
+                && ctx.secret_settings().delivers()
+                && !matches!(def.source, FileSource::Missing)
+            {
+                // The value is what the pods read; where it comes from is the mode's. A file or
+                // variable missing on this machine is an unknown value (see `secretmode`).
+                let spec = super::secretmode::SecretSpec {
+                    name: name.clone(),
+                    labels: labels(ctx.project, None),
+                    service: None,
+                    origin: k.clone(),
+                    entries: vec![super::secretmode::SecretEntry {
+                        key: data_k.clone(),
+                        value: content.ok(),
+                        loc: Some(def.loc.clone()),
+                    }],
+                };
+                let d = super::secretmode::deliver(ctx, &spec, Some(&def.loc), report)?;
+                made.delivered.add(d, &mut made.objects);
+                continue;
+            }
             let bytes = match content {
                 Ok(b) => b,
                 Err(why) => {
