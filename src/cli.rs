@@ -375,7 +375,8 @@ struct TranslateArgs {
     secret_store: Option<String>,
 
     /// With `--env-secrets external-secrets`: the remote key each value is read from, with
-    /// `{project}`, `{namespace}`, `{secret}` (the Secret's name) and `{key}` (its key).
+    /// `{project}`, `{namespace}`, `{environment}` (the environment's name, `base` for the
+    /// base), `{secret}` (the Secret's name) and `{key}` (its key).
     /// Default: `{project}/{secret}` (or top-level `x-ferry: {remoteKey}`).
     #[arg(long, value_name = "PATTERN", value_parser = parse_remote_pattern)]
     remote_key: Option<String>,
@@ -416,6 +417,7 @@ impl TranslateArgs {
                 remote_key: self.remote_key.clone(),
                 remote_property: self.remote_property.clone(),
             },
+            environment: None,
         }
     }
 }

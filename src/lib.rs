@@ -86,6 +86,10 @@ pub(crate) fn convert_one(
     render_opts: &render::RenderOptions,
     environment: Option<&str>,
 ) -> Result<Conversion> {
+    let opts = &translate::TranslateOptions {
+        environment: environment.map(str::to_string),
+        ..opts.clone()
+    };
     if let Some(helm) = &render_opts.helm {
         return convert_helm(load, opts, helm, environment);
     }
