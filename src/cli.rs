@@ -123,11 +123,16 @@ enum Color {
 /// How `diff` and `convert --check` show a difference.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// A unified diff on stdout.
+    /// What changes in the cluster, object by object and field by field, then the unified diff,
+    /// on stdout.
     #[default]
     Text,
-    /// One JSON object on stdout: files added, changed and removed, with line counts.
+    /// One JSON object on stdout: files added, changed and removed, with line counts, and each
+    /// object's changes by field path.
     Json,
+    /// Markdown on stdout for a pull-request comment or a CI job summary: a header with counts,
+    /// the changes as a table, and each file's diff in a collapsible section.
+    Markdown,
 }
 
 /// Which compose project to read; shared by every command that reads one.
@@ -218,7 +223,8 @@ struct ConvertArgs {
     )]
     fsync: bool,
 
-    /// With --check: show the difference as a unified diff (text) or as JSON.
+    /// With --check: show the difference as text (a summary of what changes in the cluster,
+    /// then a unified diff), JSON or Markdown.
     #[arg(
         long,
         value_enum,
@@ -405,7 +411,8 @@ struct DiffArgs {
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
 
-    /// Show the difference as a unified diff (text) or as JSON.
+    /// Show the difference as text (a summary of what changes in the cluster, then a unified
+    /// diff), JSON or Markdown.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
     format: Format,
 
@@ -742,9 +749,18 @@ fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Resul
         print_report(conv, ui);
     }
     if !ui.quiet {
+        let review = ferry::review::review(&plan, &conv.tree);
         match format {
-            Format::Text => print_stdout(&ferry::output::diff::unified(&plan, ui.color))?,
-            Format::Json => print_stdout(&ferry::output::diff::json(&plan))?,
+            Format::Text => {
+                let mut text = ferry::review::text::summary(&review, ui.color);
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&ferry::output::diff::unified(&plan, ui.color));
+                print_stdout(&text)?
+            }
+            Format::Json => print_stdout(&ferry::output::diff::json(&plan, &review))?,
+            Format::Markdown => print_stdout(&ferry::review::markdown::markdown(&plan, &review))?,
         }
         let mut err = std::io::stderr().lock();
         for line in check_summary(&plan) {

@@ -11,6 +11,7 @@ pub mod names;
 pub mod output;
 pub mod paths;
 pub mod render;
+pub mod review;
 pub mod sources;
 pub mod translate;
 pub mod yaml;
