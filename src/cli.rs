@@ -546,12 +546,21 @@ fn write_stdout(
     }
 }
 
+/// The report on stderr: warnings and keys not converted itemised (those that say the same
+/// thing grouped), ignored keys in one line; with -v every entry, each with its source line.
 fn print_report(conv: &ferry::Conversion, ui: &Ui) {
+    let services: Vec<&str> = conv.project.services.keys().map(String::as_str).collect();
+    print_console(&conv.report, &services, ui);
+}
+
+fn print_console(report: &ferry::Report, services: &[&str], ui: &Ui) {
+    let console = ferry::console::console(report, services, ui.verbose);
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    for d in &conv.report.entries {
-        if d.severity != Severity::Converted {
-            let _ = err.write_all(ui.show.entry(d).as_bytes());
-        }
+    for item in &console.items {
+        let _ = err.write_all(ui.show.item(item).as_bytes());
+    }
+    if let Some(line) = console.ignored_line() {
+        let _ = writeln!(err, "{line}");
     }
     let _ = err.flush();
 }
@@ -876,15 +885,10 @@ fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
 
 fn config(args: &ConfigArgs, ui: &Ui) -> Result<(), Error> {
     let load = load_options(&args.project, ui)?;
-    let (loaded, project, report) = ferry::compose::load_all(&load)?;
-    let mut err = std::io::stderr().lock();
-    for d in report
-        .entries
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-    {
-        let _ = err.write_all(ui.show.entry(d).as_bytes());
-    }
+    let (loaded, project, mut report) = ferry::compose::load_all(&load)?;
+    report.entries.retain(|d| d.severity == Severity::Warning);
+    let services: Vec<&str> = project.services.keys().map(String::as_str).collect();
+    print_console(&report, &services, ui);
     let text =
         ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
     let mut out = std::io::stdout().lock();

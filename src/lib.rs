@@ -6,6 +6,7 @@
 
 mod beside;
 pub mod compose;
+pub mod console;
 pub mod error;
 pub mod names;
 pub mod output;

@@ -90,7 +90,12 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
     let sides = Sides::new(plan, tree);
     let mut covered = BTreeSet::new();
     let mut environments = Vec::new();
-    for (label, old_dir, new_dir) in sides.environments() {
+    let envs = sides.environments();
+    // In a kustomize layout a file no kustomization reads is no object in the cluster (a stale
+    // file `convert` left, say): it is shown as a file. Elsewhere (a Helm chart) its documents
+    // are the objects.
+    let kustomize_layout = envs.iter().any(|(_, o, n)| o.is_some() || n.is_some());
+    for (label, old_dir, new_dir) in envs {
         let old = sides.build(false, old_dir.as_deref());
         let new = sides.build(true, new_dir.as_deref());
         let built = |s: &Option<(Result<Vec<Object>, String>, BTreeSet<String>)>| {
@@ -103,10 +108,13 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
                 covered.extend(read.iter().cloned());
             }
         }
+        // The base is there on both sides, if empty on one: its objects are listed one by
+        // one. An overlay on one side only is new or removed as a whole.
+        let none = || label.is_none().then(|| Ok(Vec::new()));
         let env = Environment {
+            old: old.map(|(r, _)| r).or_else(none),
+            new: new.map(|(r, _)| r).or_else(none),
             label,
-            old: old.map(|(r, _)| r),
-            new: new.map(|(r, _)| r),
         };
         let mut changes = compare_all(std::slice::from_ref(&env));
         if fell_back {
@@ -118,7 +126,7 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
         }
         environments.extend(changes);
     }
-    let loose = sides.loose(plan, &covered);
+    let loose = sides.loose(plan, &covered, !kustomize_layout);
     if !loose.objects.is_empty() {
         match environments.iter_mut().find(|e| e.label.is_none()) {
             Some(base) => base.objects.extend(loose.objects),
@@ -245,13 +253,16 @@ impl<'a> Sides<'a> {
         parsed
     }
 
-    /// The changed files no environment read, compared as written.
-    fn loose(&self, plan: &Plan, covered: &BTreeSet<String>) -> EnvChanges {
+    /// The changed files no environment read: their documents compared as objects when
+    /// `as_objects`, else each file as a whole.
+    fn loose(&self, plan: &Plan, covered: &BTreeSet<String>, as_objects: bool) -> EnvChanges {
         let mut old = Vec::new();
         let mut new = Vec::new();
         let mut files = Vec::new();
         for e in plan.changes().filter(|e| !covered.contains(&e.path)) {
-            let yaml = (e.path.ends_with(".yaml") || e.path.ends_with(".yml")) && !e.sensitive;
+            let yaml = as_objects
+                && (e.path.ends_with(".yaml") || e.path.ends_with(".yml"))
+                && !e.sensitive;
             let read = |new: bool| -> Option<Result<Vec<Object>, String>> {
                 let c = *self.side(new).get(e.path.as_str())?;
                 Some(self.objects(&e.path, c).as_ref().clone())
