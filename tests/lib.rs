@@ -14,3 +14,4 @@ mod properties;
 mod review;
 mod safety;
 mod snippets;
+mod summary;

@@ -265,7 +265,12 @@ fn files(plan: &Plan, out: &mut String) {
             let mut body = String::new();
             let mut shown = 0;
             for line in &lines {
-                if shown == MAX_FILE_LINES || body.len() + line.len() > budget {
+                if shown == MAX_FILE_LINES {
+                    break;
+                }
+                if body.len() + line.len() > budget {
+                    // The room is used up: the files after this one are not inlined.
+                    budget = body.len();
                     break;
                 }
                 body.push_str(&clean_line(line));
