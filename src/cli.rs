@@ -54,8 +54,8 @@ enum Command {
     /// Convert a compose project into Kubernetes manifests (a kustomize directory, or one
     /// YAML stream with --stdout).
     Convert(ConvertArgs),
-    /// Show, as a unified diff, what `ferry convert` would change in the output directory
-    /// (exit 0: nothing; exit 1: something would change).
+    /// Show what `ferry convert` would change in the output directory: what changes in the
+    /// cluster, then a unified diff (exit 0: nothing; exit 1: something would change).
     Diff(DiffArgs),
     /// Print a shell completion script to stdout.
     Completions(CompletionsArgs),

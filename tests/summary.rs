@@ -457,3 +457,50 @@ fn markdown_keeps_the_exit_codes_of_check() {
     assert_eq!(r.code, 3);
     assert_eq!(r.stdout, "");
 }
+
+/// The README's review section shows what ferry prints: its two compose files, converted and
+/// changed, give its text summary (and the start of the diff) and its Markdown, exactly.
+#[test]
+fn readme_review_examples_are_what_ferry_prints() {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let section = readme
+        .split("### Review in the pull request")
+        .nth(1)
+        .unwrap()
+        .split("\n### JSON for bots")
+        .next()
+        .unwrap();
+    let yaml_block = |first_line: &str| {
+        let at = section.find(first_line).unwrap() + first_line.len() + 1;
+        section[at..].split("```").next().unwrap().to_string()
+    };
+    let before = yaml_block("# compose.yaml, committed with k8s/");
+    let after = yaml_block("# compose.yaml, changed");
+    let block = |marker: &str, fence: &str| {
+        let rest = section.split(marker).nth(1).unwrap();
+        let body = rest.split_once(fence).unwrap().1;
+        let body = body.split_once('\n').unwrap().1;
+        body.split(&format!("\n{fence}\n"))
+            .next()
+            .unwrap()
+            .to_string()
+            + "\n"
+    };
+    let text = block("<!-- readme-review-example: text -->", "```");
+    let markdown = block("<!-- readme-review-example: markdown -->", "````");
+
+    let dir = project(&before);
+    convert(dir.path(), &[]);
+    edit(dir.path(), &after);
+    let r = run(dir.path(), &["diff"]);
+    let (command, shown) = text.split_once('\n').unwrap();
+    assert_eq!(command, "$ ferry diff");
+    let shown = shown.strip_suffix("...\n").unwrap();
+    assert!(
+        r.stdout.starts_with(shown),
+        "README:\n{shown}\nferry:\n{}",
+        r.stdout
+    );
+    let r = run(dir.path(), &["diff", "--format", "markdown"]);
+    assert_eq!(r.stdout, markdown);
+}

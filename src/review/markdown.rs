@@ -119,6 +119,9 @@ pub fn markdown(plan: &Plan, review: &Review) -> String {
     header(plan, review, &dir, &mut out);
     table(review, &mut out);
     files(plan, &mut out);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
     out
 }
 
@@ -146,12 +149,19 @@ fn header(plan: &Plan, review: &Review, dir: &str, out: &mut String) {
             objects.push(format!("{n} {word}"));
         }
     }
+    let total = c.added + c.changed + c.removed;
     let objects = if objects.is_empty() {
         "no object changes".to_string()
+    } else if objects.len() == 1 {
+        format!(
+            "{} {}",
+            plural(total, "object", "objects"),
+            &objects[0][objects[0].find(' ').unwrap_or(0) + 1..]
+        )
     } else {
         format!(
             "{} ({})",
-            plural(c.added + c.changed + c.removed, "object", "objects"),
+            plural(total, "object", "objects"),
             objects.join(", ")
         )
     };
