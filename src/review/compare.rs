@@ -63,7 +63,24 @@ pub struct Object {
     pub body: Arc<J>,
 }
 
+/// The kind of [`Object::unread`].
+const UNREAD: &str = "\0unread";
+
 impl Object {
+    /// A file that is the same on both sides and was not read: it stands for its objects, and
+    /// is equal to itself (see `kustomize::build_lazily`).
+    pub fn unread(path: &str) -> Self {
+        Object {
+            id: ObjectId::new(UNREAD, path),
+            body: Arc::new(J::Null),
+        }
+    }
+
+    /// Whether this is an [`Object::unread`].
+    pub fn is_unread(&self) -> bool {
+        self.id.kind == UNREAD
+    }
+
     /// The object a YAML document holds: named by its `kind` and `metadata.name`, or by `path`
     /// (and its index in the file, after the first) when it has neither.
     pub fn from_document(body: J, path: &str, index: usize) -> Self {

@@ -12,7 +12,7 @@
 //! Generated Secrets are named as the kustomization names them (kustomize adds a hash of the
 //! content to the name when it builds); their data is compared by content, never shown.
 
-use super::compare::Object;
+use super::compare::{Object, ObjectId};
 use serde_json::{Map, Value as J};
 
 /// Where a kustomization build reads its files: a path in the output directory → its content.
@@ -21,6 +21,11 @@ pub trait Source {
     fn file(&self, path: &str) -> Option<Content<'_>>;
     /// The YAML documents of the file at `path` as objects (parsed once per content).
     fn objects(&self, path: &str) -> Result<Vec<Object>, String>;
+    /// Whether the file at `path` is the same on the other side of the comparison (see
+    /// [`build_lazily`]).
+    fn same(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// What the build knows of one file.
@@ -50,8 +55,23 @@ const FIELDS: &[&str] = &[
 
 /// The objects the kustomization in `dir` (`""` for the top) builds.
 pub fn build(src: &dyn Source, dir: &str) -> Result<Vec<Object>, String> {
-    build_at(src, dir, 0)
+    build_at(src, dir, 0, false)
 }
+
+/// [`build`], without reading a resource file that is the same on both sides ([`Source::same`]):
+/// it stands as one [`Object::unread`] for the file, which compares equal to itself. Reading
+/// every file of a large output to compare the few that changed was most of the summary's
+/// time. `Ok(None)` when the kustomization changes objects (`patches`, `replicas`,
+/// `namespace`): then every object must be read ([`build`]).
+pub fn build_lazily(src: &dyn Source, dir: &str) -> Result<Option<Vec<Object>>, String> {
+    match build_at(src, dir, 0, true) {
+        Err(e) if e == READ_ALL => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// What a lazy build stops with when it must read every object.
+const READ_ALL: &str = "\0read all";
 
 /// `dir/name`, with `.` and `..` resolved; `None` when it leaves the output directory.
 pub fn join(dir: &str, name: &str) -> Option<String> {
@@ -68,7 +88,7 @@ pub fn join(dir: &str, name: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn build_at(src: &dyn Source, dir: &str, depth: usize) -> Result<Vec<Object>, String> {
+fn build_at(src: &dyn Source, dir: &str, depth: usize, lazy: bool) -> Result<Vec<Object>, String> {
     let path = join(dir, KUSTOMIZATION).unwrap_or_default();
     if depth > MAX_DEPTH {
         return Err(format!("{path}: resources nest more than {MAX_DEPTH} deep"));
@@ -85,6 +105,12 @@ fn build_at(src: &dyn Source, dir: &str, depth: usize) -> Result<Vec<Object>, St
             "{path} uses `{other}`, which the summary does not apply"
         ));
     }
+    let changes_objects = ["patches", "replicas", "namespace"]
+        .iter()
+        .any(|f| k.get(*f).is_some_and(|v| !v.is_null()));
+    if lazy && changes_objects {
+        return Err(READ_ALL.into());
+    }
     let mut objects = Vec::new();
     for r in list(k, "resources", &path)? {
         let r = r
@@ -92,12 +118,16 @@ fn build_at(src: &dyn Source, dir: &str, depth: usize) -> Result<Vec<Object>, St
             .ok_or_else(|| format!("{path}: a resource that is not a path"))?;
         let at = join(dir, r).ok_or_else(|| format!("{path}: `{r}` is outside the output"))?;
         if src.file(&at).is_some() {
-            objects.extend(src.objects(&at)?);
+            if lazy && src.same(&at) {
+                objects.push(Object::unread(&at));
+            } else {
+                objects.extend(src.objects(&at)?);
+            }
         } else if src
             .file(&join(&at, KUSTOMIZATION).unwrap_or_default())
             .is_some()
         {
-            objects.extend(build_at(src, &at, depth + 1)?);
+            objects.extend(build_at(src, &at, depth + 1, lazy)?);
         } else {
             return Err(format!("{path}: the resource `{r}` is not in the output"));
         }
@@ -321,7 +351,7 @@ fn patch(
     dir: &str,
     path: &str,
     p: &J,
-    objects: &mut [Object],
+    objects: &mut Vec<Object>,
 ) -> Result<(), String> {
     let p = p
         .as_object()
@@ -377,6 +407,15 @@ fn patch(
                         &own
                     }
                 };
+                // `$patch: delete` on the whole object removes it.
+                if m.get("$patch").and_then(J::as_str) == Some("delete") {
+                    let gone: Vec<ObjectId> = matching(objects, t, path)?
+                        .into_iter()
+                        .map(|o| o.id.clone())
+                        .collect();
+                    objects.retain(|o| !gone.contains(&o.id));
+                    continue;
+                }
                 for o in matching(objects, t, path)? {
                     if !BUILT_IN_KINDS.contains(&o.id.kind.as_str()) {
                         return Err(format!(
@@ -726,6 +765,17 @@ mod tests {
         // The secret's data is a digest of its file, never the file.
         let s = objects[1].body.to_string();
         assert!(!s.contains("t0k3n") && s.contains("TOKEN"), "{s}");
+    }
+
+    #[test]
+    fn a_delete_patch_removes_the_object() {
+        let f = files("resources:\n  - ../../base\npatches:\n  - patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata:\n        name: api-env\n      $patch: delete\n");
+        let ids: Vec<String> = build(&f, "overlays/prod")
+            .unwrap()
+            .iter()
+            .map(|o| o.id.to_string())
+            .collect();
+        assert_eq!(ids, ["Deployment/api"]);
     }
 
     #[test]

@@ -95,14 +95,15 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
     // file `convert` left, say): it is shown as a file. Elsewhere (a Helm chart) its documents
     // are the objects.
     let kustomize_layout = envs.iter().any(|(_, o, n)| o.is_some() || n.is_some());
+    let mut base_unbuilt = false;
     for (label, old_dir, new_dir) in envs {
-        let old = sides.build(false, old_dir.as_deref());
-        let new = sides.build(true, new_dir.as_deref());
+        let (old, new) = sides.build_both(old_dir.as_deref(), new_dir.as_deref());
         let built = |s: &Option<(Result<Vec<Object>, String>, BTreeSet<String>)>| {
             s.as_ref().is_none_or(|(r, _)| r.is_ok())
         };
         // A base that cannot be built is compared file by file below; its reason stays.
         let fell_back = label.is_none() && !(built(&old) && built(&new));
+        base_unbuilt |= fell_back;
         if built(&old) && built(&new) {
             for (_, read) in old.iter().chain(new.iter()) {
                 covered.extend(read.iter().cloned());
@@ -126,7 +127,7 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
         }
         environments.extend(changes);
     }
-    let loose = sides.loose(plan, &covered, !kustomize_layout);
+    let loose = sides.loose(plan, &covered, !kustomize_layout || base_unbuilt);
     if !loose.objects.is_empty() {
         match environments.iter_mut().find(|e| e.label.is_none()) {
             Some(base) => base.objects.extend(loose.objects),
@@ -222,20 +223,66 @@ impl<'a> Sides<'a> {
         envs
     }
 
-    /// The objects of the kustomization in `dir` on one side, and the files it read.
+    /// The objects of one environment's kustomization on each side (`None` where it is not),
+    /// with the files each read. Files that are the same on both sides are not read when
+    /// nothing changes objects on either side ([`kustomize::build_lazily`]).
+    #[allow(clippy::type_complexity)]
+    fn build_both(
+        &self,
+        old_dir: Option<&str>,
+        new_dir: Option<&str>,
+    ) -> (Option<Built>, Option<Built>) {
+        if let (Some(o), Some(n)) = (old_dir, new_dir) {
+            let (old, old_read) = self.build(false, o, true);
+            let (new, new_read) = self.build(true, n, true);
+            let unread = |b: &Result<Option<Vec<Object>>, String>| -> Option<BTreeSet<ObjectId>> {
+                match b {
+                    Ok(Some(objects)) => Some(
+                        objects
+                            .iter()
+                            .filter(|o| o.is_unread())
+                            .map(|o| o.id.clone())
+                            .collect(),
+                    ),
+                    _ => None,
+                }
+            };
+            // Both read lazily, with the same files unread: those compare equal.
+            if let (Some(a), Some(b)) = (unread(&old), unread(&new)) {
+                if a == b {
+                    let done = |r: Result<Option<Vec<Object>>, String>, read| {
+                        Some((r.map(Option::unwrap_or_default), read))
+                    };
+                    return (done(old, old_read), done(new, new_read));
+                }
+            }
+        }
+        let full = |new: bool, dir: Option<&str>| {
+            let (r, read) = self.build(new, dir?, false);
+            Some((r.map(Option::unwrap_or_default), read))
+        };
+        (full(false, old_dir), full(true, new_dir))
+    }
+
+    /// The objects of the kustomization in `dir` on one side, and the files it read;
+    /// `Ok(None)` when `lazy` and every object must be read.
     fn build(
         &self,
         new: bool,
-        dir: Option<&str>,
-    ) -> Option<(Result<Vec<Object>, String>, BTreeSet<String>)> {
-        let dir = dir?;
+        dir: &str,
+        lazy: bool,
+    ) -> (Result<Option<Vec<Object>>, String>, BTreeSet<String>) {
         let view = View {
             sides: self,
             new,
             read: RefCell::default(),
         };
-        let objects = kustomize::build(&view, dir);
-        Some((objects, view.read.into_inner()))
+        let objects = if lazy {
+            kustomize::build_lazily(&view, dir)
+        } else {
+            kustomize::build(&view, dir).map(Some)
+        };
+        (objects, view.read.into_inner())
     }
 
     /// The objects of a file's content (a document that is not an object is named by the
@@ -292,6 +339,9 @@ impl<'a> Sides<'a> {
     }
 }
 
+/// An environment's objects on one side, and the files read to build them.
+type Built = (Result<Vec<Object>, String>, BTreeSet<String>);
+
 /// The YAML documents of a file as objects.
 fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Object>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8"))?;
@@ -324,5 +374,145 @@ impl Source for View<'_, '_> {
             .file(path)
             .ok_or_else(|| format!("{path}: not in the output"))?;
         self.sides.objects(path, c).as_ref().clone()
+    }
+
+    fn same(&self, path: &str) -> bool {
+        match (self.sides.old.get(path), self.sides.new.get(path)) {
+            (Some(Content::Bytes(a)), Some(Content::Bytes(b))) => std::ptr::eq(*a, *b) || a == b,
+            (Some(Content::Unknown), Some(Content::Unknown)) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Entry;
+
+    const HEADER: &str = "# Generated by ferry from compose.yaml.\n";
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        Tree {
+            files: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), format!("{HEADER}{t}").into_bytes()))
+                .collect(),
+            ..Tree::default()
+        }
+    }
+
+    /// A plan of `tree` against files on disk (`None`: not there).
+    fn plan(tree: &Tree, disk: &[(&str, Option<&str>)]) -> Plan {
+        let mut entries = Vec::new();
+        for (path, bytes) in &tree.files {
+            let old = disk
+                .iter()
+                .find(|(p, _)| p == path)
+                .and_then(|(_, t)| t.map(|t| format!("{HEADER}{t}").into_bytes()));
+            let status = match &old {
+                None => Status::Added,
+                Some(o) if o == bytes => Status::Unchanged,
+                Some(_) => Status::Changed,
+            };
+            entries.push(Entry {
+                path: path.clone(),
+                status,
+                on_disk: if old.is_some() {
+                    OnDisk::Generated
+                } else {
+                    OnDisk::Missing
+                },
+                old: old.filter(|_| status != Status::Unchanged),
+                new: (status != Status::Unchanged).then(|| bytes.clone()),
+                sensitive: false,
+            });
+        }
+        Plan {
+            dir: "k8s".into(),
+            entries,
+        }
+    }
+
+    fn rows(r: &Review) -> Vec<String> {
+        r.rows()
+            .iter()
+            .map(|row| {
+                format!(
+                    "{} {}{}",
+                    row.object,
+                    text::object_word(row.change),
+                    row.field
+                        .map(|f| format!(" {}", f.field))
+                        .unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    const CM1: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: '1'\n";
+    const CM2: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: '2'\n";
+
+    #[test]
+    fn a_base_that_cannot_be_built_is_compared_as_written() {
+        let k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a.yaml\ncommonLabels:\n  team: x\n";
+        let t = tree(&[("kustomization.yaml", k), ("a.yaml", CM2)]);
+        let p = plan(
+            &t,
+            &[("kustomization.yaml", Some(k)), ("a.yaml", Some(CM1))],
+        );
+        let r = review(&p, &t);
+        assert_eq!(rows(&r), ["ConfigMap/a changed data.k"]);
+        assert_eq!(
+            r.environments[0].not_compared.as_deref(),
+            Some("kustomization.yaml uses `commonLabels`, which the summary does not apply; its files are compared as written")
+        );
+        // A file that does not parse is a file.
+        let k = "resources:\n  - a.yaml\n";
+        let t = tree(&[("kustomization.yaml", k), ("a.yaml", CM2)]);
+        let p = plan(
+            &t,
+            &[
+                ("kustomization.yaml", Some(k)),
+                ("a.yaml", Some("kind: [broken\n")),
+            ],
+        );
+        assert_eq!(rows(&review(&p, &t)), ["a.yaml changed"]);
+    }
+
+    #[test]
+    fn without_a_kustomization_documents_are_compared_as_written() {
+        // A Helm chart: values.yaml field by field, a template that is not YAML as a file.
+        let t = tree(&[
+            ("values.yaml", "web:\n  image:\n    tag: '1.5'\n"),
+            (
+                "templates/web.yaml",
+                "image: {{ .Values.web.image.tag }}:x\n",
+            ),
+        ]);
+        let p = plan(
+            &t,
+            &[
+                ("values.yaml", Some("web:\n  image:\n    tag: '1.4'\n")),
+                (
+                    "templates/web.yaml",
+                    Some("image: {{ .Values.web.image }}:x\n"),
+                ),
+            ],
+        );
+        assert_eq!(
+            rows(&review(&p, &t)),
+            [
+                "values.yaml changed web.image.tag",
+                "templates/web.yaml changed"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_up_to_date_plan_has_no_review() {
+        let t = tree(&[("a.yaml", CM1)]);
+        let p = plan(&t, &[("a.yaml", Some(CM1))]);
+        assert!(review(&p, &t).is_empty());
     }
 }
