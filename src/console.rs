@@ -124,7 +124,7 @@ pub fn console<'a>(report: &'a Report, services: &[&str], verbose: bool) -> Cons
         }
     }
     // Most first; a tie keeps the order of the report.
-    ignored.sort_by(|a, b| b.1.cmp(&a.1));
+    ignored.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     Console { items, ignored }
 }
 

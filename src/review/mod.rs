@@ -98,9 +98,7 @@ pub fn review(plan: &Plan, tree: &Tree) -> Review {
     let mut base_unbuilt = false;
     for (label, old_dir, new_dir) in envs {
         let (old, new) = sides.build_both(old_dir.as_deref(), new_dir.as_deref());
-        let built = |s: &Option<(Result<Vec<Object>, String>, BTreeSet<String>)>| {
-            s.as_ref().is_none_or(|(r, _)| r.is_ok())
-        };
+        let built = |s: &Option<Built>| s.as_ref().is_none_or(|(r, _)| r.is_ok());
         // A base that cannot be built is compared file by file below; its reason stays.
         let fell_back = label.is_none() && !(built(&old) && built(&new));
         base_unbuilt |= fell_back;
@@ -143,7 +141,7 @@ struct Sides<'a> {
     new: BTreeMap<&'a str, Content<'a>>,
     /// Objects of each content read, by its address: a file that did not change is parsed
     /// once for both sides.
-    parsed: RefCell<HashMap<(usize, usize), Rc<Result<Vec<Object>, String>>>>,
+    parsed: RefCell<HashMap<(usize, usize), Rc<Parsed>>>,
 }
 
 impl<'a> Sides<'a> {
@@ -226,7 +224,6 @@ impl<'a> Sides<'a> {
     /// The objects of one environment's kustomization on each side (`None` where it is not),
     /// with the files each read. Files that are the same on both sides are not read when
     /// nothing changes objects on either side ([`kustomize::build_lazily`]).
-    #[allow(clippy::type_complexity)]
     fn build_both(
         &self,
         old_dir: Option<&str>,
@@ -287,7 +284,7 @@ impl<'a> Sides<'a> {
 
     /// The objects of a file's content (a document that is not an object is named by the
     /// path).
-    fn objects(&self, path: &str, content: Content<'_>) -> Rc<Result<Vec<Object>, String>> {
+    fn objects(&self, path: &str, content: Content<'_>) -> Rc<Parsed> {
         let Content::Bytes(bytes) = content else {
             return Rc::new(Err(format!("{path}: secret material, never read")));
         };
@@ -341,6 +338,9 @@ impl<'a> Sides<'a> {
 
 /// An environment's objects on one side, and the files read to build them.
 type Built = (Result<Vec<Object>, String>, BTreeSet<String>);
+
+/// A file's objects, or why it has none.
+type Parsed = Result<Vec<Object>, String>;
 
 /// The YAML documents of a file as objects.
 fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Object>, String> {
