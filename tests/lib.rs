@@ -2,6 +2,8 @@
 
 mod support;
 
+#[cfg(unix)]
+mod ci;
 mod cli;
 mod console;
 mod determinism;
