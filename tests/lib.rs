@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod determinism;
 mod edge;
+mod environments;
 mod fixtures;
 mod generated;
 mod helm;

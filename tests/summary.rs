@@ -504,3 +504,62 @@ fn readme_review_examples_are_what_ferry_prints() {
     let r = run(dir.path(), &["diff", "--format", "markdown"]);
     assert_eq!(r.stdout, markdown);
 }
+
+/// Environments made from compose override files (`x-ferry: {environments}`): each overlay's
+/// objects are built and compared, so a change of the base file alone shows in the
+/// environments it reaches ("prod: replicas 3 → 4"), and not in one that sets the field itself.
+#[test]
+fn environments_show_what_a_change_of_the_base_does_to_each() {
+    let base = "\
+name: shop
+services:
+  web:
+    image: example/web:1.4
+    deploy:
+      replicas: 3
+x-ferry:
+  environments:
+    prod: compose.prod.yaml
+    staging: compose.staging.yaml
+";
+    let dir = project(base);
+    std::fs::write(
+        dir.path().join("compose.prod.yaml"),
+        "services:\n  web:\n    image: example/web:1.4.2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("compose.staging.yaml"),
+        "services:\n  web:\n    deploy:\n      replicas: 1\n",
+    )
+    .unwrap();
+    convert(dir.path(), &[]);
+    // Only the base file changes.
+    edit(dir.path(), &base.replace("replicas: 3", "replicas: 4"));
+    let r = run(dir.path(), &["diff"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        summary_of(&r.stdout),
+        "base, prod  Deployment/web  replicas  3 → 4"
+    );
+    // The diff itself is of base/ alone.
+    assert!(r.stdout.contains("--- a/base/web-deployment.yaml"));
+    assert!(!r.stdout.contains("--- a/overlays/"));
+    // An environment's own file changes that environment only.
+    convert(dir.path(), &[]);
+    std::fs::write(
+        dir.path().join("compose.prod.yaml"),
+        "services:\n  web:\n    image: example/web:1.5.0\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &["diff", "--format", "markdown"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "| in | object | field | change |\n| --- | --- | --- | --- |\n\
+             | `prod` | `Deployment/web` | `image` | `example/web:1.4.2` → `example/web:1.5.0` |\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}

@@ -24,6 +24,12 @@ pub struct Loaded {
     pub vars: IndexMap<String, String>,
     /// The compose files, relative to the project directory when inside it.
     pub files: Vec<Arc<str>>,
+    /// The compose files as read (`-` for standard input), in merge order: an environment's
+    /// files are merged over these.
+    pub paths: Vec<PathBuf>,
+    /// The override file (`compose.override.yaml`) that discovery added to the files, when no
+    /// file was named.
+    pub discovered_override: Option<PathBuf>,
     /// A project name from `-p` or `COMPOSE_PROJECT_NAME`, if any.
     pub name: Option<String>,
     /// The active profiles.
@@ -839,7 +845,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
                 }
                 read_dotenv(&p, wd, env, &mut vars)?;
             }
-        } else if !truthy(env.get("COMPOSE_DISABLE_ENV_FILE")) {
+        } else if !opts.no_dotenv && !truthy(env.get("COMPOSE_DISABLE_ENV_FILE")) {
             let p = dir.join(".env");
             if p.is_file() {
                 read_dotenv(&p, wd, env, &mut vars)?;
@@ -853,6 +859,8 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     let mut vars = read_vars(&initial_dir)?;
 
     // Files: -f, else COMPOSE_FILE, else discovery (with the override file).
+    let compose_file = vars.get("COMPOSE_FILE").filter(|v| !v.is_empty());
+    let discovered = opts.files.is_empty() && compose_file.is_none();
     let files: Vec<PathBuf> = if !opts.files.is_empty() {
         opts.files
             .iter()
@@ -864,7 +872,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
                 }
             })
             .collect()
-    } else if let Some(cf) = vars.get("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+    } else if let Some(cf) = compose_file {
         let sep = vars
             .get("COMPOSE_PATH_SEPARATOR")
             .cloned()
@@ -876,6 +884,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     } else {
         discover(explicit_dir.as_deref().unwrap_or(wd))?
     };
+    let discovered_override = files.get(1).filter(|_| discovered).cloned();
     for f in &files {
         if f.as_os_str() != "-" && !f.is_file() {
             return Err(Error::Usage(format!(
@@ -979,6 +988,8 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         edge,
         vars,
         files: shown_files,
+        paths: files,
+        discovered_override,
         name,
         profiles,
         sources: std::mem::take(&mut ctx.sources),

@@ -48,6 +48,9 @@ pub struct LoadOptions {
     pub project_directory: Option<PathBuf>,
     /// `--env-file` (repeatable, later wins); replaces the project's `.env`.
     pub env_files: Vec<PathBuf>,
+    /// Read no `.env` even when `env_files` is empty: an environment whose own env files are
+    /// not at hand (`src/environments`).
+    pub no_dotenv: bool,
     /// `--profile` (repeatable); empty: `COMPOSE_PROFILES`.
     pub profiles: Vec<String>,
     /// Where relative paths on the command line start.
@@ -203,6 +206,8 @@ fn build_project(
         name,
         dir: dir.clone(),
         files: shown_files.clone(),
+        paths: loaded.paths.clone(),
+        discovered_override: loaded.discovered_override.clone(),
         services: IndexMap::new(),
         providers: IndexMap::new(),
         volumes: IndexMap::new(),

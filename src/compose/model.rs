@@ -30,6 +30,11 @@ pub struct Project {
     /// The compose files, as shown in messages and headers (relative to the project directory
     /// when inside it).
     pub files: Vec<Arc<str>>,
+    /// The compose files as read (`-` for standard input), in merge order: an environment's
+    /// files are merged over these.
+    pub paths: Vec<PathBuf>,
+    /// The override file (`compose.override.yaml`) that discovery added, when no file was named.
+    pub discovered_override: Option<PathBuf>,
     pub services: IndexMap<String, Service>,
     /// Services run by a provider plugin (`provider:`, compose 2.36+): no container of their
     /// own, so nothing to convert; other services may still depend on them.
@@ -119,7 +124,19 @@ pub struct ProjectFerry {
     pub network_policies: Option<Located<bool>>,
     /// `chartVersion`: the version of the Helm chart (`--chart-version` wins).
     pub chart_version: Option<Located<String>>,
+    /// `environments`: each environment's compose files and env files (`src/environments`).
+    pub environments: Vec<EnvironmentDecl>,
     pub loc: Option<Location>,
+}
+
+/// One environment under the top-level `x-ferry: {environments}`: compose files merged over the
+/// base files for it, and env files that replace `.env` for its interpolation. Paths are as
+/// written, relative to the project directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentDecl {
+    pub name: Located<String>,
+    pub files: Vec<Located<String>>,
+    pub env_files: Vec<Located<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

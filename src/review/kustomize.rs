@@ -2,9 +2,10 @@
 //! the part of kustomize that ferry writes.
 //!
 //! A kustomization names its `resources` (files, or directories with a kustomization of their
-//! own, as an overlay names `../../base`), makes Secrets with a `secretGenerator`, sets a
-//! `namespace`, and changes objects with `replicas` and `patches` (strategic merge patches, as
-//! Kubernetes merges its own kinds, and JSON 6902 patches). That is applied exactly; a
+//! own, as an overlay names `../../base`), makes Secrets with a `secretGenerator` (or replaces
+//! the base's, as an environment does), sets a `namespace`, and changes objects with `replicas`
+//! and `patches` (strategic merge patches, as Kubernetes merges its own kinds, `$patch: delete`,
+//! and JSON 6902 patches with their `test`s, inline or in files). That is applied exactly; a
 //! kustomization that uses anything else (another field, a `$` directive this does not know, a
 //! patch of a custom resource, a resource outside the output) is not built, and the summary
 //! says why instead of guessing.
@@ -133,7 +134,24 @@ fn build_at(src: &dyn Source, dir: &str, depth: usize, lazy: bool) -> Result<Vec
         }
     }
     for g in list(k, "secretGenerator", &path)? {
-        objects.push(generated_secret(src, dir, &path, g)?);
+        let secret = generated_secret(src, dir, &path, g)?;
+        let replace = g.get("behavior").and_then(J::as_str) == Some("replace");
+        match objects.iter_mut().find(|o| o.id == secret.id) {
+            Some(old) if replace => *old = replaced(old, secret),
+            None if !replace => objects.push(secret),
+            Some(_) => {
+                return Err(format!(
+                    "{path}: the secretGenerator `{}` makes a Secret the resources have already",
+                    secret.id.name
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "{path}: the secretGenerator `{}` replaces a Secret that is not there",
+                    secret.id.name
+                ))
+            }
+        }
     }
     for p in list(k, "patches", &path)? {
         patch(src, dir, &path, p, &mut objects)?;
@@ -171,10 +189,10 @@ fn generated_secret(src: &dyn Source, dir: &str, path: &str, g: &J) -> Result<Ob
         ));
     }
     if g.get("behavior")
-        .is_some_and(|b| b.as_str() != Some("create"))
+        .is_some_and(|b| !matches!(b.as_str(), Some("create" | "replace")))
     {
         return Err(format!(
-            "{path}: a secretGenerator merges into or replaces another, which the summary does not apply"
+            "{path}: a secretGenerator merges into another, which the summary does not apply"
         ));
     }
     let name = g
@@ -236,6 +254,32 @@ fn generated_secret(src: &dyn Source, dir: &str, path: &str, g: &J) -> Result<Ob
     );
     body.insert("data".into(), J::Object(data));
     Ok(Object::from_document(J::Object(body), path, 0))
+}
+
+/// A generated Secret in place of `old` (`behavior: replace`): kustomize keeps the old one's
+/// labels and annotations under the new one's.
+fn replaced(old: &Object, new: Object) -> Object {
+    let mut body = new.body.as_ref().clone();
+    for field in ["labels", "annotations"] {
+        let old_map = old.body.get("metadata").and_then(|m| m.get(field));
+        let Some(old_map) = old_map.and_then(J::as_object) else {
+            continue;
+        };
+        let mut merged = old_map.clone();
+        let new_map = body.get("metadata").and_then(|m| m.get(field));
+        if let Some(new_map) = new_map.and_then(J::as_object) {
+            for (k, v) in new_map {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(md) = body.get_mut("metadata").and_then(J::as_object_mut) {
+            md.insert(field.to_string(), J::Object(merged));
+        }
+    }
+    Object {
+        id: new.id,
+        body: std::sync::Arc::new(body),
+    }
 }
 
 /// A digest that tells two contents apart; compared only, never shown.
@@ -476,21 +520,38 @@ impl Target {
                 "{path}: a patch target uses `{other}`, which the summary does not apply"
             ));
         }
-        let name = t.get("name").and_then(J::as_str).map(str::to_string);
-        // kustomize reads the name as a regular expression: only a plain name is one name.
-        if name.as_deref().is_some_and(|n| {
-            !n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
-        }) {
-            return Err(format!(
-                "{path}: a patch target names objects by a pattern, which the summary does not apply"
-            ));
-        }
+        let name = match t.get("name").and_then(J::as_str) {
+            None => None,
+            Some(n) => Some(literal(n).ok_or_else(|| {
+                format!(
+                    "{path}: a patch target names objects by a pattern, which the summary does not apply"
+                )
+            })?),
+        };
         Ok(Target {
             kind: t.get("kind").and_then(J::as_str).map(str::to_string),
             name,
         })
     }
+}
+
+/// The one name a target's name matches: kustomize reads it as an anchored regular expression,
+/// so `app\.conf` is `app.conf`. `None` for a pattern that could match other names (an
+/// unescaped `.`, `*`, `[`, …).
+fn literal(pattern: &str) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) if e.is_ascii_punctuation() => out.push(e),
+                _ => return None,
+            },
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => out.push(c),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 fn matching<'a>(
@@ -636,7 +697,7 @@ fn plain_list(a: &[J]) -> Result<Vec<J>, String> {
     a.iter().map(plain).collect()
 }
 
-/// Apply JSON 6902 operations (`add`, `remove`, `replace`).
+/// Apply JSON 6902 operations (`add`, `remove`, `replace`, `test`).
 fn json6902(body: &mut J, ops: &[J]) -> Result<(), String> {
     for op in ops {
         let kind = op.get("op").and_then(J::as_str).unwrap_or("");
@@ -701,6 +762,17 @@ fn json6902(body: &mut J, ops: &[J]) -> Result<(), String> {
                     .filter(|&i| i < a.len())
                     .ok_or_else(missing)?;
                 a.remove(i);
+            }
+            ("test", at) => {
+                let here = match at {
+                    J::Object(m) => m.get(last.as_str()),
+                    J::Array(a) => last.parse::<usize>().ok().and_then(|i| a.get(i)),
+                    _ => None,
+                };
+                if here != Some(&value()?) {
+                    // kustomize refuses the whole build then.
+                    return Err(format!("the `test` of `{path}` fails"));
+                }
             }
             ("add" | "replace" | "remove", _) => return Err(missing()),
             (other, _) => {
@@ -788,6 +860,30 @@ mod tests {
             "a:3"
         );
         assert_eq!(d["metadata"]["namespace"], "prod");
+    }
+
+    /// What ferry's environments write: JSON patches in files with a `test` before each named
+    /// item, targets whose names are escaped patterns, generators that replace the base's.
+    #[test]
+    fn environment_overlays_as_ferry_writes_them() {
+        let mut f = files("resources:\n  - ../../base\nsecretGenerator:\n  - name: api-env\n    behavior: replace\n    files:\n      - TOKEN=secrets/api-env.TOKEN\n    options:\n      labels:\n        env: prod\npatches:\n  - path: patches/api-deployment.yaml\n    target:\n      group: apps\n      version: v1\n      kind: Deployment\n      name: api\n");
+        f.0.insert("overlays/prod/secrets/api-env.TOKEN", "prod-token");
+        f.0.insert("overlays/prod/patches/api-deployment.yaml", "# a comment\n- op: test\n  path: /spec/template/spec/containers/0/env/0/name\n  value: LOG_LEVEL\n- op: replace\n  path: /spec/template/spec/containers/0/env/0/value\n  value: warn\n");
+        let objects = build(&f, "overlays/prod").unwrap();
+        let env = &objects[0].body["spec"]["template"]["spec"]["containers"][0]["env"][0];
+        assert_eq!(env["value"], "warn");
+        let base = build(&f, "base").unwrap();
+        assert_ne!(objects[1].body["data"], base[1].body["data"]);
+        assert_eq!(objects[1].body["metadata"]["labels"]["env"], "prod");
+        // A test that fails stops the build, as it stops kustomize.
+        f.0.insert(
+            "overlays/prod/patches/api-deployment.yaml",
+            "- op: test\n  path: /spec/template/spec/containers/0/env/0/name\n  value: TZ\n",
+        );
+        assert!(build(&f, "overlays/prod").unwrap_err().contains("`test`"));
+        assert_eq!(literal("app\\.conf").as_deref(), Some("app.conf"));
+        assert_eq!(literal("app.conf"), None);
+        assert_eq!(literal("api"), Some("api".into()));
     }
 
     #[test]
