@@ -6,6 +6,7 @@ mod as_compose;
 #[cfg(unix)]
 mod ci;
 mod cli;
+mod console;
 mod determinism;
 mod edge;
 mod environments;
@@ -19,3 +20,4 @@ mod review;
 mod safety;
 mod secrets;
 mod snippets;
+mod summary;
