@@ -6,6 +6,7 @@
 
 mod beside;
 pub mod compose;
+pub mod console;
 pub mod environments;
 pub mod error;
 pub mod names;
@@ -13,6 +14,7 @@ pub mod output;
 pub mod patch;
 pub mod paths;
 pub mod render;
+pub mod review;
 pub mod sops;
 pub mod sources;
 pub mod translate;
@@ -86,6 +88,10 @@ pub(crate) fn convert_one(
     render_opts: &render::RenderOptions,
     environment: Option<&str>,
 ) -> Result<Conversion> {
+    let opts = &translate::TranslateOptions {
+        environment: environment.map(str::to_string),
+        ..opts.clone()
+    };
     if let Some(helm) = &render_opts.helm {
         return convert_helm(load, opts, helm, environment);
     }

@@ -517,3 +517,89 @@ fn x_ferry_secret_settings_are_checked_where_they_are_written() {
         assert!(run.stderr.contains(want), "{want}\n{}", run.stderr);
     }
 }
+
+/// Environments in both modes: with SOPS, a Secret with the environment's own values (prod's
+/// `.env.prod`) is a SOPS-encrypted patch of the overlay that sops opens, and one only the
+/// environment has is an encrypted resource; both keep their bytes on the next run. With
+/// ExternalSecrets, `{environment}` in the remote key gives each environment its own keys.
+#[test]
+fn environments_have_their_own_encrypted_or_external_secrets() {
+    let tmp = copy_fixture("environments");
+    let d = tmp.path();
+    let sops = [
+        "convert",
+        "-q",
+        "--env-secrets",
+        "sops",
+        "--age-recipient",
+        RECIPIENT,
+    ];
+    let r = ferry(d, &sops, true);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let prod = d.join("k8s/overlays/prod");
+    let kust = std::fs::read_to_string(prod.join("kustomization.yaml")).unwrap();
+    for want in [
+        "  - backup-env-secret.yaml\n",
+        "  - path: patches/db-env-secret.yaml\n",
+        "  - path: patches/api-env-secret.yaml\n",
+    ] {
+        assert!(kust.contains(want), "{want}\n{kust}");
+    }
+    let before: Vec<_> = ["patches/db-env-secret.yaml", "backup-env-secret.yaml"]
+        .iter()
+        .map(|f| std::fs::read(prod.join(f)).unwrap())
+        .collect();
+    assert_eq!(ferry(d, &sops, true).code, 0);
+    for (f, b) in ["patches/db-env-secret.yaml", "backup-env-secret.yaml"]
+        .iter()
+        .zip(&before)
+    {
+        assert_eq!(&std::fs::read(prod.join(f)).unwrap(), b, "{f} rewritten");
+    }
+    assert_no_values(d, &r);
+    if have_sops() {
+        let db = sops_decrypt(&prod.join("patches/db-env-secret.yaml"));
+        assert_eq!(
+            decoded(&db["data"]),
+            json!({ "POSTGRES_PASSWORD": "prod-s3cr3t" })
+        );
+        let base = sops_decrypt(&d.join("k8s/base/db-env-secret.yaml"));
+        assert_eq!(
+            decoded(&base["data"]),
+            json!({ "POSTGRES_PASSWORD": "dev-s3cr3t" })
+        );
+    }
+
+    let eso = [
+        "convert",
+        "-q",
+        "--env-secrets",
+        "external-secrets",
+        "--secret-store",
+        "vault",
+        "--remote-key",
+        "{project}/{environment}/{secret}",
+        "-o",
+        "eso",
+    ];
+    let r = ferry(d, &eso, false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let base = std::fs::read_to_string(d.join("eso/base/db-env-externalsecret.yaml")).unwrap();
+    assert!(base.contains("key: shop/base/db-env"), "{base}");
+    let patch =
+        std::fs::read_to_string(d.join("eso/overlays/prod/patches/db-env-externalsecret.yaml"))
+            .unwrap();
+    assert!(
+        patch.contains("path: /spec/data/0/remoteRef/key\n  value: shop/prod/db-env"),
+        "{patch}"
+    );
+    // Nothing committed in either mode holds a secret value.
+    for out in ["k8s", "eso"] {
+        for (path, bytes) in crate::support::read_tree(&d.join(out)) {
+            let text = String::from_utf8_lossy(&bytes);
+            for v in ["dev-s3cr3t", "prod-s3cr3t"] {
+                assert!(!text.contains(v), "{out}/{path} holds {v}");
+            }
+        }
+    }
+}

@@ -833,7 +833,7 @@ pub fn secret_store(v: &str) -> Result<String, String> {
 }
 
 /// The placeholders of `--remote-key` and `--remote-property` patterns.
-pub const REMOTE_PLACEHOLDERS: &[&str] = &["project", "namespace", "secret", "key"];
+pub const REMOTE_PLACEHOLDERS: &[&str] = &["project", "namespace", "environment", "secret", "key"];
 
 /// `--remote-key` / `--remote-property` (and the x-ferry keys): text with `{project}`,
 /// `{namespace}`, `{secret}` and `{key}` placeholders.

@@ -701,6 +701,8 @@ pub fn chart(
                 .unwrap_or_default(),
             what: format!("the chart's {SEALED_VALUES}"),
             unknown_at,
+            recipe: Vec::new(),
+            from_environment: false,
         });
     }
     // Values, their schema, the chart's description, helpers and notes.

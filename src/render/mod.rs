@@ -52,6 +52,10 @@ pub struct SealedFile {
     pub what: String,
     /// Where each value not known here was set, by key.
     pub unknown_at: Vec<(String, Option<crate::error::Location>)>,
+    /// For a Secret: what its values are made from (`SecretGenerator::recipe`), and whether
+    /// one comes from the environment. An environment's overlay decides by them.
+    pub recipe: Vec<String>,
+    pub from_environment: bool,
 }
 
 impl std::fmt::Debug for SealedFile {
@@ -552,6 +556,8 @@ impl Renderer {
                 recipients: s.recipients.clone(),
                 what: format!("Secret/{}", s.name),
                 unknown_at: s.unknown_at.clone(),
+                recipe: s.recipe.clone(),
+                from_environment: s.from_environment,
             });
         }
         tree.sealed.sort_by(|a, b| a.path.cmp(&b.path));

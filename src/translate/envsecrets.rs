@@ -154,6 +154,15 @@ impl Plan {
         })
     }
 
+    /// What the values are made from, variable by variable (see
+    /// [`SecretGenerator::recipe`]).
+    fn recipe(&self) -> Vec<String> {
+        self.recipes
+            .iter()
+            .map(|(k, r)| format!("{k}: {r}"))
+            .collect()
+    }
+
     /// Every value was written in the compose file: the Secret may be committed.
     fn committed(&self) -> bool {
         self.entries.values().all(|(_, literal)| *literal)
@@ -311,6 +320,8 @@ pub fn secret(
                     .map(|e| e.loc.clone()),
             })
             .collect(),
+        recipe: plan.recipe(),
+        from_environment: !plan.committed(),
     };
     if ctx.secret_settings().delivers() {
         return secretmode::deliver(ctx, &spec, loc.as_ref(), report)
@@ -363,11 +374,7 @@ pub fn secret(
         files: gen_files,
         labels: labels(ctx.project, Some(&svc.name)),
         inline: true,
-        recipe: plan
-            .recipes
-            .iter()
-            .map(|(k, r)| format!("{k}: {r}"))
-            .collect(),
+        recipe: plan.recipe(),
         from_environment: true,
     };
     Ok(Some(EnvSecret::Generator(generator, files)))

@@ -196,6 +196,9 @@ pub struct TranslateOptions {
     pub env_secrets: Option<envsecrets::EnvSecrets>,
     /// `--age-recipient`, `--secret-store`, `--remote-key`, `--remote-property`.
     pub secrets: secretmode::SecretOptions,
+    /// The environment converted (`src/environments`), for `{environment}` in remote key
+    /// patterns; `None` for the base.
+    pub environment: Option<String>,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.

@@ -203,6 +203,10 @@ pub struct SecretSpec {
     /// The compose key it was made from (`services.app.environment`, `secrets.db_password`).
     pub origin: String,
     pub entries: Vec<SecretEntry>,
+    /// What the values are made from (see [`super::SecretGenerator::recipe`]).
+    pub recipe: Vec<String>,
+    /// Some value comes from `.env`, the environment or an env file.
+    pub from_environment: bool,
 }
 
 /// One key of a Secret.
@@ -267,6 +271,9 @@ pub struct Sealed {
     pub recipients: Vec<String>,
     /// Where each unknown value was set, by key, for the message when it is needed.
     pub unknown_at: Vec<(String, Option<Location>)>,
+    /// [`SecretSpec::recipe`] and [`SecretSpec::from_environment`].
+    pub recipe: Vec<String>,
+    pub from_environment: bool,
 }
 
 impl std::fmt::Debug for Sealed {
@@ -303,11 +310,20 @@ pub enum Delivery {
     External(Object, Vec<RemoteKey>),
 }
 
+/// What a remote key or property pattern is filled with.
+struct Names<'a> {
+    project: &'a str,
+    namespace: &'a str,
+    /// The environment converted (`src/environments`), `base` for the base.
+    environment: &'a str,
+}
+
 /// Fill a remote key or property pattern.
-fn fill(pattern: &str, project: &str, namespace: &str, secret: &str, key: &str) -> String {
+fn fill(pattern: &str, names: &Names<'_>, secret: &str, key: &str) -> String {
     pattern
-        .replace("{project}", project)
-        .replace("{namespace}", namespace)
+        .replace("{project}", names.project)
+        .replace("{namespace}", names.namespace)
+        .replace("{environment}", names.environment)
         .replace("{secret}", secret)
         .replace("{key}", key)
 }
@@ -333,25 +349,17 @@ pub fn deliver(
                     "the remote key pattern names {namespace}, but no namespace is given: add --namespace (or top-level `x-ferry: {namespace}`)".into(),
                 ));
             }
-            let ns = ctx.namespace().unwrap_or_default();
+            let names = Names {
+                project: &ctx.project.name,
+                namespace: ctx.namespace().unwrap_or_default(),
+                environment: ctx.opts.environment.as_deref().unwrap_or("base"),
+            };
             let mut data = Vec::new();
             let mut remote = Vec::new();
             for e in &spec.entries {
-                let key = fill(
-                    &settings.remote_key,
-                    &ctx.project.name,
-                    ns,
-                    &spec.name,
-                    &e.key,
-                );
-                let property = Some(fill(
-                    &settings.remote_property,
-                    &ctx.project.name,
-                    ns,
-                    &spec.name,
-                    &e.key,
-                ))
-                .filter(|p| !p.is_empty());
+                let key = fill(&settings.remote_key, &names, &spec.name, &e.key);
+                let property = Some(fill(&settings.remote_property, &names, &spec.name, &e.key))
+                    .filter(|p| !p.is_empty());
                 if let Some(first) = remote
                     .iter()
                     .find(|r: &&RemoteKey| r.key == key && r.property == property)
@@ -464,6 +472,8 @@ pub fn deliver(
                     .iter()
                     .map(|e| (e.key.clone(), e.loc.clone()))
                     .collect(),
+                recipe: spec.recipe.clone(),
+                from_environment: spec.from_environment,
             }))
         }
     }
@@ -475,17 +485,20 @@ mod tests {
 
     #[test]
     fn patterns_are_filled() {
+        let names = Names {
+            project: "shop",
+            namespace: "prod",
+            environment: "staging",
+        };
         assert_eq!(
-            fill(
-                "{project}/{namespace}/{secret}",
-                "shop",
-                "prod",
-                "app-env",
-                "K"
-            ),
+            fill("{project}/{namespace}/{secret}", &names, "app-env", "K"),
             "shop/prod/app-env"
         );
-        assert_eq!(fill("{key}", "p", "", "s", "DB_PASSWORD"), "DB_PASSWORD");
+        assert_eq!(
+            fill("{project}/{environment}/{secret}", &names, "app-env", "K"),
+            "shop/staging/app-env"
+        );
+        assert_eq!(fill("{key}", &names, "s", "DB_PASSWORD"), "DB_PASSWORD");
         assert_eq!(
             EnvSecrets::from_name("external-secrets"),
             Some(EnvSecrets::ExternalSecrets)

@@ -130,6 +130,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
             {
                 // The value is what the pods read; where it comes from is the mode's. A file or
                 // variable missing on this machine is an unknown value (see `secretmode`).
+                let (recipe, from_environment) = recipe(def);
                 let spec = super::secretmode::SecretSpec {
                     name: name.clone(),
                     labels: labels(ctx.project, None),
@@ -140,6 +141,8 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                         value: content.ok(),
                         loc: Some(def.loc.clone()),
                     }],
+                    recipe: vec![recipe],
+                    from_environment,
                 };
                 let d = super::secretmode::deliver(ctx, &spec, Some(&def.loc), report)?;
                 made.delivered.add(d, &mut made.objects);
@@ -163,14 +166,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
             };
             if secrets {
                 let path = format!("{SECRETS_DIR}/{name}");
-                let (recipe, from_environment) = match &def.source {
-                    FileSource::File(f) => (format!("file {}", f.value), false),
-                    FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
-                    _ => (
-                        format!("{} = {}", def.loc, String::from_utf8_lossy(&bytes)),
-                        false,
-                    ),
-                };
+                let (recipe, from_environment) = recipe(def);
                 made.files.push(ExtraFile {
                     path: path.clone(),
                     bytes,
@@ -225,6 +221,16 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
         made.files.push(gitignore());
     }
     Ok(made)
+}
+
+/// What a top-level secret's value is made from, never the value (see
+/// [`SecretGenerator::recipe`]), and whether it comes from the environment.
+fn recipe(def: &FileObjectDef) -> (String, bool) {
+    match &def.source {
+        FileSource::File(f) => (format!("file {}", f.value), false),
+        FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
+        _ => (format!("{}", def.loc), false),
+    }
 }
 
 /// The `.gitignore` that keeps the secrets directory out of git.
