@@ -13,12 +13,18 @@ For each compose file (converted in its own directory, as a user would):
      `app.kubernetes.io/managed-by: Helm`, `metadata.namespace`) and what only kustomize adds (the
      content hash it appends to the names of generated Secrets, a Namespace object), the objects
      equal `kubectl kustomize K`, field for field;
-  5. the rendered objects pass validate-k8s (strict Kubernetes schema), when it is found.
+  5. the rendered objects pass validate-k8s (strict Kubernetes schema), when it is found; the
+     Gateway API objects (routes, a Gateway) pass validate-crs against ../shared/crds instead.
+The fixture's `args` file gives the flags of both conversions (--overlay, --expose, --gateway,
+--gateway-class, --domain, --namespace, ...; not --templates, which has no chart equivalent);
+--ferry-args "FLAGS" adds flags for every file (e.g. --ferry-args "--expose gateway
+--gateway-class eg" to check the routes' templates over a corpus).
 With --values-tests, also renders with non-default values and checks their effect, and checks that
 values.schema.json rejects a wrong type and a misspelt key (on the first file).
 
 Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl), VALIDATE_K8S
-(default ../shared/tools/validate-k8s when present). Prints one line per problem and a summary
+(default ../shared/tools/validate-k8s when present), VALIDATE_CRS and GATEWAY_CRDS (default
+../shared/tools/validate-crs and ../shared/crds/gateway-api-v1.6.1 when present). Prints one line per problem and a summary
 `helm-check: N charts, P passed, F failed`; exits 1 on any problem.
 """
 
@@ -41,7 +47,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
 VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
+VALIDATE_CRS = os.environ.get("VALIDATE_CRS", os.path.join(ROOT, "..", "shared", "tools", "validate-crs"))
+CRDS = os.environ.get("GATEWAY_CRDS", os.path.join(ROOT, "..", "shared", "crds", "gateway-api-v1.6.1"))
+GATEWAY_API = "gateway.networking.k8s.io/"
 HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/instance")
+# Flags of a fixture's args file that both conversions take, with whether each has a value.
+FLAGS = {"--overlay": True, "--expose": True, "--gateway": True, "--gateway-class": True,
+         "--domain": True, "--namespace": True, "--volume-size": True, "--bind-mounts": True,
+         "--env-secrets": True, "--network-policies": False}
 
 
 def run(cmd, cwd):
@@ -138,19 +151,35 @@ def diff(a, b, path=""):
     return None if a == b else "%s: %r != %r" % (path or "/", a, b)
 
 
-def check_project(compose, problems, values_tests):
+def fixture_flags(words):
+    """The flags of an args file that both conversions take (FLAGS), in order."""
+    out = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in FLAGS:
+            out.append(w)
+            if FLAGS[w] and i + 1 < len(words):
+                out.append(words[i + 1])
+                i += 1
+        elif w == "--templates":
+            i += 1
+        i += 1
+    return out
+
+
+def check_project(compose, problems, values_tests, extra_flags=()):
     d = os.path.dirname(os.path.abspath(compose))
     f = os.path.basename(compose)
     with tempfile.TemporaryDirectory() as tmp:
         k = os.path.join(tmp, "k8s")
         c = os.path.join(tmp, "chart")
-        # The fixture's --overlay flags (fixtures/<case>/args): kustomize overlays and values files.
-        overlays = []
+        # The fixture's flags (fixtures/<case>/args): overlays become kustomize overlays and values
+        # files; the others change both conversions alike.
         args_file = os.path.join(d, "args")
-        if os.path.exists(args_file):
-            words = open(args_file).read().split()
-            overlays = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--overlay"]
-        flags = [x for o in overlays for x in ("--overlay", o)]
+        words = open(args_file).read().split() if os.path.exists(args_file) else []
+        flags = fixture_flags(words) + list(extra_flags)
+        overlays = [flags[i + 1] for i, w in enumerate(flags[:-1]) if w == "--overlay"]
         run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags, d)
         run([FERRY, "convert", "-q", "--helm", "-f", f, "-o", c] + flags, d)
         found = []
@@ -174,11 +203,17 @@ def check_project(compose, problems, values_tests):
                     dd = diff(ov_want[kk], ov_have[kk])
                     if dd:
                         found.append("overlay %s: %s/%s: %s" % ((o,) + kk + (dd,)))
+        # A Gateway ferry writes into the namespace --gateway names stays there.
+        own_ns = {(x.get("kind"), x.get("metadata", {}).get("name")): x["metadata"]["namespace"]
+                  for x in docs(run([KUBECTL, "kustomize", base], base))
+                  if x.get("kind") == "Gateway" and x.get("metadata", {}).get("namespace")}
         releases = {}
         for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
             objs = render(c, release, ns)
             for o in objs:
                 got = o.get("metadata", {}).get("namespace")
+                if own_ns.get(key(o)) == got and "--namespace" not in flags:
+                    continue
                 if got != ns:
                     found.append("%s/%s: namespace %r, not the release's %r" % (key(o) + (got, ns)))
             releases[release] = by_key([strip_helm(o) for o in objs])
@@ -194,15 +229,24 @@ def check_project(compose, problems, values_tests):
                 dd = diff(want[kk], have[kk])
                 if dd:
                     found.append("%s/%s: %s" % (kk + (dd,)))
+        rendered = render(c, "r1", "ns-one")
+        crs = [o for o in rendered if str(o.get("apiVersion", "")).startswith(GATEWAY_API)]
         if os.path.exists(VALIDATE):
             out = os.path.join(tmp, "rendered")
             os.mkdir(out)
-            for i, o in enumerate(render(c, "r1", "ns-one")):
+            for i, o in enumerate(o for o in rendered if o not in crs):
                 with open(os.path.join(out, "%03d.yaml" % i), "w") as fh:
                     yaml.safe_dump(o, fh)
             r = subprocess.run([VALIDATE, out], capture_output=True, text=True)
             if r.returncode != 0:
                 found.append("validate-k8s: %s" % (r.stdout + r.stderr).strip()[:1500])
+        if crs and os.path.exists(VALIDATE_CRS) and os.path.isdir(CRDS):
+            out = os.path.join(tmp, "crs.yaml")
+            with open(out, "w") as fh:
+                yaml.safe_dump_all(crs, fh)
+            r = subprocess.run([VALIDATE_CRS, CRDS, out], capture_output=True, text=True)
+            if r.returncode != 0:
+                found.append("validate-crs: %s" % (r.stdout + r.stderr).strip()[:1500])
         if values_tests:
             found.extend(check_values(c))
         for p in found:
@@ -224,7 +268,8 @@ def check_values(chart):
     base = by_key(render(chart, "r1", "ns-one"))
     pick = lambda k: next((x for x in svcs if k in values[x]), None)
     s_img, s_rep, s_ing, s_per = svcs[0], pick("replicas"), pick("ingress"), pick("persistence")
-    used = {s_img, s_rep, s_ing, s_per}
+    s_gw = next((x for x in svcs if any("hostnames" in r for r in values[x].get("gateway", {}).get("routes", {}).values())), None)
+    used = {s_img, s_rep, s_ing, s_per, s_gw}
     s_off = next((x for x in svcs if x not in used), None)
     over = {}
     over.setdefault(s_img, {})["image"] = {"tag": "9.9.9"}
@@ -236,9 +281,15 @@ def check_values(chart):
     claim = next(iter(values[s_per]["persistence"]), None) if s_per else None
     if claim:
         over.setdefault(s_per, {})["persistence"] = {claim: {"size": "7Gi"}}
+    route = None
+    if s_gw:
+        route = next(n for n, r in values[s_gw]["gateway"]["routes"].items() if "hostnames" in r)
+        over.setdefault(s_gw, {})["gateway"] = {"routes": {route: {"hostnames": ["y.example.com"]}}}
     if s_off:
         over[s_off] = {"enabled": False}
     got = by_key(render(chart, "r1", "ns-one", over))
+    if route and not any(kk[0] in ("HTTPRoute", "GRPCRoute") and kk[1] == route and o["spec"].get("hostnames") == ["y.example.com"] for kk, o in got.items()):
+        found.append("values: %s.gateway.routes.%s.hostnames did not change the route's host names" % (s_gw, route))
 
     def workload(svc):
         return next((o for kk, o in got.items() if kk[0] in ("Deployment", "StatefulSet", "DaemonSet") and o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == label_name(svc)), None)
@@ -266,7 +317,11 @@ def check_values(chart):
     # The schema refuses a wrong type and a misspelt key, naming the key.
     c = helm.Chart.load(chart)
     target = s_rep or s_img
-    for bad, word in (({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")):
+    bads = [({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")]
+    if route:
+        bads.append(({s_gw: {"gateway": {"routes": {route: {"hostnames": ["Not A Host"]}}}}}, "hostnames"))
+        bads.append(({s_gw: {"gateway": {"routes": {route: {"parentRef": []}}}}}, "parentRef"))
+    for bad, word in bads:
         try:
             c.validate_schema(bad)
             found.append("schema: accepted %s" % json.dumps(bad))
@@ -279,9 +334,13 @@ def check_values(chart):
 def main(argv):
     values_tests = False
     files = []
-    for a in argv:
+    extra = []
+    it = iter(argv)
+    for a in it:
         if a == "--values-tests":
             values_tests = True
+        elif a == "--ferry-args":
+            extra = next(it, "").split()
         else:
             files.append(a)
     if not files:
@@ -291,7 +350,7 @@ def main(argv):
     passed = 0
     for i, f in enumerate(files):
         try:
-            if check_project(f, problems, values_tests and i == 0):
+            if check_project(f, problems, values_tests and i == 0, extra):
                 passed += 1
         except Exception as e:  # a failed conversion or render is a finding, not a crash
             problems.append("%s: %s" % (f, e))

@@ -23,7 +23,8 @@ fn render_options(dir: &std::path::Path) -> RenderOptions {
         match w.as_str() {
             "--overlay" => opts.overlays.extend(it.next().cloned()),
             "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
-            "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets" => {
+            "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets" | "--expose"
+            | "--gateway" | "--gateway-class" | "--domain" => {
                 it.next();
             }
             "--network-policies" => {}
@@ -50,6 +51,19 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
                     other => panic!("{}/args: --env-secrets {other:?}", dir.display()),
                 };
             }
+            "--expose" => {
+                let v = it.next().map(String::as_str).unwrap_or_default();
+                opts.expose.expose = Some(
+                    ferry::compose::xferry::Expose::parse(v)
+                        .unwrap_or_else(|| panic!("{}/args: --expose {v}", dir.display())),
+                );
+            }
+            "--gateway" => {
+                let v = it.next().map(String::as_str).unwrap_or_default();
+                opts.expose.gateway = Some(ferry::compose::xferry::GatewayRef::parse(v).unwrap());
+            }
+            "--gateway-class" => opts.expose.gateway_class = it.next().cloned(),
+            "--domain" => opts.expose.domain = it.next().cloned(),
             "--bind-mounts" => {
                 use ferry::translate::BindMounts;
                 opts.bind_mounts = match it.next().map(String::as_str) {
@@ -232,6 +246,10 @@ fixtures! {
     volumes_from => "volumes-from",
     build_no_image => "build-no-image",
     dotenv_forms => "dotenv-forms",
+    expose_choices => "expose-choices",
+    gateway_existing => "gateway-existing",
+    gateway_same_port => "gateway-same-port",
+    gateway_written => "gateway-written",
     extends_files => "extends-files",
     include => "include",
     merge_override => "merge-override",

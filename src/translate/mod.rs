@@ -4,7 +4,8 @@
 //! - `settings`: `x-ferry` and Kompose's `kompose.*` labels, resolved per service;
 //! - `workload`: the kind (Deployment, StatefulSet, DaemonSet, Job, CronJob) and rollouts;
 //! - `pod`, `probes`, `scheduling`: the pod template;
-//! - `service`, `ingress`: how the service is reached;
+//! - `service`: how the service is reached inside the cluster; `expose`, `ingress`, `gateway`:
+//!   from outside (an Ingress or Gateway API routes);
 //! - `storage`: volumes and bind mounts; `config`: env files; `secrets`: secrets and configs;
 //! - `network`: NetworkPolicies; `autoscale`: HorizontalPodAutoscalers;
 //! - `report`: the reasons for keys ferry does not convert, and the grouped report.
@@ -12,6 +13,8 @@
 mod autoscale;
 mod config;
 pub mod envsecrets;
+pub mod expose;
+mod gateway;
 mod hosts;
 mod ingress;
 mod network;
@@ -153,6 +156,8 @@ pub struct TranslateOptions {
     pub namespace: Option<String>,
     /// `--env-secrets`.
     pub env_secrets: envsecrets::EnvSecrets,
+    /// `--expose`, `--gateway`, `--gateway-class`, `--domain`.
+    pub expose: expose::ExposeOptions,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.
@@ -238,6 +243,10 @@ pub struct Ctx<'a> {
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
     >,
+    /// How each service's published ports are reached from outside; planned once.
+    exposure: expose::Plan,
+    /// The Gateway API routes and the Gateway (`expose: gateway`); planned once.
+    gateway: gateway::Plan,
 }
 
 impl<'a> Ctx<'a> {
@@ -294,6 +303,25 @@ impl<'a> Ctx<'a> {
 
     pub fn network_policies(&self) -> bool {
         self.network_policies
+    }
+
+    pub fn exposure(&self) -> &expose::Plan {
+        &self.exposure
+    }
+
+    pub fn gateway(&self) -> &gateway::Plan {
+        &self.gateway
+    }
+
+    /// What became of a published Service port outside the cluster, for the report.
+    pub fn published_note(&self, service: &str, protocol: &str, port: u16) -> Option<String> {
+        match self.exposure.service(service)?.mode {
+            crate::compose::xferry::Expose::Gateway => self
+                .gateway
+                .note(service, protocol, port)
+                .map(str::to_string),
+            _ => self.exposure.note(service, port, protocol),
+        }
     }
 
     /// Put the namespace (if any) into an object's metadata.
@@ -706,7 +734,7 @@ pub fn translate_each(
             aliases.entry(names::dns_label(&a)).or_insert(owner.clone());
         }
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         project,
         opts,
         settings: all_settings,
@@ -727,7 +755,29 @@ pub fn translate_each(
                 .network_policies
                 .as_ref()
                 .is_some_and(|n| n.value),
+        exposure: expose::Plan::default(),
+        gateway: gateway::Plan::default(),
     };
+    ctx.exposure = expose::plan(
+        project,
+        &ctx.settings,
+        |s| ctx.pod_owner(s).name == s,
+        &opts.expose,
+        &mut report,
+        &mut errors,
+    );
+    ctx.gateway = gateway::plan(
+        project,
+        &ctx.exposure,
+        namespace.as_deref(),
+        &mut report,
+        &mut errors,
+    );
+    gateway::report_unused(&ctx.exposure, &mut report);
+    if let Some(e) = Error::from_many(std::mem::take(&mut errors)) {
+        return Err(e);
+    }
+    let ctx = ctx;
     // Pod owner → the services that run in its pod (computed once, not per service).
     let mut members_of: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
     for s in project.services.values() {
@@ -931,7 +981,8 @@ pub fn translate_each(
             &mut report,
             &mut errors,
         ));
-        objects.extend(ingress::ingresses(&ctx, svc, &mut report, &mut errors));
+        objects.extend(ingress::ingresses(&ctx, svc, &mut report));
+        objects.extend(gateway::routes(&ctx, svc));
         objects.extend(hpa);
     }
     // Every Kompose label ferry reads must say what it became.
@@ -951,6 +1002,7 @@ pub fn translate_each(
         }
     }
     objects.drain(..).for_each(&mut *sink);
+    gateway::gateway(&ctx).into_iter().for_each(&mut *sink);
     network::report_top_level(&ctx, &mut report);
     network::policies(&ctx).into_iter().for_each(&mut *sink);
     if let Some(e) = Error::from_many(errors) {
