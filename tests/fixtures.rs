@@ -248,6 +248,7 @@ fixtures! {
     dotenv_forms => "dotenv-forms",
     expose_choices => "expose-choices",
     gateway_existing => "gateway-existing",
+    gateway_overlays => "gateway-overlays",
     gateway_same_port => "gateway-same-port",
     gateway_written => "gateway-written",
     extends_files => "extends-files",

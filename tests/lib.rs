@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod edge;
 mod fixtures;
+mod gateway;
 mod generated;
 mod helm;
 #[cfg(unix)]

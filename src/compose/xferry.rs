@@ -991,6 +991,44 @@ mod tests {
     }
 
     #[test]
+    fn gateway_names_hosts_and_domains() {
+        assert_eq!(
+            GatewayRef::parse("infra/shared").unwrap(),
+            GatewayRef {
+                namespace: Some("infra".into()),
+                name: "shared".into()
+            }
+        );
+        assert_eq!(GatewayRef::parse("edge.main").unwrap().namespace, None);
+        for bad in ["Infra/x", "a/b/c", "", "x_y", "ns/"] {
+            assert!(GatewayRef::parse(bad).is_err(), "{bad}");
+        }
+        for ok in ["example.com", "*.example.com", "a-b.c1.example"] {
+            assert!(valid_host(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Example.com",
+            "a..b",
+            "-a.com",
+            "10.0.0.1",
+            "a.*.com",
+            "*",
+            "a_b.com",
+        ] {
+            assert!(valid_host(bad).is_err(), "{bad}");
+        }
+        assert!(domain_pattern("{service}.example.com").is_ok());
+        assert!(domain_pattern("{service}-{project}.example.com").is_ok());
+        assert!(domain_pattern("{svc}.example.com").is_err());
+        assert!(domain_pattern("*.example.com").is_err());
+        assert!(domain_pattern("{service}.Example.com").is_err());
+        assert_eq!(
+            domain_for("{service}.{project}.example.com", "Web_App", "Shop"),
+            "web-app.shop.example.com"
+        );
+    }
+
+    #[test]
     fn kinds_are_case_insensitive() {
         assert_eq!(
             WorkloadKind::parse("daemonset"),

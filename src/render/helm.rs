@@ -735,7 +735,17 @@ fn overlay_values(
             if !extra.is_empty() {
                 v.insert("extraEnv".into(), J::Array(extra));
             }
-            if let (Some(host), Some(hosts)) = (
+            let route = s
+                .ingress
+                .as_ref()
+                .filter(|(kind, _)| kind != "Ingress")
+                .map(|(_, name)| name);
+            if let (Some(host), Some(name)) = (&s.ingress_host, route) {
+                v.insert(
+                    "gateway".into(),
+                    json!({ "routes": { name: { "hostnames": [host] } } }),
+                );
+            } else if let (Some(host), Some(hosts)) = (
                 &s.ingress_host,
                 base.pointer("/ingress/hosts").and_then(J::as_array),
             ) {

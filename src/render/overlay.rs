@@ -96,8 +96,9 @@ pub struct ServiceSettings {
     /// Variables as compose sets them.
     pub env: Vec<(String, String)>,
     pub ingress_host: Option<String>,
-    /// The Ingress it changes.
-    pub ingress: Option<String>,
+    /// The Ingress it changes, or under `--expose gateway` the HTTP route (kind, name): the
+    /// first, which the first host of the ingress settings made.
+    pub ingress: Option<(String, String)>,
 }
 
 /// Each requested overlay's settings, per service, in compose order.
@@ -133,7 +134,13 @@ pub fn settings(
                 );
                 continue;
             };
-            match service_settings(objects, svc, &format!("{base}.{oname}"), &entry.value) {
+            match service_settings(
+                objects,
+                svc,
+                &format!("{base}.{oname}"),
+                &entry.value,
+                report,
+            ) {
                 Ok(s) => out[i].1.push(s),
                 Err(e) => errors.push(e),
             }
@@ -198,14 +205,16 @@ fn kustomize_patches(s: &ServiceSettings, k: &mut Map<String, J>) {
             .collect();
         c.insert("env".into(), J::Array(list));
     }
-    if let (Some(host), Some(ingress)) = (&s.ingress_host, &s.ingress) {
-        let patch = crate::yaml::emit::to_document(
-            &json!([{ "op": "replace", "path": "/spec/rules/0/host", "value": host }]),
-        );
+    if let (Some(host), Some((kind, name))) = (&s.ingress_host, &s.ingress) {
+        let op = match kind.as_str() {
+            "Ingress" => json!({ "op": "replace", "path": "/spec/rules/0/host", "value": host }),
+            _ => json!({ "op": "add", "path": "/spec/hostnames", "value": [host] }),
+        };
+        let patch = crate::yaml::emit::to_document(&json!([op]));
         push(
             k,
             "patches",
-            json!({ "target": { "kind": "Ingress", "name": ingress }, "patch": patch }),
+            json!({ "target": { "kind": kind, "name": name }, "patch": patch }),
         );
     }
     if c.len() > 1 {
@@ -232,6 +241,7 @@ fn service_settings(
     svc: &Service,
     path: &str,
     node: &Node,
+    report: &mut Report,
 ) -> Result<ServiceSettings> {
     let Some(settings) = node.as_map() else {
         return Err(Error::invalid(
@@ -326,17 +336,35 @@ fn service_settings(
                     .get("host")
                     .and_then(text)
                     .ok_or_else(|| Error::invalid(&v.loc, format!("{kp}: expected `host`")))?;
-                let ingress = objects.iter().find(|o| {
-                    o.kind == "Ingress" && o.service.as_deref() == Some(svc.name.as_str())
-                });
-                let Some(ingress) = ingress else {
+                let of_service = |kind: &str| {
+                    objects
+                        .iter()
+                        .find(|o| o.kind == kind && o.service.as_deref() == Some(svc.name.as_str()))
+                };
+                let made = ["Ingress", "HTTPRoute", "GRPCRoute"]
+                    .into_iter()
+                    .find_map(of_service);
+                let Some(made) = made else {
+                    // Ingress settings that `expose: none` turned off: nothing to change.
+                    if !svc.ferry.ingress.is_empty()
+                        || svc.label("kompose.service.expose").is_some()
+                    {
+                        report.ignored(
+                            Some(&v.loc),
+                            kp.to_string(),
+                            "the base has no Ingress or route for the service (`expose: none`)",
+                        );
+                        continue;
+                    }
                     return Err(Error::invalid(
                         &v.loc,
-                        format!("{kp}: the service has no Ingress in the base to change"),
+                        format!(
+                            "{kp}: the service has no Ingress or HTTP route in the base to change"
+                        ),
                     ));
                 };
                 out.ingress_host = Some(host);
-                out.ingress = Some(ingress.name.clone());
+                out.ingress = Some((made.kind.clone(), made.name.clone()));
             }
             other => {
                 let hint = crate::compose::parse::did_you_mean(other, OVERLAY_KEYS)

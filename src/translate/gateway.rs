@@ -816,6 +816,27 @@ pub fn plan(
             .or_else(|| namespace.map(str::to_string));
         out.cross_namespace =
             gateway.namespace.is_some() && gateway.namespace.as_deref() != namespace;
+        if out.cross_namespace {
+            let (_, src) = settings
+                .gateway
+                .as_ref()
+                .expect("a namespace comes from --gateway");
+            let key = match src {
+                Source::Key(k, _) => k.clone(),
+                _ => "--gateway".into(),
+            };
+            let ns = gateway.namespace.as_deref().unwrap_or_default();
+            let tls = routes.values().flatten().any(|r| !r.tls.is_empty());
+            report.warn(
+                src.loc(),
+                key,
+                format!(
+                    "Gateway/{} is written into the namespace `{ns}`: its listeners admit routes from every namespace (the routes' own is chosen when they are applied); narrow `allowedRoutes` if others use `{ns}`{}",
+                    gateway.name,
+                    if tls { format!(", and put the TLS Secrets in `{ns}`") } else { String::new() }
+                ),
+            );
+        }
         if let (true, Some(ns)) = (out.cross_namespace, namespace) {
             let (_, src) = settings
                 .gateway
@@ -1069,5 +1090,141 @@ pub fn report_unused(exposure: &expose::Plan, report: &mut Report) {
             key,
             "no service is exposed through the Gateway API (`--expose gateway`, or `expose: gateway` in `x-ferry`), so this has no effect",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(port: u16, target: u16, protocol: &'static str, app: Option<&str>) -> Entry {
+        Entry {
+            name: format!("p-{port}"),
+            port,
+            target,
+            protocol,
+            app_protocol: app.map(str::to_string),
+            published: true,
+            public: true,
+        }
+    }
+
+    #[test]
+    fn what_a_port_speaks() {
+        assert_eq!(kind_of(&entry(8080, 80, "TCP", None)), Ok(RouteKind::Http));
+        assert_eq!(kind_of(&entry(5432, 5432, "TCP", None)), Ok(RouteKind::Tcp));
+        assert_eq!(kind_of(&entry(8443, 443, "TCP", None)), Ok(RouteKind::Tcp));
+        assert_eq!(kind_of(&entry(53, 53, "UDP", None)), Ok(RouteKind::Udp));
+        assert_eq!(
+            kind_of(&entry(9000, 9000, "TCP", Some("http"))),
+            Ok(RouteKind::Http)
+        );
+        assert_eq!(
+            kind_of(&entry(9000, 9000, "TCP", Some("kubernetes.io/h2c"))),
+            Ok(RouteKind::Http)
+        );
+        assert_eq!(
+            kind_of(&entry(9090, 9090, "TCP", Some("grpc"))),
+            Ok(RouteKind::Grpc)
+        );
+        // A protocol the compose file names wins over the well-known port.
+        assert_eq!(
+            kind_of(&entry(8080, 8080, "TCP", Some("memcache"))),
+            Ok(RouteKind::Tcp)
+        );
+        assert!(kind_of(&entry(9, 9, "SCTP", None)).is_err());
+    }
+
+    #[test]
+    fn paths_an_httproute_holds() {
+        for ok in ["/", "/api", "/static/", "/a%20b", "/~user", "/v1:batch"] {
+            assert_eq!(path_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "/a//b", "/a/./b", "/a/../b", "/a%2fb", "/a#b", "/a b", "/a/.", "/a/..", "/%zz", "api",
+        ] {
+            assert!(path_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn routes_without_host_names_collide_with_each_other_only() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(hosts_overlap(&h(&[]), &h(&[])));
+        assert!(hosts_overlap(
+            &h(&["a.example.com"]),
+            &h(&["a.example.com", "b"])
+        ));
+        assert!(!hosts_overlap(
+            &h(&["a.example.com"]),
+            &h(&["b.example.com"])
+        ));
+        assert!(!hosts_overlap(&h(&[]), &h(&["b.example.com"])));
+    }
+
+    fn route(kind: RouteKind, port: u16, hosts: &[&str], settings: bool) -> Route {
+        Route {
+            kind,
+            name: String::new(),
+            hostnames: hosts.iter().map(|s| s.to_string()).collect(),
+            rules: vec![Rule {
+                matches: Vec::new(),
+                port,
+            }],
+            port,
+            tls: Vec::new(),
+            parents: Vec::new(),
+            from_settings: settings,
+            serves: vec![("TCP", port)],
+            key: "services.x.ports".into(),
+            loc: Location::file("compose.yaml".into()),
+        }
+    }
+
+    /// Ports at a Gateway ferry writes: a later route that cannot share its port moves to the
+    /// next port nobody wants; one that can keeps it.
+    #[test]
+    fn later_routes_move_to_the_next_free_port() {
+        let mut routes: IndexMap<String, Vec<Route>> = IndexMap::new();
+        routes.insert("a".into(), vec![route(RouteKind::Tcp, 5432, &[], false)]);
+        routes.insert("b".into(), vec![route(RouteKind::Tcp, 5432, &[], false)]);
+        // 5433 is wanted by another route, so b goes to 5434.
+        routes.insert("c".into(), vec![route(RouteKind::Tcp, 5433, &[], false)]);
+        routes.insert(
+            "d".into(),
+            vec![route(RouteKind::Http, 80, &["d.example.com"], false)],
+        );
+        routes.insert(
+            "e".into(),
+            vec![route(RouteKind::Http, 80, &["e.example.com"], false)],
+        );
+        routes.insert("f".into(), vec![route(RouteKind::Udp, 5432, &[], false)]);
+        name_routes(&mut routes);
+        let (mut report, mut errors) = (Report::default(), Vec::new());
+        place(&mut routes, true, &mut report, &mut errors);
+        let ports: Vec<u16> = routes.values().flatten().map(|r| r.port).collect();
+        assert_eq!(ports, [5432, 5434, 5433, 80, 80, 5432]);
+        assert!(errors.is_empty());
+        assert_eq!(report.entries.len(), 1, "{:?}", report.entries);
+    }
+
+    #[test]
+    fn names_are_unique_across_services_and_kinds() {
+        let mut routes: IndexMap<String, Vec<Route>> = IndexMap::new();
+        routes.insert(
+            "web".into(),
+            vec![
+                route(RouteKind::Http, 80, &["a"], true),
+                route(RouteKind::Http, 80, &["b"], true),
+                route(RouteKind::Tcp, 8080, &[], false),
+            ],
+        );
+        routes.insert(
+            "web-8080".into(),
+            vec![route(RouteKind::Udp, 53, &[], false)],
+        );
+        name_routes(&mut routes);
+        let names: Vec<&str> = routes.values().flatten().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["web", "web-2", "web-8080", "web-8080-2"]);
     }
 }

@@ -258,19 +258,16 @@ pub fn services(
             _ => String::new(),
         };
         // What became of it outside the cluster (`expose`), for a published port.
-        let outside = match p.published {
-            Some(pp) if !published.is_empty() => Some(pp),
-            _ => Some(p.target),
-        }
-        .filter(|n| {
-            k == "ports"
-                && entries
-                    .iter()
-                    .any(|e| e.port == *n && e.protocol == p.protocol.as_k8s() && e.published)
-        })
-        .and_then(|n| ctx.published_note(&svc.name, p.protocol.as_k8s(), n))
-        .map(|n| format!("; {n}"))
-        .unwrap_or_default();
+        let outside = Some(p.published.unwrap_or(p.target))
+            .filter(|n| {
+                k == "ports"
+                    && entries
+                        .iter()
+                        .any(|e| e.port == *n && e.protocol == p.protocol.as_k8s() && e.published)
+            })
+            .and_then(|n| ctx.published_note(&svc.name, p.protocol.as_k8s(), n))
+            .map(|n| format!("; {n}"))
+            .unwrap_or_default();
         report.converted(
             Some(&p.loc),
             key(svc, k),
