@@ -229,7 +229,7 @@ fn backend_port(ports: &[Entry], ing: &IngressSettings) -> Result<u16, String> {
         ([], [only]) => Ok(only.port),
         ([], []) => Err("the service has no TCP port for an Ingress or a route to send traffic to; add `ports`".into()),
         _ => Err(format!(
-            "the service has several ports ({}); choose the one traffic goes to with `x-ferry: {{ingress: {{port: …}}}}`",
+            "the service has several ports ({}); choose the one the Ingress or route sends traffic to with `x-ferry: {{ingress: {{port: …}}}}`",
             if published.is_empty() { tcp.iter().map(|e| e.port.to_string()).collect::<Vec<_>>() } else { published.iter().map(u16::to_string).collect() }.join(", ")
         )),
     }

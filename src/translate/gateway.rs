@@ -160,10 +160,12 @@ pub struct Plan {
 impl Plan {
     /// For the report of a published Service port: its route, or why it has none.
     pub fn note(&self, service: &str, protocol: &str, port: u16) -> Option<&str> {
+        let protocol = ["TCP", "UDP", "SCTP"]
+            .into_iter()
+            .find(|p| *p == protocol)?;
         self.notes
-            .iter()
-            .find(|((s, p, n), _)| s == service && *p == protocol && *n == port)
-            .map(|(_, v)| v.as_str())
+            .get(&(service.to_string(), protocol, port))
+            .map(String::as_str)
     }
 
     fn gateway_name(&self) -> String {
