@@ -804,51 +804,9 @@ pub fn plan(
     name_routes(&mut routes);
     place(&mut routes, write, report, errors);
     if write {
-        out.listeners = listeners(&routes, report);
-        if out.listeners.len() > MAX_LISTENERS {
-            let (_, src) = settings.class.as_ref().expect("write");
-            errors.push(src.error(format!(
-                "the Gateway ferry writes would need {} listeners (one per published port and protocol, one per TLS host); a Gateway has at most {MAX_LISTENERS}: name an existing Gateway with `--gateway` instead",
-                out.listeners.len()
-            )));
-        }
-        out.namespace = gateway
-            .namespace
-            .clone()
-            .or_else(|| namespace.map(str::to_string));
-        out.cross_namespace =
-            gateway.namespace.is_some() && gateway.namespace.as_deref() != namespace;
-        if out.cross_namespace {
-            let (_, src) = settings
-                .gateway
-                .as_ref()
-                .expect("a namespace comes from --gateway");
-            let key = match src {
-                Source::Key(k, _) => k.clone(),
-                _ => "--gateway".into(),
-            };
-            let ns = gateway.namespace.as_deref().unwrap_or_default();
-            let tls = routes.values().flatten().any(|r| !r.tls.is_empty());
-            report.warn(
-                src.loc(),
-                key,
-                format!(
-                    "Gateway/{} is written into the namespace `{ns}`: its listeners admit routes from every namespace (the routes' own is chosen when they are applied); narrow `allowedRoutes` if others use `{ns}`{}",
-                    gateway.name,
-                    if tls { format!(", and put the TLS Secrets in `{ns}`") } else { String::new() }
-                ),
-            );
-        }
-        if let (true, Some(ns)) = (out.cross_namespace, namespace) {
-            let (_, src) = settings
-                .gateway
-                .as_ref()
-                .expect("a namespace comes from --gateway");
-            errors.push(src.error(format!(
-                "ferry writes the Gateway into the namespace `{}`, but every object of this output goes to the namespace `{ns}` (kustomize's `namespace:` would move the Gateway there too): write it in `{ns}`, or name an existing Gateway without `--gateway-class`",
-                gateway.namespace.as_deref().unwrap_or_default()
-            )));
-        }
+        write_gateway(
+            &mut out, &gateway, settings, namespace, &routes, report, errors,
+        );
     }
     attach(&mut routes, &out.listeners, write);
     out.class = settings.class.as_ref().map(|(c, _)| c.clone());
@@ -856,6 +814,61 @@ pub fn plan(
     report_routes(&routes, &mut out, report);
     out.routes = routes;
     out
+}
+
+/// The Gateway ferry writes: its listeners (at most 64) and its namespace, the one `--gateway`
+/// names (its listeners then admit routes from every namespace, warned) or the routes' own.
+fn write_gateway(
+    out: &mut Plan,
+    gateway: &GatewayRef,
+    settings: &expose::GatewaySettings,
+    namespace: Option<&str>,
+    routes: &IndexMap<String, Vec<Route>>,
+    report: &mut Report,
+    errors: &mut Vec<Error>,
+) {
+    out.listeners = listeners(routes, report);
+    if out.listeners.len() > MAX_LISTENERS {
+        let (_, src) = settings
+            .class
+            .as_ref()
+            .expect("a Gateway is written for a class");
+        errors.push(src.error(format!(
+            "the Gateway ferry writes would need {} listeners (one per published port and protocol, one per TLS host); a Gateway has at most {MAX_LISTENERS}: name an existing Gateway with `--gateway` instead",
+            out.listeners.len()
+        )));
+    }
+    out.namespace = gateway
+        .namespace
+        .clone()
+        .or_else(|| namespace.map(str::to_string));
+    out.cross_namespace = gateway.namespace.is_some() && gateway.namespace.as_deref() != namespace;
+    let (Some(ns), Some((_, src))) = (gateway.namespace.as_deref(), &settings.gateway) else {
+        return;
+    };
+    if !out.cross_namespace {
+        return;
+    }
+    if let Some(own) = namespace {
+        errors.push(src.error(format!(
+            "ferry writes the Gateway into the namespace `{ns}`, but every object of this output goes to the namespace `{own}` (kustomize's `namespace:` would move the Gateway there too): write it in `{own}`, or name an existing Gateway without `--gateway-class`"
+        )));
+        return;
+    }
+    let key = match src {
+        Source::Key(k, _) => k.clone(),
+        _ => "--gateway".into(),
+    };
+    let tls = routes.values().flatten().any(|r| !r.tls.is_empty());
+    report.warn(
+        src.loc(),
+        key,
+        format!(
+            "Gateway/{} is written into the namespace `{ns}`: its listeners admit routes from every namespace (the routes' own is chosen when they are applied); narrow `allowedRoutes` if others use `{ns}`{}",
+            gateway.name,
+            if tls { format!(", and put the TLS Secrets in `{ns}`") } else { String::new() }
+        ),
+    );
 }
 
 /// The report lines of the routes, and the notes on every published port they serve.
