@@ -269,8 +269,8 @@ fn ingress_groups(svc: &Service, http: &[HttpRule]) -> Vec<IngressGroup> {
     groups
 }
 
-/// Plan every service's exposure. `owners` tells which services have a pod (and so a Service)
-/// of their own.
+/// Plan every service's exposure. `is_owner` tells which services have a pod (and so a
+/// Service) of their own.
 pub fn plan(
     project: &Project,
     settings: &IndexMap<String, Settings>,
@@ -302,82 +302,92 @@ pub fn plan(
     };
     report_top_level(top, opts, report);
     let mut services = IndexMap::new();
-    for svc in project.services.values() {
-        if !is_owner(&svc.name) {
-            continue;
-        }
-        let s = &settings[&svc.name];
-        let (mode, chosen_by) = mode_of(svc, opts, top);
-        let ports = entries(svc);
-        let opted_out = s.service.enabled.as_ref().is_some_and(|e| !e.value);
-        let has_service = !opted_out && !ports.is_empty();
-        let mut p = ServicePlan {
-            mode,
-            chosen_by,
-            has_service,
-            ingress_key: s.ingress_key.clone(),
-            external_service: match s.service.type_.as_ref().map(|t| t.value) {
-                Some(ServiceType::NodePort) => Some("NodePort"),
-                Some(ServiceType::LoadBalancer) => Some("LoadBalancer"),
-                _ => None,
-            },
-            ..ServicePlan::default()
-        };
-        if let Some(e) = &svc.ferry.expose {
-            report.converted(
-                Some(&e.loc),
-                format!("services.{}.x-ferry.expose", svc.name),
-                match mode {
-                    Expose::None => "published ports: no Ingress and no route".to_string(),
-                    Expose::Ingress => {
-                        "published ports: an Ingress where the ingress settings ask for one".into()
-                    }
-                    Expose::Gateway => "published ports: a Gateway API route each".into(),
-                },
-            );
-        }
-        if mode == Expose::None {
-            for ing in &s.ingress {
-                report.ignored(
-                    Some(&ing.loc),
-                    s.ingress_key.clone(),
-                    format!(
-                        "{} is `none`: no Ingress and no route are made",
-                        p.chosen_by
-                            .as_ref()
-                            .map_or("the choice".into(), Source::describe)
-                    ),
-                );
-            }
-        } else if opted_out && !s.ingress.is_empty() {
-            errors.push(Error::invalid(
-                &s.ingress[0].loc,
-                format!(
-                    "services.{}: an Ingress or a route needs the service's Service, which `x-ferry: {{service: {{enabled: false}}}}` turns off",
-                    svc.name
-                ),
-            ));
-        } else {
-            for ing in &s.ingress {
-                match backend_port(&ports, ing) {
-                    Ok(port) => p.http.push(HttpRule {
-                        settings: ing.clone(),
-                        port,
-                    }),
-                    Err(why) => errors.push(Error::invalid(
-                        &ing.loc,
-                        format!("{}: {why}", s.ingress_key),
-                    )),
-                }
-            }
-        }
-        if mode == Expose::Ingress {
-            p.ingresses = ingress_groups(svc, &p.http);
-        }
+    for svc in project.services.values().filter(|s| is_owner(&s.name)) {
+        let p = service_plan(svc, &settings[&svc.name], opts, top, report, errors);
         report_expose_labels(svc, &p, &gateway, report);
         services.insert(svc.name.clone(), p);
     }
     Plan { services, gateway }
+}
+
+/// One service's choice, and its ingress settings read into rules (an error each when their
+/// backend port cannot be chosen); ignored under `none`.
+fn service_plan(
+    svc: &Service,
+    s: &Settings,
+    opts: &ExposeOptions,
+    top: &ExposeDefaults,
+    report: &mut Report,
+    errors: &mut Vec<Error>,
+) -> ServicePlan {
+    let (mode, chosen_by) = mode_of(svc, opts, top);
+    let ports = entries(svc);
+    let opted_out = s.service.enabled.as_ref().is_some_and(|e| !e.value);
+    let mut p = ServicePlan {
+        mode,
+        chosen_by,
+        has_service: !opted_out && !ports.is_empty(),
+        ingress_key: s.ingress_key.clone(),
+        external_service: match s.service.type_.as_ref().map(|t| t.value) {
+            Some(ServiceType::NodePort) => Some("NodePort"),
+            Some(ServiceType::LoadBalancer) => Some("LoadBalancer"),
+            _ => None,
+        },
+        ..ServicePlan::default()
+    };
+    if let Some(e) = &svc.ferry.expose {
+        report.converted(
+            Some(&e.loc),
+            format!("services.{}.x-ferry.expose", svc.name),
+            match mode {
+                Expose::None => "published ports: no Ingress and no route",
+                Expose::Ingress => {
+                    "published ports: an Ingress where the ingress settings ask for one"
+                }
+                Expose::Gateway => "published ports: a Gateway API route each",
+            },
+        );
+    }
+    if mode == Expose::None {
+        let by = p
+            .chosen_by
+            .as_ref()
+            .map_or("the choice".into(), Source::describe);
+        for ing in &s.ingress {
+            report.ignored(
+                Some(&ing.loc),
+                s.ingress_key.clone(),
+                format!("{by} is `none`: no Ingress and no route are made"),
+            );
+        }
+        return p;
+    }
+    if opted_out && !s.ingress.is_empty() {
+        errors.push(Error::invalid(
+            &s.ingress[0].loc,
+            format!(
+                "services.{}: an Ingress or a route needs the service's Service, which `x-ferry: {{service: {{enabled: false}}}}` turns off",
+                svc.name
+            ),
+        ));
+        return p;
+    }
+    for ing in &s.ingress {
+        match backend_port(&ports, ing) {
+            Ok(port) => p.http.push(HttpRule {
+                settings: ing.clone(),
+                port,
+            }),
+            Err(why) => errors.push(Error::invalid(
+                &ing.loc,
+                format!("{}: {why}", s.ingress_key),
+            )),
+        }
+    }
+    if mode == Expose::Ingress {
+        p.ingresses = ingress_groups(svc, &p.http);
+    }
+    p
 }
 
 /// What the top-level keys did (the flags of the same names win).
