@@ -61,7 +61,6 @@ fn rendered(n: usize) -> render::Tree {
         &t.files,
         || compose::config::canonical(&loaded, &project),
         &render::RenderOptions::default(),
-        &mut ferry::Report::default(),
     )
     .unwrap()
 }
@@ -92,7 +91,6 @@ fn render(bencher: Bencher, n: usize) {
             &t.files,
             || compose::config::canonical(&loaded, &project),
             &opts,
-            &mut ferry::Report::default(),
         )
         .unwrap()
     });

@@ -8,7 +8,7 @@
 //! cargo bench --bench yaml_parsers -- --once saphyr 1000   # one parse, for callgrind
 //! ```
 //!
-//! The README "Performance" section has the table and the decision.
+//! docs/performance.md has the table and the decision.
 
 use std::sync::Arc;
 

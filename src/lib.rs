@@ -6,9 +6,11 @@
 
 mod beside;
 pub mod compose;
+pub mod environments;
 pub mod error;
 pub mod names;
 pub mod output;
+pub mod patch;
 pub mod paths;
 pub mod render;
 pub mod sources;
@@ -29,6 +31,13 @@ pub struct Conversion {
     made: Vec<translate::Made>,
     /// Secrets kustomize makes from files (not in the `--stdout` stream).
     pub secret_generators: Vec<translate::SecretGenerator>,
+    /// The kustomization's `namespace`.
+    pub namespace: Option<String>,
+    /// The environments written as overlays beside the base, in the order declared, with what
+    /// each changes.
+    pub environments: Vec<environments::Written>,
+    /// With `--helm`: what the chart is made from, for the environments' values files.
+    pub chart: Option<render::helm::Chart>,
 }
 
 impl Conversion {
@@ -56,16 +65,31 @@ impl Conversion {
     }
 }
 
-/// Load, translate and render a project. Nothing is written.
+/// Load, translate and render a project, and each of its environments as an overlay over the
+/// base (`base/`, `overlays/<name>/`; see [`environments`]). Nothing is written.
 pub fn convert(
     load: &compose::LoadOptions,
     opts: &translate::TranslateOptions,
     render_opts: &render::RenderOptions,
 ) -> Result<Conversion> {
+    environments::convert(load, opts, render_opts)
+}
+
+/// Load, translate and render one project: the base files, or with `environment`, an
+/// environment's files and its services' `x-ferry: {overlays}` settings. Nothing is written.
+pub(crate) fn convert_one(
+    load: &compose::LoadOptions,
+    opts: &translate::TranslateOptions,
+    render_opts: &render::RenderOptions,
+    environment: Option<&str>,
+) -> Result<Conversion> {
     if let Some(helm) = &render_opts.helm {
-        return convert_helm(load, opts, helm);
+        return convert_helm(load, opts, helm, environment);
     }
-    let (loaded, project, mut report) = compose::load_all(load)?;
+    let (loaded, mut project, mut report) = compose::load_all(load)?;
+    if let Some(env) = environment {
+        environments::settings::apply(&mut project, env)?;
+    }
     let renderer = match render::Renderer::new(
         &project,
         || compose::config::canonical(&loaded, &project),
@@ -85,12 +109,7 @@ pub fn convert(
     // object's body at once was most of the memory at thousands of services.
     let (translation, objects, renderer) = translate_and_render(&project, opts, renderer)?;
     report.extend(translation.report);
-    let (tree, made) = renderer.finish(
-        &project,
-        &translation.kustomize,
-        &translation.files,
-        &mut report,
-    )?;
+    let (tree, made) = renderer.finish(&project, &translation.kustomize, &translation.files)?;
     report.sort();
     Ok(Conversion {
         objects,
@@ -99,6 +118,9 @@ pub fn convert(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        namespace: translation.kustomize.namespace,
+        environments: Vec::new(),
+        chart: None,
     })
 }
 
@@ -107,11 +129,15 @@ fn convert_helm(
     load: &compose::LoadOptions,
     opts: &translate::TranslateOptions,
     helm: &render::helm::HelmOptions,
+    environment: Option<&str>,
 ) -> Result<Conversion> {
-    let (_, project, mut report) = compose::load_all(load)?;
+    let (_, mut project, mut report) = compose::load_all(load)?;
+    if let Some(env) = environment {
+        environments::settings::apply(&mut project, env)?;
+    }
     let translation = translate::translate(&project, opts)?;
     report.extend(translation.report);
-    let tree = render::helm::chart(
+    let (tree, chart) = render::helm::chart(
         &project,
         &translation.objects,
         &translation.kustomize.secret_generators,
@@ -131,6 +157,9 @@ fn convert_helm(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        namespace: translation.kustomize.namespace,
+        environments: Vec::new(),
+        chart: Some(chart),
     })
 }
 

@@ -46,6 +46,18 @@ fn dns_label_checked(name: &str) -> String {
     truncate(&out, name, MAX_LABEL)
 }
 
+/// An environment's name, which becomes a directory (`overlays/<name>/`) and a Helm values file
+/// (`values-<name>.yaml`): lower case letters, digits and `-`, not starting with `-`, at most 63
+/// characters.
+pub fn is_environment_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_LABEL
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+}
+
 /// `a, b, c`, or the first `max` names and how many more (`a, b and 3 more`): a list that grows
 /// with the project stays one readable line.
 pub fn some_of<S: AsRef<str>>(names: &[S], max: usize) -> String {

@@ -21,7 +21,10 @@ fn render_options(dir: &std::path::Path) -> RenderOptions {
     let mut it = words.iter();
     while let Some(w) = it.next() {
         match w.as_str() {
-            "--overlay" => opts.overlays.extend(it.next().cloned()),
+            "--overlay" => opts.environments.push(
+                ferry::environments::parse_overlay_flag(it.next().expect("--overlay NAME"))
+                    .unwrap(),
+            ),
             "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
             "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets" | "--expose"
             | "--gateway" | "--gateway-class" | "--domain" => {
@@ -179,7 +182,9 @@ fn check(case: &str) {
         "{case}: a key has no report entry:\n{text}"
     );
     for (path, bytes) in &conv.tree.files {
-        if !path.ends_with(".yaml") {
+        // An overlay's patches are not objects: tests/environments.rs validates what the
+        // overlays build to.
+        if !path.ends_with(".yaml") || path.contains("/patches/") {
             continue;
         }
         let problems = validate_yaml(std::str::from_utf8(bytes).unwrap());
@@ -231,6 +236,7 @@ macro_rules! fixtures {
 
 fixtures! {
     anchors_merge => "anchors-merge",
+    yaml_go_leniency => "yaml-go-leniency",
     autoscale => "autoscale",
     bind_mount_directories => "bind-mount-directories",
     bind_mounts_host_path => "bind-mounts-host-path",
@@ -238,6 +244,7 @@ fixtures! {
     bind_mounts_pvc => "bind-mounts-pvc",
     bind_mounts_report => "bind-mounts-report",
     env_secrets => "env-secrets",
+    environments => "environments",
     env_secrets_none => "env-secrets-none",
     helm_odd_names => "helm-odd-names",
     host_rename => "host-rename",
@@ -253,10 +260,13 @@ fixtures! {
     gateway_written => "gateway-written",
     extends_files => "extends-files",
     include => "include",
+    include_env_scope => "include-env-scope",
     merge_override => "merge-override",
+    models => "models",
     profiles => "profiles",
     provider_services => "provider-services",
     command_entrypoint => "command-entrypoint",
+    compose_sets => "compose-sets",
     config_canonical => "config-canonical",
     container_settings => "container-settings",
     depends_on_wait_for => "depends-on-wait-for",
@@ -305,7 +315,8 @@ fixtures! {
 /// password at all in a Deployment.
 #[test]
 fn no_secret_value_in_committed_output() {
-    let cases: [(&str, &[&str], &[&str]); 3] = [
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        ("environments", &["dev-s3cr3t", "prod-s3cr3t"], &[]),
         (
             "env-secrets",
             &[
@@ -321,15 +332,20 @@ fn no_secret_value_in_committed_output() {
     ];
     for (case, never, not_in_workloads) in cases {
         let conv = convert(case);
-        let ignored = conv
-            .tree
-            .files
-            .get(".gitignore")
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
         let mut secret_files = 0;
         for (path, bytes) in &conv.tree.files {
-            if path.starts_with("secrets/") {
+            // `secrets/` beside its kustomization (the base's, or an environment's overlay's),
+            // kept out of git by the `.gitignore` there.
+            if let Some((dir, _)) = path
+                .rsplit_once("secrets/")
+                .filter(|(dir, _)| dir.is_empty() || dir.ends_with('/'))
+            {
+                let ignored = conv
+                    .tree
+                    .files
+                    .get(&format!("{dir}.gitignore"))
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
                 assert!(
                     ignored.contains("/secrets/"),
                     "{case}: {path} is not git-ignored"

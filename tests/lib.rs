@@ -2,9 +2,13 @@
 
 mod support;
 
+mod as_compose;
+#[cfg(unix)]
+mod ci;
 mod cli;
 mod determinism;
 mod edge;
+mod environments;
 mod fixtures;
 mod gateway;
 mod generated;

@@ -145,20 +145,14 @@ fn volume_long(project: &Project, home: Option<&str>, item: &Node) -> J {
                     // Options after the second colon, as compose-go's ParseVolume reads them.
                     let mut bind_opts = Map::new();
                     let mut volume_opts = Map::new();
-                    let options = t.splitn(3, ':').nth(2).filter(|_| m.source.is_some());
-                    for opt in options.into_iter().flat_map(|o| o.split(',')) {
-                        match opt {
-                            "nocopy" => {
-                                volume_opts.insert("nocopy".into(), json!(true));
-                            }
-                            "z" | "Z" => {
-                                bind_opts.insert("selinux".into(), json!(opt));
-                            }
-                            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => {
-                                bind_opts.insert("propagation".into(), json!(opt));
-                            }
-                            _ => {}
-                        }
+                    if m.options.nocopy {
+                        volume_opts.insert("nocopy".into(), json!(true));
+                    }
+                    if let Some(selinux) = &m.options.selinux {
+                        bind_opts.insert("selinux".into(), json!(selinux));
+                    }
+                    if let Some(propagation) = &m.options.propagation {
+                        bind_opts.insert("propagation".into(), json!(propagation));
                     }
                     if bind {
                         bind_opts.insert("create_host_path".into(), json!(true));
@@ -196,6 +190,16 @@ fn service(project: &Project, home: Option<&str>, name: &str, node: &Node) -> J 
                 _ => v.to_json(),
             },
             "environment" | "env_file" => continue,
+            // A list of models is a mapping of them to nothing, as compose-go reads it.
+            "models" => match v.to_json() {
+                J::Array(names) => J::Object(
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str().map(|n| (n.to_string(), J::Null)))
+                        .collect(),
+                ),
+                other => other,
+            },
             // A file mode as compose-go prints one: octal with a leading 0 (`0440`).
             "secrets" | "configs" => {
                 let mut j = v.to_json();
@@ -613,14 +617,18 @@ fn canonical_service(svc: &mut J) {
             }
         }
     }
-    // Lifecycle hooks: a command string is split as a shell would; a pre_start hook runs the
-    // service's image unless it names one.
+    // Lifecycle hooks: a command string is split as compose splits a command; a pre_start hook
+    // runs the service's image unless it names one.
     let image = svc.get("image").cloned();
     for key in ["post_start", "pre_stop", "pre_start"] {
         if let Some(J::Array(hooks)) = svc.get_mut(key) {
             for h in hooks.iter_mut() {
-                if let Some(words) = h.get("command").and_then(J::as_str).and_then(shlex::split) {
-                    h["command"] = json!(words);
+                let split = h
+                    .get("command")
+                    .and_then(J::as_str)
+                    .map(super::shellwords::split);
+                if let Some(Ok(split)) = split {
+                    h["command"] = json!(split.words);
                 }
                 if key == "pre_start" && h.get("image").is_none() {
                     if let Some(img) = image
@@ -723,6 +731,14 @@ fn used_resources(out: &Map<String, J>) -> std::collections::BTreeSet<(&'static 
             ("configs", svc.get("configs")),
             ("secrets", svc.get("build").and_then(|b| b.get("secrets"))),
         ];
+        for model in svc
+            .get("models")
+            .and_then(J::as_object)
+            .into_iter()
+            .flatten()
+        {
+            used.insert(("models", model.0.clone()));
+        }
         for (section, list) in refs {
             for r in list.and_then(J::as_array).into_iter().flatten() {
                 let source = r.as_str().or_else(|| r.get("source").and_then(J::as_str));
@@ -818,6 +834,13 @@ pub fn canonical(loaded: &Loaded, project: &Project) -> J {
         }
         if !defs.is_empty() {
             out.insert(section.into(), J::Object(defs));
+        }
+    }
+    // Models as written (compose gives them no default name), those a service uses.
+    if let Some(J::Object(mut models)) = doc.get("models").map(Node::to_json) {
+        models.retain(|k, _| used.contains(&("models", k.clone())));
+        if !models.is_empty() {
+            out.insert("models".into(), J::Object(models));
         }
     }
     for (k, e) in doc.as_map().into_iter().flatten() {

@@ -24,18 +24,73 @@ pub struct Loaded {
     pub vars: IndexMap<String, String>,
     /// The compose files, relative to the project directory when inside it.
     pub files: Vec<Arc<str>>,
-    /// A project name from `-p` or `COMPOSE_PROJECT_NAME`, if any.
-    pub name: Option<String>,
+    /// The compose files as read (`-` for standard input), in merge order: an environment's
+    /// files are merged over these.
+    pub paths: Vec<PathBuf>,
+    /// The override file (`compose.override.yaml`) that discovery added to the files, when no
+    /// file was named.
+    pub discovered_override: Option<PathBuf>,
+    /// The project name, as docker compose sets it.
+    pub name: ProjectName,
     /// The active profiles.
     pub profiles: Vec<String>,
     /// Which variables each interpolated value came from.
     pub sources: Sources,
+    /// What an included project's own environment gives the names it reads from "the
+    /// environment" (see [`ScopedEnv`]).
+    pub scoped_env: ScopedEnv,
     /// The services left out by profiles: not converted, but checked against the schema, as
     /// docker compose validates the whole file before it applies profiles.
     pub left_out: crate::yaml::Map,
     /// Strings that did not read as the number or boolean compose expects there: reported with
     /// the model's errors, unless a reader already said what is wrong at the same place.
     pub cast_errors: Vec<Error>,
+}
+
+/// The project name, and whether it was given (`-p`, `COMPOSE_PROJECT_NAME`) or found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectName {
+    pub value: String,
+    /// Given with `-p` or `COMPOSE_PROJECT_NAME` (from the environment or `.env`): used as
+    /// written, so it must be a valid name. A name found (`name:`, the directory) is
+    /// normalised instead.
+    pub given: bool,
+}
+
+/// The project name as docker compose sets it, before it interpolates anything (compose-go's
+/// `projectName`): the given name (`-p`, else `COMPOSE_PROJECT_NAME`); else the last `name:`
+/// written in the files (`docs`), interpolated and normalised; else, when that is empty, the
+/// project directory's name, normalised. `${COMPOSE_PROJECT_NAME}` then gives this name.
+fn project_name<'a>(
+    given: Option<String>,
+    docs: impl Iterator<Item = &'a Node>,
+    vars: &IndexMap<String, String>,
+    dir: &Path,
+) -> ProjectName {
+    if let Some(value) = given {
+        return ProjectName { value, given: true };
+    }
+    let written = docs
+        .filter_map(|d| d.get("name").and_then(Node::as_scalar))
+        .map(|s| s.text.clone())
+        .filter(|t| !t.is_empty())
+        .last();
+    let lookup = |k: &str| vars.get(k).cloned();
+    let from_files = written
+        .and_then(|t| interpolate::interpolate(&t, &lookup).ok())
+        .map(|i| super::normalize_project_name(&i.value))
+        .filter(|n| !n.is_empty());
+    let value = from_files.unwrap_or_else(|| {
+        super::normalize_project_name(
+            &dir.file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    });
+    ProjectName {
+        value,
+        given: false,
+    }
 }
 
 /// The override files docker compose adds to a discovered file.
@@ -187,6 +242,43 @@ fn record_sources(
     }
 }
 
+/// The values an included project's environment (its `env_file`, then the including project's)
+/// gives the names that project reads from "the environment", by where each name is written:
+/// a bare name in a service's `environment` list (`- DB_PASSWORD`), and the variable of a
+/// secret or config with an `environment:` source. compose-go resolves them so when it loads
+/// the included project (`ResolveEnvironment`); everything else reads the root project's
+/// environment. A bare name in the mapping form (`DB_PASSWORD:`) is not among them: compose
+/// resolves it later, in the root project's environment.
+pub type ScopedEnv = std::collections::HashMap<Location, String>;
+
+/// Record in `out` what `vars` (an included project's environment) gives the names `doc` reads
+/// from the environment (see [`ScopedEnv`]); a name set nowhere is left to the root.
+fn resolve_environment(doc: &Node, vars: &IndexMap<String, String>, out: &mut ScopedEnv) {
+    let services = doc.get("services").and_then(Node::as_map);
+    for svc in services.into_iter().flat_map(|m| m.values()) {
+        let items = svc.value.get("environment").and_then(Node::as_seq);
+        for item in items.unwrap_or_default() {
+            let Some(name) = item.as_scalar().map(|s| s.text.as_str()) else {
+                continue;
+            };
+            if let Some(value) = vars.get(name).filter(|_| !name.contains('=')) {
+                out.insert(item.loc.clone(), value.clone());
+            }
+        }
+    }
+    for section in ["secrets", "configs"] {
+        let defs = doc.get(section).and_then(Node::as_map);
+        for def in defs.into_iter().flat_map(|m| m.values()) {
+            let Some(var) = def.value.get("environment") else {
+                continue;
+            };
+            if let Some(value) = var.as_scalar().and_then(|s| vars.get(&s.text)) {
+                out.insert(var.loc.clone(), value.clone());
+            }
+        }
+    }
+}
+
 /// State shared while reading files.
 struct Ctx<'a> {
     opts: &'a LoadOptions,
@@ -200,6 +292,7 @@ struct Ctx<'a> {
     sources: Sources,
     /// Files being included, to catch include cycles.
     including: Vec<PathBuf>,
+    scoped_env: ScopedEnv,
 }
 
 impl Ctx<'_> {
@@ -214,6 +307,13 @@ impl Ctx<'_> {
         text: Option<&str>,
         vars: &IndexMap<String, String>,
     ) -> Result<Vec<Node>> {
+        let docs = self.parse_file(path, text)?;
+        Ok(self.interpolate_docs(docs, vars))
+    }
+
+    /// Read and parse one file (`text` when it came on stdin) into its YAML documents, each a
+    /// mapping; empty documents are left out.
+    fn parse_file(&mut self, path: &Path, text: Option<&str>) -> Result<Vec<Node>> {
         let stdin = text.is_some();
         let shown = if stdin {
             "<stdin>".to_string()
@@ -240,9 +340,8 @@ impl Ctx<'_> {
                 "the file is empty; a compose file needs `services:`",
             ));
         }
-        let lookup = |k: &str| vars.get(k).cloned();
         let mut out = Vec::new();
-        for mut doc in docs {
+        for doc in docs {
             if doc.is_null() {
                 continue;
             }
@@ -255,17 +354,34 @@ impl Ctx<'_> {
                     ),
                 ));
             }
-            record_sources(&doc, None, &lookup, &mut self.sources);
-            interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
-            typecast::cast_document(&mut doc, &mut self.cast_errors, self.report);
             out.push(doc);
         }
         Ok(out)
     }
 
+    /// Interpolate parsed documents with `vars`, and read the strings compose reads as numbers
+    /// or booleans.
+    fn interpolate_docs(&mut self, docs: Vec<Node>, vars: &IndexMap<String, String>) -> Vec<Node> {
+        let lookup = |k: &str| vars.get(k).cloned();
+        let mut out = Vec::with_capacity(docs.len());
+        for mut doc in docs {
+            record_sources(&doc, None, &lookup, &mut self.sources);
+            interpolate_tree(&mut doc, &lookup, &mut self.errors, &mut self.unset);
+            typecast::cast_document(&mut doc, &mut self.cast_errors, self.report);
+            out.push(doc);
+        }
+        out
+    }
+
     /// Resolve `include:` of a document: each included project is loaded on its own (its own
-    /// directory and env file) and its top-level sections are added; a name defined twice is an error.
-    fn apply_include(&mut self, doc: &mut Node, base_dir: &Path) -> Result<()> {
+    /// directory and environment) and its top-level sections are added; a name defined twice is
+    /// an error. `vars` is the including project's environment.
+    fn apply_include(
+        &mut self,
+        doc: &mut Node,
+        base_dir: &Path,
+        vars: &IndexMap<String, String>,
+    ) -> Result<()> {
         let Some(map) = doc.as_map_mut() else {
             return Ok(());
         };
@@ -359,39 +475,31 @@ impl Ctx<'_> {
                     format!("include: `{first}` includes itself (an include cycle)"),
                 ));
             }
-            // The included project's own variables: its env files (default: its .env), then the
-            // process environment.
-            let mut vars = IndexMap::new();
+            // The included project's environment (compose-go's `ApplyInclude`): the including
+            // project's, with what its env files (default: its .env) add; a variable set in both
+            // keeps the including project's value.
+            let mut from_files = IndexMap::new();
             if env_files.is_empty() {
                 let dotenv = inc_dir.join(".env");
                 if dotenv.is_file() {
-                    read_dotenv(
-                        &dotenv,
-                        &self.opts.working_dir,
-                        &self.opts.environment,
-                        &mut vars,
-                    )?;
+                    read_dotenv(&dotenv, &self.opts.working_dir, vars, &mut from_files)?;
                 }
             } else {
                 for (p, l) in &env_files {
                     let path = resolve(p, l)?;
-                    read_dotenv(
-                        &path,
-                        &self.opts.working_dir,
-                        &self.opts.environment,
-                        &mut vars,
-                    )?;
+                    read_dotenv(&path, &self.opts.working_dir, vars, &mut from_files)?;
                 }
             }
-            for (k, v) in &self.opts.environment {
-                vars.insert(k.clone(), v.clone());
+            let mut inc_vars = vars.clone();
+            for (k, v) in from_files {
+                inc_vars.entry(k).or_insert(v);
             }
             self.including.push(files[0].clone());
             let mut included: Option<Node> = None;
             for f in &files {
-                for mut d in self.read_docs(f, None, &vars)? {
-                    self.apply_include(&mut d, f.parent().unwrap_or(&inc_dir))?;
-                    self.apply_extends(&mut d, f, &vars)?;
+                for mut d in self.read_docs(f, None, &inc_vars)? {
+                    self.apply_include(&mut d, f.parent().unwrap_or(&inc_dir), &inc_vars)?;
+                    self.apply_extends(&mut d, f, &inc_vars)?;
                     match &mut included {
                         None => included = Some(d),
                         Some(b) => merge::merge_files(b, d),
@@ -402,6 +510,7 @@ impl Ctx<'_> {
             let Some(mut included) = included else {
                 continue;
             };
+            resolve_environment(&included, &inc_vars, &mut self.scoped_env);
             let rel = relative(&self.dir, &inc_dir);
             rebase_paths(&mut included, &rel);
             add_sections(doc, included, &first_loc)?;
@@ -571,7 +680,9 @@ fn add_sections(doc: &mut Node, included: Node, at: &Location) -> Result<()> {
     let (Some(target), Value::Map(inc)) = (doc.as_map_mut(), included.value) else {
         return Ok(());
     };
-    for section in ["services", "volumes", "networks", "secrets", "configs"] {
+    for section in [
+        "services", "volumes", "networks", "secrets", "configs", "models",
+    ] {
         let Some(src) = inc.get(section).and_then(|e| e.value.as_map()).cloned() else {
             continue;
         };
@@ -815,8 +926,14 @@ fn apply_profiles(
 
 /// Load and merge the project's files into one tree.
 pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
-    let env = &opts.environment;
     let wd = &opts.working_dir;
+    // `${PWD}` is the caller's directory when the environment does not set it: docker compose
+    // sets `PWD` so (a shell sets it anyway); it is not the project directory.
+    let mut environment = opts.environment.clone();
+    if !environment.contains_key("PWD") {
+        environment.insert("PWD".into(), wd.display().to_string());
+    }
+    let env = &environment;
     let explicit_dir = opts.project_directory.as_ref().map(|d| wd.join(d));
     // Variables first: COMPOSE_FILE and friends may come from .env.
     let initial_dir = explicit_dir
@@ -839,7 +956,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
                 }
                 read_dotenv(&p, wd, env, &mut vars)?;
             }
-        } else if !truthy(env.get("COMPOSE_DISABLE_ENV_FILE")) {
+        } else if !opts.no_dotenv && !truthy(env.get("COMPOSE_DISABLE_ENV_FILE")) {
             let p = dir.join(".env");
             if p.is_file() {
                 read_dotenv(&p, wd, env, &mut vars)?;
@@ -853,6 +970,8 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     let mut vars = read_vars(&initial_dir)?;
 
     // Files: -f, else COMPOSE_FILE, else discovery (with the override file).
+    let compose_file = vars.get("COMPOSE_FILE").filter(|v| !v.is_empty());
+    let discovered = opts.files.is_empty() && compose_file.is_none();
     let files: Vec<PathBuf> = if !opts.files.is_empty() {
         opts.files
             .iter()
@@ -864,7 +983,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
                 }
             })
             .collect()
-    } else if let Some(cf) = vars.get("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+    } else if let Some(cf) = compose_file {
         let sep = vars
             .get("COMPOSE_PATH_SEPARATOR")
             .cloned()
@@ -876,6 +995,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
     } else {
         discover(explicit_dir.as_deref().unwrap_or(wd))?
     };
+    let discovered_override = files.get(1).filter(|_| discovered).cloned();
     for f in &files {
         if f.as_os_str() != "-" && !f.is_file() {
             return Err(Error::Usage(format!(
@@ -910,12 +1030,32 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         unset: IndexMap::new(),
         sources: Sources::new(),
         including: Vec::new(),
+        scoped_env: ScopedEnv::new(),
     };
     let mut merged: Option<Node> = None;
     let mut shown_files = Vec::new();
+    // Every file is parsed before any is interpolated: the project name, which
+    // `${COMPOSE_PROJECT_NAME}` gives, may come from their `name:`, as in compose-go.
+    let mut parsed = Vec::with_capacity(files.len());
     for path in &files {
         let stdin = (path.as_os_str() == "-").then(|| opts.stdin.clone().unwrap_or_default());
-        let docs = ctx.read_docs(path, stdin.as_deref(), &vars)?;
+        let docs = ctx.parse_file(path, stdin.as_deref())?;
+        parsed.push((path, stdin, docs));
+    }
+    let given_name = opts.project_name.clone().or_else(|| {
+        vars.get("COMPOSE_PROJECT_NAME")
+            .filter(|v| !v.is_empty())
+            .cloned()
+    });
+    let name = project_name(
+        given_name,
+        parsed.iter().flat_map(|(_, _, docs)| docs),
+        &vars,
+        &dir,
+    );
+    vars.insert("COMPOSE_PROJECT_NAME".into(), name.value.clone());
+    for (path, stdin, docs) in parsed {
+        let docs = ctx.interpolate_docs(docs, &vars);
         let real = if stdin.is_some() {
             dir.join("compose.yaml")
         } else {
@@ -930,7 +1070,7 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
         }));
         for mut doc in docs {
             ctx.including.push(real.clone());
-            ctx.apply_include(&mut doc, real.parent().unwrap_or(&dir))?;
+            ctx.apply_include(&mut doc, real.parent().unwrap_or(&dir), &vars)?;
             ctx.including.pop();
             ctx.apply_extends(&mut doc, &real, &vars)?;
             match &mut merged {
@@ -968,20 +1108,18 @@ pub fn load_tree(opts: &LoadOptions, report: &mut Report) -> Result<Loaded> {
             .unwrap_or_default()
     };
     let left_out = apply_profiles(&mut doc, &profiles, ctx.report)?;
-    let name = opts.project_name.clone().or_else(|| {
-        vars.get("COMPOSE_PROJECT_NAME")
-            .filter(|v| !v.is_empty())
-            .cloned()
-    });
     Ok(Loaded {
         doc,
         dir,
         edge,
         vars,
         files: shown_files,
+        paths: files,
+        discovered_override,
         name,
         profiles,
         sources: std::mem::take(&mut ctx.sources),
+        scoped_env: std::mem::take(&mut ctx.scoped_env),
         cast_errors: ctx.cast_errors,
         left_out,
     })
@@ -1134,13 +1272,69 @@ mod tests {
             ("compose.yaml", "services:\n  web:\n    image: a\n"),
             (".env", "COMPOSE_PROJECT_NAME=fromenv\n"),
         ]);
-        assert_eq!(
-            load(&opts(d.path())).unwrap().name.as_deref(),
-            Some("fromenv")
-        );
+        let given = |value: &str| ProjectName {
+            value: value.into(),
+            given: true,
+        };
+        assert_eq!(load(&opts(d.path())).unwrap().name, given("fromenv"));
         let mut o = opts(d.path());
         o.project_name = Some("flag".into());
-        assert_eq!(load(&o).unwrap().name.as_deref(), Some("flag"));
+        assert_eq!(load(&o).unwrap().name, given("flag"));
+    }
+
+    /// Without one given, the name is the last `name:` of the files, interpolated and
+    /// normalised (empty: the directory's name); `${COMPOSE_PROJECT_NAME}` gives it.
+    #[test]
+    fn project_name_from_the_files() {
+        let d = project(&[
+            (
+                "compose.yaml",
+                "name: first
+services:
+  web:
+    image: \"a:${COMPOSE_PROJECT_NAME}\"
+",
+            ),
+            (
+                "second.yaml",
+                "name: Second_${X}
+",
+            ),
+            (
+                "third.yaml",
+                "services: {}
+",
+            ),
+        ]);
+        let mut o = opts(d.path());
+        o.files = vec![
+            "compose.yaml".into(),
+            "second.yaml".into(),
+            "third.yaml".into(),
+        ];
+        o.environment.insert("X".into(), "Two".into());
+        let loaded = load(&o).unwrap();
+        assert_eq!(loaded.name.value, "second_two");
+        assert!(!loaded.name.given);
+        assert_eq!(
+            loaded
+                .doc
+                .get("services")
+                .unwrap()
+                .get("web")
+                .unwrap()
+                .get("image")
+                .unwrap()
+                .to_json(),
+            json!("a:second_two")
+        );
+        o.environment.shift_remove("X");
+        o.files = vec!["second.yaml".into(), "third.yaml".into()];
+        let dir_name =
+            super::super::normalize_project_name(&d.path().file_name().unwrap().to_string_lossy());
+        assert_eq!(load(&o).unwrap().name.value, "second_");
+        std::fs::write(d.path().join("second.yaml"), "name: ${X}\n").unwrap();
+        assert_eq!(load(&o).unwrap().name.value, dir_name);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod normalize;
 pub mod parse;
 pub mod ports;
 pub mod schema;
+pub mod shellwords;
 pub mod typecast;
 pub mod units;
 pub mod validate;
@@ -48,6 +49,9 @@ pub struct LoadOptions {
     pub project_directory: Option<PathBuf>,
     /// `--env-file` (repeatable, later wins); replaces the project's `.env`.
     pub env_files: Vec<PathBuf>,
+    /// Read no `.env` even when `env_files` is empty: an environment whose own env files are
+    /// not at hand (`src/environments`).
+    pub no_dotenv: bool,
     /// `--profile` (repeatable); empty: `COMPOSE_PROFILES`.
     pub profiles: Vec<String>,
     /// Where relative paths on the command line start.
@@ -153,11 +157,12 @@ fn build_project(
         dir,
         vars,
         files: shown_files,
-        name: name_override,
+        name,
         cast_errors,
         ..
     } = loaded;
     let dir = dir.clone();
+    let name_given = name.given;
     let lookup = |k: &str| vars.get(k).cloned();
     let no_keys = crate::yaml::Map::default();
     let top = doc.as_map().unwrap_or(&no_keys);
@@ -167,31 +172,18 @@ fn build_project(
         report,
         allow_unknown_keys: opts.allow_unknown_keys,
     };
-    let name = if let Some(n) = &name_override {
-        if !valid_project_name(n) {
-            return Err(Error::Usage(format!(
-                "project name `{n}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"
-            )));
-        }
-        n.clone()
-    } else if let Some(e) = top.get("name") {
-        match reader.string(&e.value, "name") {
-            Some(n) if valid_project_name(&n) => n,
-            Some(n) => {
-                return Err(Error::invalid(
-                    &e.value.loc,
-                    format!("name: `{n}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"),
-                ))
-            }
-            None => String::new(),
-        }
-    } else {
-        normalize_project_name(
-            &dir.file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        )
-    };
+    // The name was settled before interpolation (`load::project_name`); a given one is used
+    // as written and must be valid, a found one is normalised.
+    let name = name.value.clone();
+    if let Some(e) = top.get("name") {
+        // Only its type is checked here.
+        reader.string(&e.value, "name");
+    }
+    if name_given && !valid_project_name(&name) {
+        return Err(Error::Usage(format!(
+            "project name `{name}` must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit"
+        )));
+    }
     if name.is_empty() && reader.errors.is_empty() {
         return Err(Error::Usage(format!(
             "cannot make a project name from the directory {}; give one with -p NAME",
@@ -203,6 +195,8 @@ fn build_project(
         name,
         dir: dir.clone(),
         files: shown_files.clone(),
+        paths: loaded.paths.clone(),
+        discovered_override: loaded.discovered_override.clone(),
         services: IndexMap::new(),
         providers: IndexMap::new(),
         volumes: IndexMap::new(),
@@ -215,6 +209,7 @@ fn build_project(
     let svc_ctx = parse::ServiceContext {
         lookup: &lookup,
         sources: Some(&loaded.sources),
+        scoped: Some(&loaded.scoped_env),
     };
     for (key, entry) in top {
         match key.as_str() {
@@ -262,7 +257,7 @@ fn build_project(
                     }
                 }
             }
-            "secrets" | "configs" | "networks" | "x-ferry" => {
+            "secrets" | "configs" | "networks" | "models" | "x-ferry" => {
                 parse::read_top_level(&mut reader, key, &entry.value, &mut project.top, &svc_ctx)
             }
             k if k.starts_with("x-") => {}

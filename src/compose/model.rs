@@ -30,6 +30,11 @@ pub struct Project {
     /// The compose files, as shown in messages and headers (relative to the project directory
     /// when inside it).
     pub files: Vec<Arc<str>>,
+    /// The compose files as read (`-` for standard input), in merge order: an environment's
+    /// files are merged over these.
+    pub paths: Vec<PathBuf>,
+    /// The override file (`compose.override.yaml`) that discovery added, when no file was named.
+    pub discovered_override: Option<PathBuf>,
     pub services: IndexMap<String, Service>,
     /// Services run by a provider plugin (`provider:`, compose 2.36+): no container of their
     /// own, so nothing to convert; other services may still depend on them.
@@ -59,8 +64,62 @@ pub struct TopLevel {
     pub secrets: IndexMap<String, FileObjectDef>,
     pub configs: IndexMap<String, FileObjectDef>,
     pub networks: IndexMap<String, NetworkDef>,
+    /// Top-level `models:`.
+    pub models: IndexMap<String, ModelDef>,
     /// Top-level `x-ferry:` (project defaults).
     pub ferry: ProjectFerry,
+}
+
+/// A top-level `models:` entry: a language model that docker compose has Docker Model Runner
+/// pull and serve (`docker model`), for the services that name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDef {
+    /// Its key under `models:`.
+    pub name: String,
+    /// The model to run (`model:`, an OCI reference such as `ai/smollm2`).
+    pub model: String,
+    pub context_size: Option<i64>,
+    pub runtime_flags: Vec<String>,
+    pub loc: Location,
+}
+
+/// A service's use of a model (its `models:`): docker compose sets two variables in the
+/// service's containers, the model runner's endpoint and the model's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelUse {
+    /// The key of the model under the top-level `models:`.
+    pub name: String,
+    /// `endpoint_var:`, the variable for the endpoint when not the default.
+    pub endpoint_var: Option<String>,
+    /// `model_var:`, the variable for the model's name when not the default.
+    pub model_var: Option<String>,
+    pub loc: Location,
+}
+
+impl ModelUse {
+    /// The variables' default prefix, as docker compose makes it: the model's key in upper
+    /// case, `-` as `_` (`embedding-model` → `EMBEDDING_MODEL`).
+    fn prefix(&self) -> String {
+        self.name.to_uppercase().replace('-', "_")
+    }
+
+    /// The variable docker compose sets to the model runner's endpoint: `endpoint_var`, else
+    /// `<MODEL>_URL`.
+    pub fn endpoint_var(&self) -> String {
+        self.endpoint_var
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{}_URL", self.prefix()))
+    }
+
+    /// The variable docker compose sets to the model's name (`model:`): `model_var`, else
+    /// `<MODEL>_MODEL`.
+    pub fn model_var(&self) -> String {
+        self.model_var
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("{}_MODEL", self.prefix()))
+    }
 }
 
 /// A value that must never be shown: its `Debug` output is redacted.
@@ -122,7 +181,19 @@ pub struct ProjectFerry {
     /// `expose`, `gateway`, `gatewayClass`, `domain`: how published ports are reached from
     /// outside (`--expose`, `--gateway`, `--gateway-class`, `--domain` win).
     pub exposure: crate::compose::xferry::ExposeDefaults,
+    /// `environments`: each environment's compose files and env files (`src/environments`).
+    pub environments: Vec<EnvironmentDecl>,
     pub loc: Option<Location>,
+}
+
+/// One environment under the top-level `x-ferry: {environments}`: compose files merged over the
+/// base files for it, and env files that replace `.env` for its interpolation. Paths are as
+/// written, relative to the project directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentDecl {
+    pub name: Located<String>,
+    pub files: Vec<Located<String>>,
+    pub env_files: Vec<Located<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,6 +543,7 @@ impl Service {
             pre_start: Vec::new(),
             post_start: Vec::new(),
             pre_stop: Vec::new(),
+            models: Vec::new(),
             deploy: Deploy::default(),
             ferry: Default::default(),
             keys: Vec::new(),
@@ -546,6 +618,8 @@ pub struct Service {
     pub pre_start: Vec<Hook>,
     pub post_start: Vec<Hook>,
     pub pre_stop: Vec<Hook>,
+    /// `models:`: the models the service uses.
+    pub models: Vec<ModelUse>,
     pub deploy: Deploy,
     /// The service's `x-ferry:` settings.
     pub ferry: crate::compose::xferry::ServiceFerry,

@@ -3,7 +3,7 @@
 //! read or recorded as skipped, so that translate can report it.
 
 use super::model::*;
-use super::{ports, units, volumes};
+use super::{ports, shellwords, units, volumes};
 use crate::error::{Error, Location, Report};
 use crate::yaml::{resolve_bool, resolve_int, Node, Value};
 
@@ -264,13 +264,28 @@ impl Reader<'_> {
     /// `command` / `entrypoint`: a string is split the way a shell would; a list is kept.
     pub(crate) fn command(&mut self, node: &Node, path: &str) -> Option<Located<Vec<String>>> {
         match &node.value {
-            Value::Scalar(s) if !node.is_null() => match shlex::split(&s.text) {
-                Some(words) => Some(Located::new(words, node.loc.clone())),
-                None => {
+            // Split as docker compose splits it, which stops at the first shell operator.
+            Value::Scalar(s) if !node.is_null() => match shellwords::split(&s.text) {
+                Ok(split) => {
+                    if let Some(dropped) = &split.dropped {
+                        self.report.warn(
+                            Some(&node.loc),
+                            path,
+                            format!(
+                                "`{dropped}` is dropped: docker compose splits a command string into words and stops at the first shell operator (`;`, `&`, `|`, `<`, `>`), so the rest never runs; to run it, use a shell: [\"sh\", \"-c\", \"...\"]"
+                            ),
+                        );
+                    }
+                    Some(Located::new(split.words, node.loc.clone()))
+                }
+                Err(why) => {
                     self.msg(
                         &node.loc,
                         path,
-                        format!("cannot split `{}` into words: unbalanced quotes", s.text),
+                        format!(
+                            "cannot split `{}` into words as docker compose does: {why}",
+                            s.text
+                        ),
                     );
                     None
                 }
@@ -410,6 +425,19 @@ pub struct ServiceContext<'a> {
     pub lookup: &'a dyn Fn(&str) -> Option<String>,
     /// Which variables each interpolated value came from (see `load::Sources`).
     pub sources: Option<&'a super::load::Sources>,
+    /// What an included project's environment gives the names it reads from the environment,
+    /// by where they are written (see `load::ScopedEnv`); the rest reads `lookup`.
+    pub scoped: Option<&'a super::load::ScopedEnv>,
+}
+
+impl ServiceContext<'_> {
+    /// The value of the variable `name`, written at `at`, in the environment that reads it.
+    fn env_value(&self, name: &str, at: &Location) -> Option<String> {
+        self.scoped
+            .and_then(|s| s.get(at))
+            .cloned()
+            .or_else(|| (self.lookup)(name))
+    }
 }
 
 pub fn read_service(
@@ -475,7 +503,7 @@ pub fn read_service(
                         .cloned()
                         .unwrap_or_default();
                     let value = value.or_else(|| {
-                        let v = (ctx.lookup)(&k);
+                        let v = ctx.env_value(&k, &loc);
                         if v.is_some() {
                             sources = vec![k.clone()];
                         }
@@ -619,6 +647,7 @@ pub fn read_service(
             "pre_start" => svc.pre_start = read_hooks(r, v, &path, true),
             "post_start" => svc.post_start = read_hooks(r, v, &path, false),
             "pre_stop" => svc.pre_stop = read_hooks(r, v, &path, false),
+            "models" => svc.models = read_model_uses(r, v, &path),
             "gpus" => {
                 let devices = read_gpus(r, v, &path);
                 svc.deploy.devices.extend(devices);
@@ -1693,16 +1722,26 @@ fn read_mount(r: &mut Reader<'_>, item: &Node, path: &str) -> Option<Mount> {
         Value::Scalar(_) => {
             let s = r.string(item, path)?;
             match volumes::parse_short(&s) {
-                Ok(m) => Some(Mount {
-                    kind: m.kind,
-                    source: m.source,
-                    target: super::validate::clean_target(&m.target),
-                    read_only: m.read_only,
-                    subpath: None,
-                    tmpfs_size: None,
-                    from_tmpfs_key: false,
-                    loc: item.loc.clone(),
-                }),
+                Ok(m) => {
+                    // Options docker compose does not know are ignored, as it ignores them.
+                    for option in &m.ignored {
+                        r.report.warn(
+                            Some(&item.loc),
+                            path,
+                            volumes::ignored_option_message(option, m.read_only),
+                        );
+                    }
+                    Some(Mount {
+                        kind: m.kind,
+                        source: m.source,
+                        target: super::validate::clean_target(&m.target),
+                        read_only: m.read_only,
+                        subpath: None,
+                        tmpfs_size: None,
+                        from_tmpfs_key: false,
+                        loc: item.loc.clone(),
+                    })
+                }
                 Err(e) => {
                     r.msg(&item.loc, path, e);
                     None
@@ -1825,6 +1864,11 @@ pub fn read_top_level(
                 let def = read_network(r, name, &e.key_loc, &e.value);
                 top.networks.insert(name.clone(), def);
             }
+            "models" => {
+                if let Some(def) = read_model(r, name, &e.key_loc, &e.value) {
+                    top.models.insert(name.clone(), def);
+                }
+            }
             _ => {}
         }
     }
@@ -1894,7 +1938,7 @@ fn read_file_object(
             "environment" => {
                 sources += 1;
                 if let Some(var) = r.located_string(n, &p) {
-                    let value = (ctx.lookup)(&var.value).map(Sensitive);
+                    let value = ctx.env_value(&var.value, &n.loc).map(Sensitive);
                     def.source = FileSource::Environment(var, value);
                 }
             }
@@ -1935,6 +1979,87 @@ fn read_file_object(
         );
     }
     def
+}
+
+const MODEL_KEYS: &[&str] = &["name", "model", "context_size", "runtime_flags"];
+
+/// A top-level `models:` entry.
+fn read_model(r: &mut Reader<'_>, name: &str, key_loc: &Location, v: &Node) -> Option<ModelDef> {
+    let path = format!("models.{name}");
+    let m = r.map(v, &path)?;
+    let mut def = ModelDef {
+        name: name.to_string(),
+        model: String::new(),
+        context_size: None,
+        runtime_flags: Vec::new(),
+        loc: key_loc.clone(),
+    };
+    for (k, e) in m {
+        let p = format!("{path}.{k}");
+        match k.as_str() {
+            "model" => def.model = r.string(&e.value, &p).unwrap_or_default(),
+            "context_size" => def.context_size = r.uint(&e.value, &p).map(i64::from),
+            "runtime_flags" => {
+                def.runtime_flags = r.list(&e.value, &p).into_iter().map(|(f, _)| f).collect()
+            }
+            // A name for the runner; the services' variables are named after the key.
+            "name" => {
+                r.string(&e.value, &p);
+            }
+            k if k.starts_with("x-") => {}
+            k => r.unknown(&e.key_loc, &path, k, MODEL_KEYS),
+        }
+    }
+    if def.model.is_empty() {
+        r.msg(
+            key_loc,
+            &path,
+            "`model` is required (the model to run, such as `ai/smollm2`)",
+        );
+    }
+    Some(def)
+}
+
+/// A service's `models:`: a list of model keys, or a mapping of them to `endpoint_var` and
+/// `model_var` (or nothing).
+fn read_model_uses(r: &mut Reader<'_>, v: &Node, path: &str) -> Vec<ModelUse> {
+    let use_of = |name: &str, loc: &Location| ModelUse {
+        name: name.to_string(),
+        endpoint_var: None,
+        model_var: None,
+        loc: loc.clone(),
+    };
+    match &v.value {
+        Value::Seq(_) => r
+            .list(v, path)
+            .into_iter()
+            .map(|(name, loc)| use_of(&name, &loc))
+            .collect(),
+        Value::Map(m) => {
+            let mut uses = Vec::new();
+            for (name, e) in m {
+                let p = format!("{path}.{name}");
+                let mut u = use_of(name, &e.key_loc);
+                if let Some(vars) = (!e.value.is_null()).then(|| r.map(&e.value, &p)).flatten() {
+                    for (k, ve) in vars {
+                        let kp = format!("{p}.{k}");
+                        match k.as_str() {
+                            "endpoint_var" => u.endpoint_var = r.string(&ve.value, &kp),
+                            "model_var" => u.model_var = r.string(&ve.value, &kp),
+                            k if k.starts_with("x-") => {}
+                            k => r.unknown(&ve.key_loc, &p, k, &["endpoint_var", "model_var"]),
+                        }
+                    }
+                }
+                uses.push(u);
+            }
+            uses
+        }
+        _ => {
+            r.err(v, path, "a list of model names or a mapping of them");
+            Vec::new()
+        }
+    }
 }
 
 const NETWORK_KEYS: &[&str] = &[
@@ -2063,6 +2188,7 @@ mod tests {
         assert_eq!(list(NETWORK_KEYS), keys("/$defs/network"));
         assert_eq!(list(SECRET_KEYS), keys("/$defs/secret"));
         assert_eq!(list(CONFIG_KEYS), keys("/$defs/config"));
+        assert_eq!(list(MODEL_KEYS), keys("/$defs/model"));
         assert_eq!(list(HEALTHCHECK_KEYS), keys("/$defs/healthcheck"));
         assert_eq!(
             list(RESTART_POLICY_KEYS),

@@ -8,6 +8,22 @@ pub struct ShortMount {
     pub source: Option<String>,
     pub target: String,
     pub read_only: bool,
+    /// The options after the second colon that compose reads (`nocopy`, SELinux, propagation).
+    pub options: MountOptions,
+    /// Options docker compose does not know (`roz`, a typo for `ro,z`): it ignores them, and so
+    /// does ferry, with a warning.
+    pub ignored: Vec<String>,
+}
+
+/// The options of a short volume syntax that are not `ro`/`rw`, as compose-go's `ParseVolume`
+/// reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MountOptions {
+    pub nocopy: bool,
+    /// `z` or `Z`.
+    pub selinux: Option<String>,
+    /// `private`, `rprivate`, `shared`, `rshared`, `slave` or `rslave`.
+    pub propagation: Option<String>,
 }
 
 /// A source that starts like a path is a bind mount; anything else names a volume.
@@ -15,21 +31,13 @@ pub fn is_path(source: &str) -> bool {
     source.starts_with('.') || source.starts_with('/') || source.starts_with('~')
 }
 
-const MODES: &[&str] = &[
-    "ro",
-    "rw",
-    "z",
-    "Z",
-    "nocopy",
-    "shared",
-    "rshared",
-    "slave",
-    "rslave",
-    "private",
-    "rprivate",
-    "cached",
-    "delegated",
-    "consistent",
+const PROPAGATIONS: &[&str] = &[
+    "shared", "rshared", "slave", "rslave", "private", "rprivate",
+];
+
+/// Every option compose reads after the second colon.
+const KNOWN: &[&str] = &[
+    "ro", "rw", "nocopy", "z", "Z", "shared", "rshared", "slave", "rslave", "private", "rprivate",
 ];
 
 pub fn parse_short(spec: &str) -> Result<ShortMount, String> {
@@ -49,15 +57,20 @@ pub fn parse_short(spec: &str) -> Result<ShortMount, String> {
             "`{spec}`: the mount point `{target}` must be an absolute path inside the container"
         ));
     }
+    // As compose-go: options in order, the last of `ro`/`rw` wins, unknown ones are ignored.
     let mut read_only = false;
-    if let Some(mode) = mode {
-        for m in mode.split(',') {
-            if !MODES.contains(&m) {
-                return Err(format!(
-                    "`{spec}`: unknown mount option `{m}` (expected ro, rw, z, Z, nocopy or a propagation mode)"
-                ));
-            }
-            read_only |= m == "ro";
+    let mut options = MountOptions::default();
+    let mut ignored = Vec::new();
+    for m in mode.into_iter().flat_map(|m| m.split(',')) {
+        match m {
+            "ro" => read_only = true,
+            "rw" => read_only = false,
+            "nocopy" => options.nocopy = true,
+            "z" | "Z" => options.selinux = Some(m.to_string()),
+            _ if PROPAGATIONS.contains(&m) => options.propagation = Some(m.to_string()),
+            // Docker Desktop's old file-sharing consistency: no effect, not worth a warning.
+            "" | "cached" | "delegated" | "consistent" => {}
+            _ => ignored.push(m.to_string()),
         }
     }
     let source = source.filter(|s| !s.is_empty());
@@ -71,7 +84,26 @@ pub fn parse_short(spec: &str) -> Result<ShortMount, String> {
         source: source.map(str::to_string),
         target: target.to_string(),
         read_only,
+        options,
+        ignored,
     })
+}
+
+/// Why an unknown mount option is ignored, for a warning: docker compose ignores it too, and
+/// what it may have meant when it is two known options run together (`roz`: `ro,z`).
+pub fn ignored_option_message(option: &str, read_only: bool) -> String {
+    let meant = (1..option.len())
+        .filter(|&i| option.is_char_boundary(i))
+        .map(|i| option.split_at(i))
+        .find(|(a, b)| KNOWN.contains(a) && KNOWN.contains(b))
+        .map(|(a, b)| format!(" (did you mean `{a},{b}`?)"))
+        .unwrap_or_default();
+    let so = if read_only {
+        ""
+    } else {
+        ", so the mount is read-write"
+    };
+    format!("docker compose ignores the unknown mount option `{option}`{meant}{so}; ferry ignores it too")
 }
 
 #[cfg(test)]
@@ -115,9 +147,41 @@ mod tests {
         assert!(parse_short("data:var/lib").is_err());
     }
 
+    /// docker compose ignores options it does not know and mounts the volume read-write.
     #[test]
-    fn unknown_mode_is_error() {
-        assert!(parse_short("data:/data:rox").is_err());
+    fn unknown_option_is_ignored_as_compose_ignores_it() {
+        let m = parse_short("./data:/data:roz").unwrap();
+        assert!(!m.read_only);
+        assert_eq!(m.ignored, ["roz"]);
+        assert_eq!(
+            ignored_option_message("roz", m.read_only),
+            "docker compose ignores the unknown mount option `roz` (did you mean `ro,z`?), so the mount is read-write; ferry ignores it too"
+        );
+        let m = parse_short("data:/data:foo,ro,cached").unwrap();
+        assert!(m.read_only);
+        assert_eq!(m.ignored, ["foo"]);
+        assert!(!ignored_option_message("foo", true).contains("did you mean"));
+    }
+
+    /// The last of `ro` and `rw` wins, as in compose-go.
+    #[test]
+    fn last_of_ro_and_rw_wins() {
+        assert!(!parse_short("./a:/a:ro,rw").unwrap().read_only);
+        assert!(parse_short("./a:/a:rw,ro").unwrap().read_only);
+    }
+
+    #[test]
+    fn options_are_read() {
+        let m = parse_short("v:/v:nocopy,Z,rshared").unwrap();
+        assert_eq!(
+            m.options,
+            MountOptions {
+                nocopy: true,
+                selinux: Some("Z".into()),
+                propagation: Some("rshared".into()),
+            }
+        );
+        assert!(m.ignored.is_empty());
     }
 
     #[test]

@@ -382,7 +382,9 @@ pub const PROJECT_KEYS: &[&str] = &[
     "gateway",
     "gatewayClass",
     "domain",
+    "environments",
 ];
+pub const ENVIRONMENT_KEYS: &[&str] = &["files", "envFile"];
 pub const ACCESS_MODES: &[&str] = &[
     "ReadWriteOnce",
     "ReadOnlyMany",
@@ -912,6 +914,7 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
             "expose" | "gateway" | "gatewayClass" | "domain" => {
                 read_expose_default(r, k, n, &p, &mut f.exposure)
             }
+            "environments" => f.environments = environments(r, n, &p),
             k => unknown(r, &e.key_loc, path, k, PROJECT_KEYS),
         }
     }
@@ -954,6 +957,49 @@ fn read_expose_default(
     if let Err(m) = checked {
         r.msg(&node.loc, path, m);
     }
+}
+
+/// `environments: {NAME: FILE | [FILE, …] | {files: …, envFile: …}}`.
+fn environments(r: &mut Reader<'_>, node: &Node, path: &str) -> Vec<EnvironmentDecl> {
+    let Some(m) = r.map(node, path) else {
+        return Vec::new();
+    };
+    let located = |list: Vec<(String, Location)>| -> Vec<Located<String>> {
+        list.into_iter().map(|(s, l)| Located::new(s, l)).collect()
+    };
+    let mut out = Vec::new();
+    for (name, e) in m {
+        let p = format!("{path}.{name}");
+        if !crate::names::is_environment_name(name) {
+            r.msg(
+                &e.key_loc,
+                &p,
+                format!("`{name}` is not a valid environment name: lower case letters, digits and `-`, starting with a letter or digit, at most 63 characters (it becomes a directory name)"),
+            );
+            continue;
+        }
+        let mut decl = EnvironmentDecl {
+            name: Located::new(name.clone(), e.key_loc.clone()),
+            files: Vec::new(),
+            env_files: Vec::new(),
+        };
+        match &e.value.value {
+            Value::Map(settings) => {
+                for (k, s) in settings {
+                    let kp = format!("{p}.{k}");
+                    match k.as_str() {
+                        "files" => decl.files = located(r.string_or_list(&s.value, &kp)),
+                        "envFile" => decl.env_files = located(r.string_or_list(&s.value, &kp)),
+                        other => unknown(r, &s.key_loc, &p, other, ENVIRONMENT_KEYS),
+                    }
+                }
+            }
+            _ if e.value.is_null() => {}
+            _ => decl.files = located(r.string_or_list(&e.value, &p)),
+        }
+        out.push(decl);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -224,6 +224,9 @@ fn read_on_disk_portable(path: &Path) -> Result<(OnDisk, Option<Vec<u8>>)> {
 /// Where ferry writes overlays: `overlays/<name>/kustomization.yaml`.
 pub const OVERLAYS_DIR: &str = "overlays";
 
+/// Where an overlay's patches are: `overlays/<name>/patches/<file>.yaml`.
+pub const PATCHES_DIR: &str = "patches";
+
 /// A directory under `dir` that holds generated files must be a real directory (or missing):
 /// ferry never writes through a symbolic link.
 fn check_parents(dir: &Path, rel: &str) -> Result<()> {
@@ -251,8 +254,8 @@ fn check_parents(dir: &Path, rel: &str) -> Result<()> {
 
 /// The directories (relative, `""` for `dir` itself) where stale files are looked for: the
 /// output directory, `base/`, every directory the tree writes into, and each real directory in
-/// `overlays/` (ferry's layouts, with and without overlays). Nothing else: other subdirectories
-/// are the user's.
+/// `overlays/` with its `patches/` (ferry's layouts, with and without environments). Nothing
+/// else: other subdirectories are the user's.
 fn scanned_dirs(tree: &Tree, dir: &Path) -> Result<std::collections::BTreeSet<String>> {
     let mut dirs = std::collections::BTreeSet::from([String::new(), BASE_DIR.to_string()]);
     for rel in tree.files.keys() {
@@ -265,6 +268,10 @@ fn scanned_dirs(tree: &Tree, dir: &Path) -> Result<std::collections::BTreeSet<St
         // Not following a link: a linked overlay directory is not scanned.
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_dir()) {
             dirs.insert(format!("{OVERLAYS_DIR}/{name}"));
+            let patches = path.join(PATCHES_DIR);
+            if std::fs::symlink_metadata(&patches).is_ok_and(|m| m.file_type().is_dir()) {
+                dirs.insert(format!("{OVERLAYS_DIR}/{name}/{PATCHES_DIR}"));
+            }
         }
     }
     Ok(dirs)

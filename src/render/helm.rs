@@ -23,8 +23,6 @@ use std::collections::BTreeMap;
 pub struct HelmOptions {
     /// The chart's version (default `0.1.0`).
     pub version: Option<String>,
-    /// `--overlay NAME`: a `values-NAME.yaml` from the services' `x-ferry: {overlays}`.
-    pub overlays: Vec<String>,
     /// `--templates DIR`: `DIR/helm/` replaces the chart-level templates.
     pub templates_dir: Option<std::path::PathBuf>,
 }
@@ -152,7 +150,12 @@ fn split_image(image: &str) -> (String, String) {
         None => (image, None),
     };
     let slash = name.rfind('/').map_or(0, |i| i + 1);
-    let (repo, tag) = match name[slash..].rfind(':') {
+    // An empty tag (`app:` from an unset `${TAG}`) stays in the repository, so that the chart
+    // renders the reference as written.
+    let (repo, tag) = match name[slash..]
+        .rfind(':')
+        .filter(|i| slash + i + 1 < name.len())
+    {
         Some(i) => (&name[..slash + i], name[slash + i + 1..].to_string()),
         None => (name, String::new()),
     };
@@ -223,6 +226,29 @@ fn claim_owners(objects: &[Object]) -> BTreeMap<String, String> {
     out
 }
 
+/// What a chart is made from besides its files: what an environment's values file is made from.
+#[derive(Debug, Clone, Default)]
+pub struct Chart {
+    /// `values.yaml`, as data.
+    pub values: J,
+    /// Each object's template file and what it is made from.
+    pub templates: BTreeMap<String, Template>,
+    pub(crate) header: String,
+    pub(crate) source: String,
+}
+
+/// What one template file of a chart renders.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Template {
+    /// The compose service whose `enabled` value it is under.
+    pub service: Option<String>,
+    pub kind: String,
+    pub name: String,
+    /// The object with a marker where values control it (none for Secrets and Ingresses, which
+    /// are templates of their own): what the template fixes, whatever the values.
+    pub shape: Option<J>,
+}
+
 /// Everything the chart is made of.
 pub fn chart(
     project: &Project,
@@ -231,11 +257,12 @@ pub fn chart(
     extra: &[ExtraFile],
     opts: &HelmOptions,
     report: &mut Report,
-) -> Result<Tree> {
+) -> Result<(Tree, Chart)> {
     let source = super::header_source(project);
     let header = super::header(&source).replace("`ferry convert`", "`ferry convert --helm`");
     let chart = names::dns_label(&project.name);
     let mut tree = Tree::default();
+    let mut templates = BTreeMap::new();
     let mut services: Vec<(String, Service)> = project
         .services
         .keys()
@@ -329,6 +356,13 @@ pub fn chart(
             .as_ref()
             .map(|s| format!("{}.enabled", values_of(s)));
         let path = format!("templates/{}", super::file_name(o));
+        let made = Template {
+            service: o.service.clone(),
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            shape: None,
+        };
+        templates.insert(path.clone(), made.clone());
         match o.kind.as_str() {
             "Secret" => {
                 // A Secret object (sensitive environment written in the compose file): its
@@ -402,8 +436,16 @@ pub fn chart(
                                     }),
                                 );
                                 let text = ingress_template(&chart, s);
+                                let ingress = format!("templates/{}-ingress.yaml", o.name);
+                                templates.insert(
+                                    ingress.clone(),
+                                    Template {
+                                        kind: "Ingress".into(),
+                                        ..made.clone()
+                                    },
+                                );
                                 tree.files.insert(
-                                    format!("templates/{}-ingress.yaml", o.name),
+                                    ingress,
                                     wrap(
                                         &header,
                                         Some(&format!("and {vs}.enabled {vs}.ingress.enabled")),
@@ -572,6 +614,13 @@ pub fn chart(
                 &mut marks,
             );
         }
+        templates.insert(
+            path.clone(),
+            Template {
+                shape: Some(value.clone()),
+                ..made
+            },
+        );
         let text = marks.emit(&value);
         tree.files
             .insert(path, wrap(&header, condition.as_deref(), &text));
@@ -606,10 +655,18 @@ pub fn chart(
             });
         let text = secret_template(&chart, &g.name, &files, owner.as_deref());
         let condition = owner.as_ref().map(|s| format!("{}.enabled", values_of(s)));
-        tree.files.insert(
-            format!("templates/{}-secret.yaml", g.name),
-            wrap(&header, condition.as_deref(), &text),
+        let path = format!("templates/{}-secret.yaml", g.name);
+        templates.insert(
+            path.clone(),
+            Template {
+                service: owner.clone(),
+                kind: "Secret".into(),
+                name: g.name.clone(),
+                shape: None,
+            },
         );
+        tree.files
+            .insert(path, wrap(&header, condition.as_deref(), &text));
     }
     // Values, their schema, the chart's description, helpers and notes.
     let mut values = Map::new();
@@ -629,21 +686,7 @@ pub fn chart(
         values.insert(k, J::Object(ordered));
     }
     let values = J::Object(values);
-    tree.files.insert(
-        "values.yaml".into(),
-        format!("{header}\n{}", values_yaml(&values)).into_bytes(),
-    );
-    for (name, text) in overlay_values(project, objects, &values, &opts.overlays, report)? {
-        tree.files.insert(
-            format!("values-{name}.yaml"),
-            format!("{header}\n# The overlay `{name}` (x-ferry overlays): helm install -f values-{name}.yaml\n{text}")
-                .into_bytes(),
-        );
-    }
-    tree.files.insert(
-        "values.schema.json".into(),
-        schema_json(&source, &values).into_bytes(),
-    );
+    write_values(&mut tree, &header, &source, &values);
     tree.files.insert(
         "Chart.yaml".into(),
         chart_yaml(&header, &chart, project, opts).into_bytes(),
@@ -677,96 +720,25 @@ pub fn chart(
         ".helmignore".into(),
         format!("{header}\n.git/\n*.tmp\n.ferry-*\n").into_bytes(),
     );
-    Ok(tree)
+    let made = Chart {
+        values,
+        templates,
+        header,
+        source,
+    };
+    Ok((tree, made))
 }
 
-/// `values-<overlay>.yaml`: what each service changes in an overlay, as values over the
-/// defaults (the same settings the kustomize overlays patch in).
-fn overlay_values(
-    project: &Project,
-    objects: &[Object],
-    values: &J,
-    overlays: &[String],
-    report: &mut Report,
-) -> Result<Vec<(String, String)>> {
-    for name in overlays {
-        if !super::overlay::valid_name(name) {
-            return Err(Error::Usage(format!(
-                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a file name)"
-            )));
-        }
-    }
-    let made: Vec<crate::translate::Made> = objects.iter().map(Object::made).collect();
-    let mut out = Vec::new();
-    for (name, services) in super::overlay::settings(project, &made, overlays, report)? {
-        let mut m = Map::new();
-        for s in services {
-            let base = &values[&s.service];
-            let mut v = Map::new();
-            if let Some(n) = s.replicas {
-                v.insert("replicas".into(), json!(n));
-            }
-            if let Some(img) = &s.image {
-                let (repository, tag) = split_image(img);
-                v.insert(
-                    "image".into(),
-                    json!({ "repository": repository, "tag": tag }),
-                );
-            }
-            if let Some(r) = &s.resources {
-                v.insert("resources".into(), J::Object(r.clone()));
-            }
-            let mut env = Map::new();
-            let mut extra = Vec::new();
-            for (k, val) in &s.env {
-                if base
-                    .pointer(&format!("/env/{}", k.replace('~', "~0").replace('/', "~1")))
-                    .is_some()
-                {
-                    env.insert(k.clone(), json!(val));
-                } else {
-                    extra
-                        .push(json!({ "name": k, "value": crate::translate::escape_dollars(val) }));
-                }
-            }
-            if !env.is_empty() {
-                v.insert("env".into(), J::Object(env));
-            }
-            if !extra.is_empty() {
-                v.insert("extraEnv".into(), J::Array(extra));
-            }
-            let route = s
-                .ingress
-                .as_ref()
-                .filter(|(kind, _)| kind != "Ingress")
-                .map(|(_, name)| name);
-            if let (Some(host), Some(name)) = (&s.ingress_host, route) {
-                v.insert(
-                    "gateway".into(),
-                    json!({ "routes": { name: { "hostnames": [host] } } }),
-                );
-            } else if let (Some(host), Some(hosts)) = (
-                &s.ingress_host,
-                base.pointer("/ingress/hosts").and_then(J::as_array),
-            ) {
-                let mut hosts = hosts.clone();
-                if let Some(first) = hosts.first_mut().and_then(J::as_object_mut) {
-                    first.insert("host".into(), json!(host));
-                }
-                v.insert("ingress".into(), json!({ "hosts": hosts }));
-            }
-            if !v.is_empty() {
-                m.insert(s.service.clone(), J::Object(v));
-            }
-        }
-        let text = if m.is_empty() {
-            "{}\n".to_string()
-        } else {
-            crate::yaml::emit::to_document(&J::Object(m))
-        };
-        out.push((name, text));
-    }
-    Ok(out)
+/// `values.yaml` and `values.schema.json`.
+pub(crate) fn write_values(tree: &mut Tree, header: &str, source: &str, values: &J) {
+    tree.files.insert(
+        "values.yaml".into(),
+        format!("{header}\n{}", values_yaml(values)).into_bytes(),
+    );
+    tree.files.insert(
+        "values.schema.json".into(),
+        schema_json(source, values).into_bytes(),
+    );
 }
 
 /// The header, then the object's template text, inside `{{ if CONDITION }}` when it has one.
@@ -776,6 +748,15 @@ fn wrap(header: &str, condition: Option<&str>, text: &str) -> Vec<u8> {
         None => format!("{header}\n{text}"),
     }
     .into_bytes()
+}
+
+/// Put a marker at `key`, after every other key: a field an object may lack is placed the same
+/// way whether it had it or not, so that two objects that differ only in values have the same
+/// template (an environment's values file relies on it, see `helm_values`). Fields every object
+/// has (replicas, image) keep their place.
+fn put(map: &mut Map<String, J>, key: &str, mark: J) {
+    map.shift_remove(key);
+    map.insert(key.to_string(), mark);
 }
 
 /// Values-controlled fields of a pod: the service's own container (image, env, resources),
@@ -807,8 +788,9 @@ fn workload(
     if let Some(meta) = obj_mut(value, meta_path) {
         let ann = meta.get("annotations").cloned().unwrap_or(json!({}));
         svc.values.insert("podAnnotations".into(), ann);
-        meta.insert(
-            "annotations".into(),
+        put(
+            meta,
+            "annotations",
             marks.with_yaml(format!("{vs}.podAnnotations")),
         );
     }
@@ -836,15 +818,11 @@ fn workload(
             "image".into(),
             json!({ "repository": repository, "tag": tag, "pullPolicy": pull }),
         );
-        c.insert(
-            "image".into(),
-            marks.inline(format!(
+        c.insert("image".into(), marks.inline(format!(
                 "{{{{ include \"ferry.image\" (dict \"global\" $.Values.global \"image\" {vs}.image) | quote }}}}"
             )),
         );
-        c.insert(
-            "imagePullPolicy".into(),
-            marks.block({
+        put(c, "imagePullPolicy", marks.block({
                 let vs = vs.clone();
                 move |indent, key| {
                     let pad = " ".repeat(indent);
@@ -854,10 +832,7 @@ fn workload(
         );
         let res = c.get("resources").cloned().unwrap_or(json!({}));
         svc.values.insert("resources".into(), res);
-        c.insert(
-            "resources".into(),
-            marks.with_yaml(format!("{vs}.resources")),
-        );
+        put(c, "resources", marks.with_yaml(format!("{vs}.resources")));
         // The environment: plain values from values.yaml, each in its place; secrets fixed.
         let mut env_values = Map::new();
         let mut lines: Vec<String> = Vec::new();
@@ -882,9 +857,7 @@ fn workload(
         svc.values.insert("env".into(), J::Object(env_values));
         svc.values.insert("extraEnv".into(), json!([]));
         let vs2 = vs.clone();
-        c.insert(
-            "env".into(),
-            marks.block(move |indent, key| {
+        put(c, "env", marks.block(move |indent, key| {
                 let pad = " ".repeat(indent);
                 let mut out = String::new();
                 let body: Vec<String> = lines
@@ -908,11 +881,12 @@ fn workload(
     ] {
         let v = pod.get(k).cloned().unwrap_or(empty);
         svc.values.insert(k.into(), v);
-        pod.insert(k.into(), marks.with_yaml(format!("{vs}.{k}")));
+        put(pod, k, marks.with_yaml(format!("{vs}.{k}")));
     }
     if !pod.contains_key("imagePullSecrets") {
-        pod.insert(
-            "imagePullSecrets".into(),
+        put(
+            pod,
+            "imagePullSecrets",
             marks.with_yaml("$.Values.global.imagePullSecrets".into()),
         );
     }
@@ -935,9 +909,7 @@ fn workload(
                 go_str(&claim)
             );
             if let Some(m) = vol.as_object_mut() {
-                m.insert(
-                    "persistentVolumeClaim".into(),
-                    marks.block(move |indent, key| {
+                put(m, "persistentVolumeClaim", marks.block(move |indent, key| {
                         let pad = " ".repeat(indent);
                         format!(
                             "{pad}{{{{- if {pv}.enabled }}}}\n{pad}{key}:\n{pad}  claimName: {{{{ {pv}.existingClaim | default {} | quote }}}}\n{pad}{{{{- else }}}}\n{pad}emptyDir: {{}}\n{pad}{{{{- end }}}}",
@@ -1046,10 +1018,13 @@ fn secret_template(
     let mut out = format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ $.Release.Namespace | quote }}}}\n  labels:\n    {{{{- include \"{chart}.labels\" (dict \"ctx\" $ \"name\" {gname}) | nindent 4 }}}}\ntype: Opaque\ndata:\n"
     );
+    // A missing file stops the install (`.Files.Get` alone cannot tell it from an empty value,
+    // which a variable set to "" is).
     for (k, f) in files {
         out.push_str(&format!(
-            "  {}: {{{{ required {} ($.Files.Get {}) | b64enc | quote }}}}\n",
+            "  {}: {{{{ if not ($.Files.Glob {}) }}}}{{{{ fail {} }}}}{{{{ end }}}}{{{{ $.Files.Get {} | b64enc | quote }}}}\n",
             crate::yaml::emit::scalar(k),
+            go_str(f),
             go_str(&format!(
                 "{f} is missing: run `ferry convert --helm` where the compose project's secrets are, or put the file there"
             )),
@@ -1455,6 +1430,7 @@ mod tests {
     fn images_split_into_repository_and_tag() {
         assert_eq!(split_image("nginx:1.27"), ("nginx".into(), "1.27".into()));
         assert_eq!(split_image("nginx"), ("nginx".into(), "".into()));
+        assert_eq!(split_image("nginx:"), ("nginx:".into(), "".into()));
         assert_eq!(
             split_image("registry:5000/team/app:2"),
             ("registry:5000/team/app".into(), "2".into())

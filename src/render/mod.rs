@@ -3,12 +3,13 @@
 //! template, not a broken file.
 
 pub mod helm;
+pub mod helm_values;
 pub mod json;
 pub mod overlay;
 pub mod templates;
 
 use crate::compose::Project;
-use crate::error::{Error, Report, Result};
+use crate::error::{Error, Result};
 use crate::translate::{ExtraFile, Kustomize, Made, Object};
 use crate::yaml;
 use minijinja::Value as JValue;
@@ -52,8 +53,15 @@ pub struct RenderOptions {
     pub templates_dir: Option<PathBuf>,
     /// `--helm`: a Helm chart instead of a kustomize directory.
     pub helm: Option<helm::HelmOptions>,
-    /// `--overlay NAME` (repeatable).
-    pub overlays: Vec<String>,
+    /// Environments asked for on the command line (`--overlay`, `--overlay-env-file`), besides
+    /// those the project declares; each is written as an overlay over `base/`.
+    pub environments: Vec<crate::environments::Requested>,
+    /// `--environment NAME`: convert that environment by itself, as plain manifests (no base/
+    /// and no overlays/).
+    pub environment: Option<String>,
+    /// `--no-environments`: the compose files as one project, without the environments they
+    /// declare.
+    pub no_environments: bool,
     /// Render objects with the built-in templates through minijinja even where their compiled
     /// form ([`compiled_builtin`]) gives the same text: for the test that holds the two to the
     /// same output.
@@ -162,7 +170,7 @@ pub fn header(source: &str) -> String {
 /// The objects in rendered text: (kind, name, line) of each document. Invalid YAML, a document
 /// that is not an object, or one without apiVersion, kind or metadata.name is an error naming
 /// the template.
-fn check_rendered(
+pub(crate) fn check_rendered(
     template: &str,
     text: &str,
     want_object: bool,
@@ -286,7 +294,7 @@ fn render_extra(
     out.add(path, tname, text, tname.to_string(), docs)
 }
 
-/// Render every object, the extra templates, the kustomization and the overlays.
+/// Render every object, the extra templates and the kustomization.
 /// `compose` makes the canonical project (`ferry config`) for templates; it is called only
 /// when a template uses `compose` or `service` (the built-in ones do not).
 pub fn render(
@@ -296,19 +304,18 @@ pub fn render(
     extra: &[ExtraFile],
     compose: impl FnOnce() -> J,
     opts: &RenderOptions,
-    report: &mut Report,
 ) -> Result<Tree> {
     let mut r = Renderer::new(project, compose, opts)?;
     for obj in objects {
         r.object(obj.clone())?;
     }
-    Ok(r.finish(project, kustomize, extra, report)?.0)
+    Ok(r.finish(project, kustomize, extra)?.0)
 }
 
 /// [`render`] one object at a time: [`Renderer::object`] renders an object as translate makes
 /// it and keeps only its text (and its body only when an extra template reads `objects`), so
 /// that a conversion never holds every object's body at once. [`Renderer::finish`] renders the
-/// extra templates, the kustomization and the overlays.
+/// extra templates and the kustomization.
 pub struct Renderer {
     set: templates::TemplateSet,
     header: String,
@@ -318,8 +325,6 @@ pub struct Renderer {
     made: Vec<Made>,
     /// The objects' bodies, kept only for extra templates (service of each, body).
     kept: Vec<(Option<String>, Arc<J>)>,
-    /// `--overlay` names.
-    overlays: Vec<String>,
     /// [`RenderOptions::interpret_builtins`].
     interpret_builtins: bool,
 }
@@ -350,7 +355,6 @@ impl Renderer {
             out: Rendered::default(),
             made: Vec::new(),
             kept: Vec::new(),
-            overlays: opts.overlays.clone(),
             interpret_builtins: opts.interpret_builtins,
         })
     }
@@ -404,14 +408,13 @@ impl Renderer {
         Ok(())
     }
 
-    /// Render the extra templates, the kustomization and the overlays: the whole tree, and
-    /// what was made of every object (for the report).
+    /// Render the extra templates and the kustomization: the whole tree, and what was made of
+    /// every object (for the report).
     pub fn finish(
         self,
         project: &Project,
         kustomize: &Kustomize,
         extra: &[ExtraFile],
-        report: &mut Report,
     ) -> Result<(Tree, Vec<Made>)> {
         let Renderer {
             set,
@@ -421,7 +424,6 @@ impl Renderer {
             mut out,
             made,
             kept,
-            overlays,
             ..
         } = self;
         let compose_v = json::Json::value(compose.clone());
@@ -528,50 +530,6 @@ impl Renderer {
             }
         }
 
-        for name in &overlays {
-            if !overlay::valid_name(name) {
-                return Err(Error::Usage(format!(
-                "overlay name `{name}` must be lower case letters, digits and `-` (it becomes a directory name)"
-            )));
-            }
-        }
-        if !overlays.is_empty() {
-            // kustomize refuses a base that contains its overlays: with overlays, the base goes to
-            // base/ beside overlays/ (the usual kustomize layout).
-            tree.files = std::mem::take(&mut tree.files)
-                .into_iter()
-                .map(|(p, b)| (format!("{BASE_DIR}/{p}"), b))
-                .collect();
-            tree.apply_order = tree
-                .apply_order
-                .iter()
-                .map(|p| format!("{BASE_DIR}/{p}"))
-                .collect();
-            tree.sensitive = std::mem::take(&mut tree.sensitive)
-                .into_iter()
-                .map(|p| format!("{BASE_DIR}/{p}"))
-                .collect();
-        }
-        let tname = set.builtin("overlay.yaml");
-        for (name, kustomization) in overlay::overlays(project, &made, &overlays, report)? {
-            let tmpl = set
-                .env
-                .get_template(tname)
-                .map_err(|e| templates::render_error(tname, &e))?;
-            let text = tmpl
-                .render(minijinja::context! {
-                    header => header.clone(),
-                    overlay => name.clone(),
-                    kustomization => JValue::from(minijinja::value::Serde(&kustomization)),
-                    project => project_v.clone(),
-                })
-                .map_err(|e| templates::render_error(tname, &e))?;
-            check_rendered(tname, &text, false)?;
-            tree.files.insert(
-                format!("overlays/{name}/{KUSTOMIZATION}"),
-                text.into_bytes(),
-            );
-        }
         // Every generated file starts with the header, whatever a user's template does: it is how
         // `convert` tells its own files from the user's (see src/output).
         for (path, text) in tree.files.iter_mut() {

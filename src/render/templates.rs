@@ -45,7 +45,7 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("object.yaml", "any kind without a template of its own"),
     builtin!(
         "overlay.yaml",
-        "overlays/<name>/kustomization.yaml for each --overlay"
+        "overlays/<name>/kustomization.yaml for each environment"
     ),
     builtin!(
         "persistentvolumeclaim.yaml",

@@ -140,6 +140,9 @@ pub struct Plan {
     pub name: String,
     /// Variable → (value, written in the compose file), in the order first defined.
     pub entries: IndexMap<String, (String, bool)>,
+    /// Variable → what its value is made from, without the value unless the compose file
+    /// itself holds it (see [`SecretGenerator::recipe`]).
+    pub recipes: IndexMap<String, String>,
 }
 
 impl Plan {
@@ -170,6 +173,7 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
     let mut plan = Plan {
         name: names::derived(&svc.name, "env"),
         entries: IndexMap::new(),
+        recipes: IndexMap::new(),
     };
     if ctx.opts.env_secrets == EnvSecrets::None {
         return plan;
@@ -193,18 +197,29 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         for (k, v) in &ef.entries {
             if valid(k) && secret(k, &[]) {
                 plan.entries.insert(k.clone(), (rewrite(v), false));
+                plan.recipes
+                    .insert(k.clone(), format!("env_file {} {k}", ef.path.value));
             } else {
                 plan.entries.shift_remove(k);
+                plan.recipes.shift_remove(k);
             }
         }
     }
     for e in &svc.environment {
         let Some(v) = &e.value else { continue };
         if valid(&e.name) && secret(&e.name, &e.sources) {
-            plan.entries
-                .insert(e.name.clone(), (rewrite(v), e.sources.is_empty()));
+            let literal = e.sources.is_empty();
+            plan.entries.insert(e.name.clone(), (rewrite(v), literal));
+            // A value written in the compose file is its own recipe; one read from the
+            // environment is known by where it is written and what it reads.
+            let recipe = match literal {
+                true => format!("{} = {}", e.loc, rewrite(v)),
+                false => format!("{} from {}", e.loc, e.sources.join(",")),
+            };
+            plan.recipes.insert(e.name.clone(), recipe);
         } else {
             plan.entries.shift_remove(&e.name);
+            plan.recipes.shift_remove(&e.name);
         }
     }
     plan
@@ -329,6 +344,12 @@ pub fn secret(
         files: gen_files,
         labels: labels(ctx.project, Some(&svc.name)),
         inline: true,
+        recipe: plan
+            .recipes
+            .iter()
+            .map(|(k, r)| format!("{k}: {r}"))
+            .collect(),
+        from_environment: true,
     };
     (None, Some((generator, files)))
 }

@@ -17,6 +17,7 @@ pub mod expose;
 mod gateway;
 mod hosts;
 mod ingress;
+mod models;
 mod network;
 mod pod;
 mod probes;
@@ -92,6 +93,14 @@ pub struct SecretGenerator {
     /// Printed as a Secret object in the `--stdout` stream (sensitive environment, which the
     /// pods cannot start without).
     pub inline: bool,
+    /// What the values are made from, never a value that is not already in a compose file:
+    /// where each is written and the variables it reads, or the file it is copied from. An
+    /// environment's overlay makes a generator of its own when this differs from the base's
+    /// (`src/environments`), so the decision does not depend on secret files being at hand.
+    pub recipe: Vec<String>,
+    /// Some value comes from `.env`, `--env-file`, the process environment or an env file, not
+    /// from a compose file: an environment with env files of its own may give it another value.
+    pub from_environment: bool,
 }
 
 /// What goes into `kustomization.yaml` besides the resources.
@@ -684,6 +693,7 @@ pub fn translate_each(
         let (sev, why) = report::top_level_reason(key);
         report.push(sev, Some(loc), key.clone(), why);
     }
+    models::report(project, &mut report);
     for p in project.providers.values() {
         let kind = p.provider.as_ref().map_or("", |t| t.value.as_str());
         report.not_converted(

@@ -59,7 +59,6 @@ pub fn skipped_reason(s: &Skipped) -> (Severity, String) {
         ),
         "mac_address" => (NotConverted, "pods get their addresses from the cluster network".into()),
         "mem_swappiness" | "memswap_limit" => (NotConverted, "swap is configured per node in Kubernetes".into()),
-        "models" => (NotConverted, "AI models come from Docker Model Runner, which a cluster does not have".into()),
         "oom_kill_disable" | "oom_score_adj" => (
             NotConverted,
             "the kubelet sets OOM scores from the pod's QoS class (requests equal to limits protect a pod best)".into(),
@@ -119,10 +118,6 @@ pub fn top_level_reason(key: &str) -> (Severity, &'static str) {
         "include" => (
             Severity::Ignored,
             "resolved by the loader: the included projects' services are converted with this one",
-        ),
-        "models" => (
-            Severity::NotConverted,
-            "AI models come from Docker Model Runner, which a cluster does not have",
         ),
         _ => (Severity::NotConverted, "no Kubernetes equivalent in ferry"),
     }
@@ -216,7 +211,9 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
         if d.key == path {
             d.message.to_string()
         } else {
-            format!("{}: {}", &d.key[path.len() + 1..], d.message)
+            // `volumes[0]` under `volumes` is `[0]`; `environment.KEY` is `KEY`.
+            let sub = &d.key[path.len()..];
+            format!("{}: {}", sub.strip_prefix('.').unwrap_or(sub), d.message)
         }
     };
     for d in entries {
@@ -434,6 +431,14 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
             &mut counts,
         );
     }
+    for (name, def) in &project.top.models {
+        top(
+            format!("models.{name}"),
+            Some(def.loc.to_string()),
+            &mut taken,
+            &mut counts,
+        );
+    }
     for (name, def) in &project.top.networks {
         top(
             format!("networks.{name}"),
@@ -596,6 +601,7 @@ mod tests {
             "links",
             "mem_limit",
             "mem_reservation",
+            "models",
             "network_mode",
             "networks",
             "pid",

@@ -140,6 +140,14 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
             };
             if secrets {
                 let path = format!("{SECRETS_DIR}/{name}");
+                let (recipe, from_environment) = match &def.source {
+                    FileSource::File(f) => (format!("file {}", f.value), false),
+                    FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
+                    _ => (
+                        format!("{} = {}", def.loc, String::from_utf8_lossy(&bytes)),
+                        false,
+                    ),
+                };
                 made.files.push(ExtraFile {
                     path: path.clone(),
                     bytes,
@@ -150,6 +158,8 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                     files: vec![(data_k.clone(), path.clone())],
                     labels: labels(ctx.project, None),
                     inline: false,
+                    recipe: vec![recipe],
+                    from_environment,
                 });
                 let from = match &def.source {
                     FileSource::File(f) => format!("`{}`", f.value),

@@ -447,6 +447,7 @@ pub fn parse_document(src: &str, file: Arc<str>, limits: &Limits) -> Result<Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn parse(src: &str) -> Result<Node> {
         parse_document(src, Arc::from("t.yaml"), &Limits::default()).map(|d| d.unwrap())
@@ -628,6 +629,111 @@ mod tests {
     fn bom_is_skipped() {
         let n = parse("\u{feff}a: 1\n").unwrap();
         assert_eq!(n.to_json(), serde_json::json!({"a": 1}));
+    }
+
+    /// What go-yaml (docker compose's YAML library) reads where YAML 1.2 is stricter: each
+    /// case is one patch of `vendor/saphyr-parser` (FERRY-PATCHES.md), checked against
+    /// `docker compose config`.
+    fn go_yaml_reads(src: &str, expected: serde_json::Value) {
+        let n = parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+        assert_eq!(n.to_json(), expected, "{src:?}");
+    }
+
+    /// P1: indentation is not checked inside a flow collection.
+    #[test]
+    fn go_yaml_leniency_flow_collection_indentation() {
+        // The closing bracket at the key's column (opentelemetry-demo's `command: [`).
+        go_yaml_reads(
+            "s:\n  command: [\n    \"start\"\n  ]\n  next: 1\n",
+            json!({"s": {"command": ["start"], "next": 1}}),
+        );
+        go_yaml_reads(
+            "s:\n  labels: {\n  a: b,\n  c: d\n  }\n",
+            json!({"s": {"labels": {"a": "b", "c": "d"}}}),
+        );
+        // Entries, anchors, tags and multi-line plain scalars at column 1.
+        go_yaml_reads(
+            "s:\n  c: [\n&x a, *x,\n!!str 1, b\nc]\n",
+            json!({"s": {"c": ["a", "a", "1", "b c"]}}),
+        );
+        go_yaml_reads(
+            "services: {\na: {image: x}\n}\n",
+            json!({"services": {"a": {"image": "x"}}}),
+        );
+        // Block indentation still counts outside flow collections.
+        assert!(parse("a:\n  b: 1\n c: 2\n").is_err());
+    }
+
+    /// P2: a quoted scalar's continuation lines may start at any column, also with a tab.
+    #[test]
+    fn go_yaml_leniency_quoted_scalar_continuation_lines() {
+        go_yaml_reads(
+            "s:\n  command: \"sh -c 'a\nb'\"\n",
+            json!({"s": {"command": "sh -c 'a b'"}}),
+        );
+        go_yaml_reads("s:\n  c: 'a\n\n b'\n", json!({"s": {"c": "a\nb"}}));
+        go_yaml_reads("s:\n  c: \"a\n\tb\"\n", json!({"s": {"c": "a b"}}));
+        go_yaml_reads("s:\n  c: \"a\\\n b\"\n", json!({"s": {"c": "ab"}}));
+    }
+
+    /// P3: inside a flow collection a tab is white space, also at the start of a line.
+    #[test]
+    fn go_yaml_leniency_tabs_in_flow_collections() {
+        go_yaml_reads("s:\n  c: [a,\n\tb]\n", json!({"s": {"c": ["a", "b"]}}));
+        go_yaml_reads("s: {a:\tb,\n\tc: d}\n", json!({"s": {"a": "b", "c": "d"}}));
+        // Tabs as block indentation stay an error, as in go-yaml.
+        assert!(parse("s:\n\ta: b\n").is_err());
+    }
+
+    /// P4: tabs alone may separate a block mapping value from its `:`.
+    #[test]
+    fn go_yaml_leniency_tab_after_colon() {
+        go_yaml_reads("a:\tb\nc:\t-1\n", json!({"a": "b", "c": -1}));
+        // A block sequence entry after the tab is refused, as go-yaml refuses it.
+        assert!(parse("a:\t- b\n").is_err());
+    }
+
+    /// P5: a `#` right after a token begins a comment; inside a plain scalar it is text.
+    #[test]
+    fn go_yaml_leniency_comment_right_after_a_token() {
+        go_yaml_reads(
+            "a: [x]#c\nb: \"y\"#c\nc: 'z'#c\nd: {k: v}#c\ne: [#c\n  p,#c\n  q]\nf: |#c\n  t\ng: a#b\n",
+            json!({"a": ["x"], "b": "y", "c": "z", "d": {"k": "v"}, "e": ["p", "q"], "f": "t\n", "g": "a#b"}),
+        );
+    }
+
+    /// P6: in a flow collection a lone `-` before `,`, `]` or `}` is the string `-`.
+    #[test]
+    fn go_yaml_leniency_lone_dash_in_flow_collection() {
+        go_yaml_reads(
+            "a: [-, x]\nb: {k: -}\nc: [-]\n",
+            json!({"a": ["-", "x"], "b": {"k": "-"}, "c": ["-"]}),
+        );
+    }
+
+    /// P7: in a flow collection a `:` before `,`, `]` or `}` belongs to the plain scalar, as
+    /// go-yaml reads it (YAML 1.2 would read the key `c` with an empty value).
+    #[test]
+    fn go_yaml_leniency_colon_before_flow_indicator_is_text() {
+        go_yaml_reads(
+            "a: {k: v, c:}\nb: [x:, y]\nc: {\"q\":}\nd: {k:v}\n",
+            json!({"a": {"k": "v", "c:": null}, "b": ["x:", "y"], "c": {"q": null}, "d": {"k:v": null}}),
+        );
+        // `:` before an opening bracket is an error in both.
+        assert!(parse("a: {k:[v]}\n").is_err());
+    }
+
+    /// The leniencies keep every value's location.
+    #[test]
+    fn go_yaml_leniencies_keep_locations() {
+        let n = parse("s:\n  c: [\n\"a\",\n  b\n]\n").unwrap();
+        let c = n.get("s").unwrap().get("c").unwrap();
+        let Value::Seq(items) = &c.value else {
+            panic!("{c:?}")
+        };
+        assert_eq!(c.loc.to_string(), "t.yaml:2:6");
+        assert_eq!(items[0].loc.to_string(), "t.yaml:3:1");
+        assert_eq!(items[1].loc.to_string(), "t.yaml:4:3");
     }
 
     #[test]
