@@ -28,7 +28,13 @@ conversion report says values cannot express (counted in the summary).
 
 Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl), VALIDATE_K8S
 (default ../shared/tools/validate-k8s when present), VALIDATE_CRS and GATEWAY_CRDS (default
-../shared/tools/validate-crs and ../shared/crds/gateway-api-v1.6.1 when present). Prints one line per problem and a summary
+../shared/tools/validate-crs and ../shared/crds/gateway-api-v1.6.1 when present: the Gateway API
+objects). FERRY_ARGS: more `convert` flags for both
+conversions (`--env-secrets sops --age-recipient …`, `--env-secrets external-secrets
+--secret-store …`); with SOPS files, both sides are decrypted with `sops -d` first (the identity in
+SOPS_AGE_KEY_FILE), as Flux decrypts the kustomization and helm-secrets the chart's secrets.yaml.
+Custom resources (ExternalSecret) are left to VALIDATE_CRS with CRDS (validate-crs and its CRD
+directory), when both are set. Prints one line per problem and a summary
 `helm-check: N charts, P passed, F failed`; exits 1 on any problem.
 """
 
@@ -50,6 +56,26 @@ except ImportError:
     sys.exit(2)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FERRY_ARGS = os.environ.get("FERRY_ARGS", "").split()
+CORE_GROUPS = ("v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "autoscaling/v2", "policy/v1")
+
+
+def sops_files(d):
+    """The SOPS-encrypted YAML files under d."""
+    out = []
+    for root, _, files in os.walk(d):
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            if f.endswith(".yaml") and "\nsops:\n" in open(p).read():
+                out.append(p)
+    return out
+
+
+def sops_decrypt(path):
+    r = subprocess.run(["sops", "-d", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("sops -d %s: %s" % (path, r.stderr.strip()))
+    return r.stdout
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
 VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
@@ -60,7 +86,7 @@ HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/instance")
 # Flags of a fixture's args file that both conversions take, with whether each has a value.
 FLAGS = {"--overlay": True, "--overlay-env-file": True, "--expose": True, "--gateway": True, "--gateway-class": True,
          "--domain": True, "--namespace": True, "--volume-size": True, "--bind-mounts": True,
-         "--env-secrets": True, "--network-policies": False}
+         "--network-policies": False}
 
 
 def run(cmd, cwd):
@@ -200,8 +226,17 @@ def check_project(compose, problems, values_tests, extra_flags=()):
         args_file = os.path.join(d, "args")
         words = open(args_file).read().split() if os.path.exists(args_file) else []
         flags = fixture_flags(words) + list(extra_flags)
-        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags, d)
-        report = json.loads(run([FERRY, "convert", "--helm", "--report-format", "json", "-f", f, "-o", c] + flags, d))
+        run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags + FERRY_ARGS, d)
+        report = json.loads(run([FERRY, "convert", "--helm", "--report-format", "json", "-f", f, "-o", c] + flags + FERRY_ARGS, d))
+        # What the cluster sees: Flux decrypts the kustomization's SOPS files; helm-secrets passes
+        # the chart's decrypted secrets.yaml as values.
+        for p in sops_files(k):
+            text = sops_decrypt(p)
+            with open(p, "w") as fh:
+                fh.write(text)
+        secret_values = None
+        if os.path.exists(os.path.join(c, "secrets.yaml")):
+            secret_values = yaml.safe_load(sops_decrypt(os.path.join(c, "secrets.yaml")))
         found = []
         lint = helm.lint(c, strict=True)
         for m in lint.get("messages") or []:
@@ -242,7 +277,7 @@ def check_project(compose, problems, values_tests, extra_flags=()):
                   if x.get("kind") == "Gateway" and x.get("metadata", {}).get("namespace")}
         releases = {}
         for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
-            objs = render(c, release, ns)
+            objs = render(c, release, ns, secret_values)
             for o in objs:
                 got = o.get("metadata", {}).get("namespace")
                 if own_ns.get(key(o)) == got and "--namespace" not in flags:
@@ -262,24 +297,29 @@ def check_project(compose, problems, values_tests, extra_flags=()):
                 dd = diff(want[kk], have[kk])
                 if dd:
                     found.append("%s/%s: %s" % (kk + (dd,)))
-        rendered = render(c, "r1", "ns-one")
-        crs = [o for o in rendered if str(o.get("apiVersion", "")).startswith(GATEWAY_API)]
         if os.path.exists(VALIDATE):
             out = os.path.join(tmp, "rendered")
             os.mkdir(out)
-            for i, o in enumerate(o for o in rendered if o not in crs):
-                with open(os.path.join(out, "%03d.yaml" % i), "w") as fh:
+            crs = os.path.join(tmp, "custom")
+            os.mkdir(crs)
+            for i, o in enumerate(render(c, "r1", "ns-one", secret_values)):
+                where = out if o.get("apiVersion") in CORE_GROUPS else crs
+                with open(os.path.join(where, "%03d.yaml" % i), "w") as fh:
                     yaml.safe_dump(o, fh)
             r = subprocess.run([VALIDATE, out], capture_output=True, text=True)
             if r.returncode != 0:
                 found.append("validate-k8s: %s" % (r.stdout + r.stderr).strip()[:1500])
-        if crs and os.path.exists(VALIDATE_CRS) and os.path.isdir(CRDS):
-            out = os.path.join(tmp, "crs.yaml")
-            with open(out, "w") as fh:
-                yaml.safe_dump_all(crs, fh)
-            r = subprocess.run([VALIDATE_CRS, CRDS, out], capture_output=True, text=True)
-            if r.returncode != 0:
-                found.append("validate-crs: %s" % (r.stdout + r.stderr).strip()[:1500])
+            vcrs, crds = os.environ.get("VALIDATE_CRS"), os.environ.get("CRDS")
+            if os.listdir(crs) and vcrs and crds:
+                r = subprocess.run([vcrs, crds, crs], capture_output=True, text=True)
+                if r.returncode != 0:
+                    found.append("validate-crs: %s" % (r.stdout + r.stderr).strip()[:1500])
+            # Gateway API objects (routes, a Gateway) against the Gateway API's CRDs.
+            gw = [x for x in os.listdir(crs) if "gateway.networking.k8s.io" in open(os.path.join(crs, x)).read()]
+            if gw and os.path.exists(VALIDATE_CRS) and os.path.isdir(CRDS):
+                r = subprocess.run([VALIDATE_CRS, CRDS, crs], capture_output=True, text=True)
+                if r.returncode != 0:
+                    found.append("validate-crs (Gateway API): %s" % (r.stdout + r.stderr).strip()[:1500])
         if values_tests:
             found.extend(check_values(c))
         for p in found:

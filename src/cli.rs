@@ -351,13 +351,42 @@ struct TranslateArgs {
     #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
     bind_mounts: BindMountsArg,
 
-    /// Where sensitive environment goes. `auto` (default): variables whose names (or the
-    /// variables their values came from) look secret, such as DB_PASSWORD or API_KEY, are set from
-    /// a Secret per service; values from .env or the environment go to the git-ignored secrets/
-    /// directory, never into a committed file (with --stdout the Secrets are printed inline, base64
-    /// `data`). `none`: every variable stays in the Deployment.
-    #[arg(long, value_name = "MODE", value_enum, default_value = "auto")]
-    env_secrets: EnvSecretsArg,
+    /// Where sensitive environment and compose `secrets:` go. `auto` (default, or top-level
+    /// `x-ferry: {envSecrets}`): variables whose names (or the variables their values came from)
+    /// look secret, such as DB_PASSWORD or API_KEY, are set from a Secret per service; values from
+    /// .env or the environment go to the git-ignored secrets/ directory, never into a committed
+    /// file (with --stdout the Secrets are printed inline, base64 `data`). `none`: every variable
+    /// stays in the Deployment. `sops`: every Secret is committed encrypted with SOPS (age; see
+    /// --age-recipient), for Flux or KSOPS. `external-secrets`: every Secret is made in the
+    /// cluster by External Secrets Operator from a committed ExternalSecret (see --secret-store).
+    #[arg(long, value_name = "MODE", value_enum)]
+    env_secrets: Option<EnvSecretsArg>,
+
+    /// With `--env-secrets sops`: an age public key (age1…) the Secrets are encrypted to
+    /// (repeatable). Default: top-level `x-ferry: {ageRecipients}`, else the creation rule of
+    /// the nearest .sops.yaml that matches each file. Existing files are opened with the identity
+    /// sops would use (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, ~/.config/sops/age/keys.txt).
+    #[arg(long = "age-recipient", value_name = "KEY", value_parser = parse_age_recipient)]
+    age_recipients: Vec<String>,
+
+    /// With `--env-secrets external-secrets`: the store every ExternalSecret reads from,
+    /// `NAME` (a SecretStore in the namespace) or `ClusterSecretStore/NAME`. Default: top-level
+    /// `x-ferry: {secretStore}`.
+    #[arg(long, value_name = "[KIND/]NAME", value_parser = parse_secret_store)]
+    secret_store: Option<String>,
+
+    /// With `--env-secrets external-secrets`: the remote key each value is read from, with
+    /// `{project}`, `{namespace}`, `{environment}` (the environment's name, `base` for the
+    /// base), `{secret}` (the Secret's name) and `{key}` (its key).
+    /// Default: `{project}/{secret}` (or top-level `x-ferry: {remoteKey}`).
+    #[arg(long, value_name = "PATTERN", value_parser = parse_remote_pattern)]
+    remote_key: Option<String>,
+
+    /// With `--env-secrets external-secrets`: the property of the remote key each value is read
+    /// from, with the same placeholders; empty for none (one remote key per value). Default:
+    /// `{key}` (or top-level `x-ferry: {remoteProperty}`).
+    #[arg(long, value_name = "PATTERN", value_parser = parse_remote_pattern)]
+    remote_property: Option<String>,
 
     /// Put every object in this namespace: a Namespace object, and `namespace:` in
     /// kustomization.yaml.
@@ -403,9 +432,17 @@ impl TranslateArgs {
                 BindMountsArg::HostPath => BindMounts::HostPath,
             },
             namespace: self.namespace.clone(),
-            env_secrets: match self.env_secrets {
+            env_secrets: self.env_secrets.map(|m| match m {
                 EnvSecretsArg::Auto => EnvSecrets::Auto,
                 EnvSecretsArg::None => EnvSecrets::None,
+                EnvSecretsArg::Sops => EnvSecrets::Sops,
+                EnvSecretsArg::ExternalSecrets => EnvSecrets::ExternalSecrets,
+            }),
+            secrets: ferry::translate::secretmode::SecretOptions {
+                age_recipients: self.age_recipients.clone(),
+                secret_store: self.secret_store.clone(),
+                remote_key: self.remote_key.clone(),
+                remote_property: self.remote_property.clone(),
             },
             expose: ferry::translate::expose::ExposeOptions {
                 expose: self.expose.map(|e| match e {
@@ -417,6 +454,7 @@ impl TranslateArgs {
                 gateway_class: self.gateway_class.clone(),
                 domain: self.domain.clone(),
             },
+            environment: None,
         }
     }
 }
@@ -450,6 +488,8 @@ fn parse_domain(s: &str) -> Result<String, String> {
 enum EnvSecretsArg {
     Auto,
     None,
+    Sops,
+    ExternalSecrets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -473,6 +513,18 @@ fn parse_semver(s: &str) -> Result<String, String> {
     } else {
         Err("expected a semantic version such as 1.2.3".into())
     }
+}
+
+fn parse_age_recipient(s: &str) -> Result<String, String> {
+    ferry::sops::keys::check_recipient(s)
+}
+
+fn parse_secret_store(s: &str) -> Result<String, String> {
+    ferry::compose::xferry::secret_store(s)
+}
+
+fn parse_remote_pattern(s: &str) -> Result<String, String> {
+    ferry::compose::xferry::remote_pattern(s)
 }
 
 fn parse_size(s: &str) -> Result<String, String> {
@@ -668,9 +720,19 @@ fn converted(
 }
 
 fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
+    let mut conv = converted(&args.project, &args.translate, &args.render, ui)?;
     if args.check {
-        return check(&conv, &args.render.output(&args.output), args.format, ui);
+        return check(
+            &mut conv,
+            &args.render.output(&args.output),
+            args.format,
+            ui,
+        );
+    }
+    if args.stdout && !conv.tree.sealed.is_empty() {
+        return Err(Error::Usage(
+            "--stdout prints for `kubectl apply -f -`, which cannot decrypt SOPS files: write a directory with -o DIR for --env-secrets sops (Flux or KSOPS decrypt it), or print with --env-secrets auto".into(),
+        ));
     }
     if !ui.quiet {
         print_report(&conv, ui);
@@ -741,6 +803,12 @@ fn convert(args: &ConvertArgs, ui: &Ui) -> Result<i32, Error> {
     }
     let dir = &args.render.output(&args.output);
     let _lock = ferry::output::lock(dir)?;
+    let sealed = seal(&mut conv, dir, false)?;
+    if !ui.quiet {
+        for line in seal_notes(&sealed) {
+            let _ = writeln!(err, "{line}");
+        }
+    }
     // Freed with the process, as the conversion is.
     let plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
     remove_temporary_files_on_signal();
@@ -828,12 +896,50 @@ fn remove_temporary_files_on_signal() {
 }
 
 fn diff(args: &DiffArgs, ui: &Ui) -> Result<i32, Error> {
-    let conv = converted(&args.project, &args.translate, &args.render, ui)?;
-    check(&conv, &args.render.output(&args.output), args.format, ui)
+    let mut conv = converted(&args.project, &args.translate, &args.render, ui)?;
+    check(
+        &mut conv,
+        &args.render.output(&args.output),
+        args.format,
+        ui,
+    )
+}
+
+/// Encrypt the conversion's SOPS files (`--env-secrets sops`) against what `dir` holds, opening
+/// existing files with the age identities sops would find. `checking`: a file that cannot be
+/// made here (a value unknown, the file not openable) is a change, not an error.
+fn seal(
+    conv: &mut ferry::Conversion,
+    dir: &Path,
+    checking: bool,
+) -> Result<ferry::output::seal::Sealed, Error> {
+    if conv.tree.sealed.is_empty() {
+        return Ok(Default::default());
+    }
+    let identities = ferry::sops::Identities::from_env(&|k| std::env::var(k).ok());
+    ferry::output::seal::seal(&mut conv.tree, dir, &identities, checking)
+}
+
+/// What sealing says on stderr: one line when encrypted files were compared without their
+/// values, one per file that cannot be made here.
+fn seal_notes(s: &ferry::output::seal::Sealed) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !s.kept_unopened.is_empty() {
+        lines.push(format!(
+            "ferry: {} compared by keys and recipients only: no age identity opens {} (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY to compare values too)",
+            plural(s.kept_unopened.len(), "encrypted Secret", "encrypted Secrets"),
+            if s.kept_unopened.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    for (path, why) in &s.unknown {
+        lines.push(format!("ferry: {path}: {why}"));
+    }
+    lines
 }
 
 /// `diff` and `convert --check`: compare, show, and pick the exit code. Writes nothing.
-fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
+fn check(conv: &mut ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Result<i32, Error> {
+    let sealed = seal(conv, dir, true)?;
     // Freed with the process, as the conversion is.
     let mut plan = std::mem::ManuallyDrop::new(ferry::output::plan(&conv.tree, dir)?);
     // Secret material under secrets/ is git-ignored: a fresh checkout (CI) has none, and a
@@ -850,6 +956,9 @@ fn check(conv: &ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> Resul
             Format::Json => print_stdout(&ferry::output::diff::json(&plan))?,
         }
         let mut err = std::io::stderr().lock();
+        for line in seal_notes(&sealed) {
+            let _ = writeln!(err, "{line}");
+        }
         for line in check_summary(&plan) {
             let _ = writeln!(err, "{line}");
         }

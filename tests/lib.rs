@@ -18,4 +18,5 @@ mod interrupted;
 mod properties;
 mod review;
 mod safety;
+mod secrets;
 mod snippets;

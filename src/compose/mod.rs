@@ -204,6 +204,7 @@ fn build_project(
         reach: opts.reach,
         edge: loaded.edge.clone(),
         top: TopLevel::default(),
+        unset_variables: Default::default(),
     };
 
     let svc_ctx = parse::ServiceContext {
@@ -325,6 +326,15 @@ fn build_project(
     if let Some(e) = Error::from_many(reader.errors) {
         return Err(e);
     }
+    // The variables environment values are made from that are not set here (no `.env` in CI):
+    // such a value is not the real one, and an encrypted Secret keeps what it holds.
+    project.unset_variables = project
+        .services
+        .values()
+        .flat_map(|s| s.environment.iter().flat_map(|e| &e.sources))
+        .filter(|v| !vars.contains_key(v.as_str()))
+        .cloned()
+        .collect();
     Ok(project)
 }
 

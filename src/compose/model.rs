@@ -48,6 +48,9 @@ pub struct Project {
     pub edge: crate::paths::Edge,
     /// Top-level `secrets`, `configs`, `networks` and `x-ferry`.
     pub top: TopLevel,
+    /// Variables that environment values are made from (`${DB_PASSWORD}`, a bare name) but
+    /// that are not set here: the value made is not the real one.
+    pub unset_variables: std::collections::BTreeSet<String>,
 }
 
 impl Project {
@@ -181,6 +184,10 @@ pub struct ProjectFerry {
     /// `expose`, `gateway`, `gatewayClass`, `domain`: how published ports are reached from
     /// outside (`--expose`, `--gateway`, `--gateway-class`, `--domain` win).
     pub exposure: crate::compose::xferry::ExposeDefaults,
+    /// Where Secrets come from (issue 24): `envSecrets` (auto, none, sops, external-secrets),
+    /// `ageRecipients`, `secretStore`, `remoteKey`, `remoteProperty`; the flags of the same
+    /// names win.
+    pub secrets: ProjectSecrets,
     /// `environments`: each environment's compose files and env files (`src/environments`).
     pub environments: Vec<EnvironmentDecl>,
     pub loc: Option<Location>,
@@ -194,6 +201,16 @@ pub struct EnvironmentDecl {
     pub name: Located<String>,
     pub files: Vec<Located<String>>,
     pub env_files: Vec<Located<String>>,
+}
+
+/// The top-level `x-ferry` settings of where Secrets come from (checked when read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectSecrets {
+    pub env_secrets: Option<Located<String>>,
+    pub age_recipients: Vec<Located<String>>,
+    pub secret_store: Option<Located<String>>,
+    pub remote_key: Option<Located<String>>,
+    pub remote_property: Option<Located<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -382,6 +382,11 @@ pub const PROJECT_KEYS: &[&str] = &[
     "gateway",
     "gatewayClass",
     "domain",
+    "envSecrets",
+    "ageRecipients",
+    "secretStore",
+    "remoteKey",
+    "remoteProperty",
     "environments",
 ];
 pub const ENVIRONMENT_KEYS: &[&str] = &["files", "envFile"];
@@ -914,6 +919,9 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
             "expose" | "gateway" | "gatewayClass" | "domain" => {
                 read_expose_default(r, k, n, &p, &mut f.exposure)
             }
+            "envSecrets" | "ageRecipients" | "secretStore" | "remoteKey" | "remoteProperty" => {
+                read_secret_setting(r, k, n, &p, &mut f.secrets)
+            }
             "environments" => f.environments = environments(r, n, &p),
             k => unknown(r, &e.key_loc, path, k, PROJECT_KEYS),
         }
@@ -957,6 +965,119 @@ fn read_expose_default(
     if let Err(m) = checked {
         r.msg(&node.loc, path, m);
     }
+}
+
+/// The values `--env-secrets` and `x-ferry: {envSecrets}` take.
+pub const ENV_SECRETS_MODES: &[&str] = &["auto", "none", "sops", "external-secrets"];
+
+/// One top-level setting of where Secrets come from, checked as its flag is.
+fn read_secret_setting(
+    r: &mut Reader<'_>,
+    k: &str,
+    n: &Node,
+    p: &str,
+    s: &mut super::model::ProjectSecrets,
+) {
+    let checked = |r: &mut Reader<'_>, check: fn(&str) -> Result<String, String>| {
+        let v = r.located_string(n, p)?;
+        match check(&v.value) {
+            Ok(value) => Some(Located::new(value, v.loc)),
+            Err(e) => {
+                r.msg(&n.loc, p, e);
+                None
+            }
+        }
+    };
+    match k {
+        "envSecrets" => s.env_secrets = checked(r, env_secrets_mode),
+        "secretStore" => s.secret_store = checked(r, secret_store),
+        "remoteKey" => s.remote_key = checked(r, remote_pattern),
+        "remoteProperty" => s.remote_property = checked(r, remote_pattern),
+        _ => {
+            let list = match n.as_scalar() {
+                Some(_) => r.located_string(n, p).into_iter().collect(),
+                None => r.located_list(n, p),
+            };
+            for v in list {
+                match crate::sops::keys::check_recipient(&v.value) {
+                    Ok(key) => s.age_recipients.push(Located::new(key, v.loc)),
+                    Err(e) => r.msg(&v.loc, p, e),
+                }
+            }
+        }
+    }
+}
+
+/// `--env-secrets` / `x-ferry: {envSecrets}`.
+pub fn env_secrets_mode(v: &str) -> Result<String, String> {
+    if ENV_SECRETS_MODES.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "`{v}` is not a mode of envSecrets; expected one of {}",
+            ENV_SECRETS_MODES.join(", ")
+        ))
+    }
+}
+
+/// `--secret-store` / `x-ferry: {secretStore}`: `[SecretStore/|ClusterSecretStore/]NAME`.
+pub fn secret_store(v: &str) -> Result<String, String> {
+    let name = match v.split_once('/') {
+        Some(("SecretStore" | "ClusterSecretStore", name)) => name,
+        Some((kind, _)) => {
+            return Err(format!(
+                "`{kind}` is not a kind of secret store; expected SecretStore/NAME, ClusterSecretStore/NAME or NAME"
+            ))
+        }
+        None => v,
+    };
+    let subdomain = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    if subdomain {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid secret store name (lower case letters, digits, `-` and `.`)"
+        ))
+    }
+}
+
+/// The placeholders of `--remote-key` and `--remote-property` patterns.
+pub const REMOTE_PLACEHOLDERS: &[&str] = &["project", "namespace", "environment", "secret", "key"];
+
+/// `--remote-key` / `--remote-property` (and the x-ferry keys): text with `{project}`,
+/// `{namespace}`, `{secret}` and `{key}` placeholders.
+pub fn remote_pattern(v: &str) -> Result<String, String> {
+    let mut rest = v;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(format!("`{v}`: a `{{` without its `}}`"));
+        };
+        let name = &after[..close];
+        if !REMOTE_PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "`{v}`: unknown placeholder `{{{name}}}`; expected {}",
+                REMOTE_PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!("`{v}`: a `}}` without its `{{`"));
+    }
+    Ok(v.to_string())
 }
 
 /// `environments: {NAME: FILE | [FILE, …] | {files: …, envFile: …}}`.

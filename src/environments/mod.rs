@@ -309,6 +309,11 @@ pub fn convert(
             &made.kustomization,
         )?;
         let dir = format!("overlays/{}", env.name);
+        for mut f in made.sealed {
+            f.path = format!("{dir}/{}", f.path);
+            f.header = header.clone();
+            overlays.sealed.push(f);
+        }
         for (path, bytes) in made.files {
             if made.sensitive.contains(&path) {
                 overlays.sensitive.insert(format!("{dir}/{path}"));
@@ -329,6 +334,8 @@ pub fn convert(
     let mut tree = under(BASE_DIR, std::mem::take(&mut base.tree));
     tree.files.append(&mut overlays.files);
     tree.sensitive.append(&mut overlays.sensitive);
+    tree.sealed.append(&mut overlays.sealed);
+    tree.sealed.sort_by(|a, b| a.path.cmp(&b.path));
     base.tree = tree;
     report_written(&envs, &base.environments, &mut base.report);
     base.report.sort();
@@ -393,6 +400,17 @@ fn with_values_files(
             Some(&env.name),
         )?;
         merge_report(&mut base.report, conv.report.clone(), &env.name);
+        if env.own_env && !base.tree.sealed.is_empty() {
+            // `--env-secrets sops`: the chart's one encrypted file holds the base's values.
+            base.report.not_converted(
+                env.loc.as_ref(),
+                format!("environments.{}", env.name),
+                format!(
+                    "values-{0}.yaml cannot hold the values of its env file's secrets: the chart's SOPS-encrypted secrets file holds the base's; install `{0}` with the one `ferry convert --helm --environment {0}` writes",
+                    env.name
+                ),
+            );
+        }
         converted.push((env, conv));
     }
     let charts: Vec<render::helm_values::Environment<'_>> = converted
@@ -512,6 +530,14 @@ fn under(dir: &str, tree: Tree) -> Tree {
         apply_order: tree.apply_order.into_iter().map(moved).collect(),
         sensitive: tree.sensitive.into_iter().map(moved).collect(),
         stream_secrets: tree.stream_secrets,
+        sealed: tree
+            .sealed
+            .into_iter()
+            .map(|mut f| {
+                f.path = moved(f.path);
+                f
+            })
+            .collect(),
     }
 }
 

@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::patch;
-use crate::render::Tree;
+use crate::render::{SealedFile, Tree};
 use crate::translate::{SecretGenerator, SECRETS_DIR};
 use crate::yaml;
 use serde_json::{json, Map, Value as J};
@@ -42,6 +42,9 @@ pub struct Overlay {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Files holding secret material (never shown).
     pub sensitive: BTreeSet<String>,
+    /// Secrets the output stage encrypts with SOPS (`--env-secrets sops`), paths relative to
+    /// the overlay.
+    pub sealed: Vec<SealedFile>,
     /// What the overlay does, object by object, for the report.
     pub changes: Vec<Change>,
 }
@@ -151,6 +154,9 @@ pub fn difference(base: Side<'_>, env: Side<'_>, own_env: bool, header: &str) ->
     resources.extend(added(env, &objects, header, &mut out));
     let mut patches = patched(&objects, header, &mut out);
     patches.extend(deleted(base, env, &objects, &mut out));
+    let (new, replaced) = sealed(base, env, own_env, &mut out);
+    resources.extend(new);
+    patches.extend(replaced);
 
     out.kustomization
         .insert("resources".into(), J::Array(resources));
@@ -190,19 +196,27 @@ fn secret_id(name: &str, namespace: Option<&str>) -> Id {
     )
 }
 
-/// Whether two generators make the same Secret whatever the values at hand.
-fn same_recipe(a: &SecretGenerator, b: &SecretGenerator) -> bool {
-    a.recipe == b.recipe && a.files == b.files && a.labels == b.labels
-}
-
-/// Whether the environment's generator makes a Secret of its own rather than the base's: what
-/// its values are made from differs, or they come from the environment and it has env files of
-/// its own. The rule the overlay follows, and the Helm values file reports by.
-pub fn own_secret(base: Option<&SecretGenerator>, env: &SecretGenerator, own_env: bool) -> bool {
-    match base {
-        Some(b) => !same_recipe(b, env) || (own_env && env.from_environment),
+/// Whether an environment's Secret holds values of its own rather than the base's: what its
+/// values are made from (`recipe`) differs, or some come from the environment and it has env
+/// files of its own. The rule every overlay follows (generators, SOPS files) and the Helm values
+/// file reports by.
+pub fn own_values(
+    base_recipe: Option<&[String]>,
+    env_recipe: &[String],
+    from_environment: bool,
+    own_env: bool,
+) -> bool {
+    match base_recipe {
+        Some(b) => b != env_recipe || (own_env && from_environment),
         None => true,
     }
+}
+
+/// [`own_values`] of a generator, which also differs when its files or labels do.
+pub fn own_secret(base: Option<&SecretGenerator>, env: &SecretGenerator, own_env: bool) -> bool {
+    let recipe = base.map(|b| b.recipe.as_slice());
+    own_values(recipe, &env.recipe, env.from_environment, own_env)
+        || base.is_some_and(|b| b.files != env.files || b.labels != env.labels)
 }
 
 /// The overlay's own `secretGenerator` entries; the Secrets they make go to
@@ -405,6 +419,87 @@ fn deleted(base: Side<'_>, env: Side<'_>, objects: &Compared, out: &mut Overlay)
         }
     }
     patches
+}
+
+/// The name of the Secret a SOPS file holds.
+fn sealed_name(f: &SealedFile) -> Option<&str> {
+    f.plain.doc.get("metadata")?.get("name")?.as_str()
+}
+
+/// The keys of a SOPS-encrypted Secret's data.
+fn sealed_keys(f: &SealedFile) -> Vec<&String> {
+    f.plain
+        .doc
+        .get("data")
+        .and_then(J::as_object)
+        .map(|m| m.keys().collect())
+        .unwrap_or_default()
+}
+
+/// SOPS-encrypted Secrets (`--env-secrets sops`), by the rule of [`own_values`]: one only the
+/// environment has is a resource of the overlay, encrypted; one with values of its own is a
+/// strategic merge patch that is itself a SOPS-encrypted Secret (its `data` and `sops` replace
+/// the base's, so the built Secret is the environment's, whether it is decrypted file by file
+/// or after the build), with the base's keys it lacks removed; one the environment lacks is
+/// deleted. Returns the new resources and the patches.
+fn sealed(base: Side<'_>, env: Side<'_>, own_env: bool, out: &mut Overlay) -> (Vec<J>, Vec<J>) {
+    let (mut resources, mut patches) = (Vec::new(), Vec::new());
+    let named = |t: &'_ Tree| -> BTreeMap<String, SealedFile> {
+        t.sealed
+            .iter()
+            .filter_map(|f| Some((sealed_name(f)?.to_string(), f.clone())))
+            .collect()
+    };
+    let (mine, theirs) = (named(base.tree), named(env.tree));
+    for (name, f) in &theirs {
+        let b = mine.get(name);
+        let same_keys = b.is_some_and(|b| sealed_keys(b) == sealed_keys(f));
+        let clear = |x: &SealedFile| {
+            let mut d = x.plain.doc.clone();
+            d.remove("data");
+            d
+        };
+        let own = own_values(
+            b.map(|b| b.recipe.as_slice()),
+            &f.recipe,
+            f.from_environment,
+            own_env,
+        );
+        match b {
+            Some(b) if !own && same_keys && clear(b) == clear(f) => continue,
+            Some(b) => {
+                let mut patch = f.clone();
+                patch.path = format!("{}/{}", crate::output::PATCHES_DIR, f.path);
+                patches.push(json!({ "path": patch.path }));
+                let gone: Vec<J> = sealed_keys(b)
+                    .into_iter()
+                    .filter(|k| !sealed_keys(f).contains(k))
+                    .map(|k| json!({ "op": "remove", "path": format!("/data/{}", k.replace('~', "~0").replace('/', "~1")) }))
+                    .collect();
+                if !gone.is_empty() {
+                    let id = secret_id(name, env.namespace);
+                    let value = json!({ "apiVersion": "v1" });
+                    patches.push(json!({
+                        "target": target(&value, &id),
+                        "patch": yaml::emit::to_document(&J::Array(gone)),
+                    }));
+                }
+                out.sealed.push(patch);
+                out.changes.push(Change::Generated(name.clone(), true));
+            }
+            None => {
+                resources.push(json!(f.path));
+                out.sealed.push(f.clone());
+                out.changes
+                    .push(Change::Added("Secret".into(), name.clone()));
+            }
+        }
+    }
+    for name in mine.keys().filter(|n| !theirs.contains_key(*n)) {
+        let id = secret_id(name, base.namespace);
+        patches.push(delete_patch(&id, &json!({ "apiVersion": "v1" }), out));
+    }
+    (resources, patches)
 }
 
 /// A strategic merge patch that deletes one object, inline.

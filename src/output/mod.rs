@@ -21,6 +21,7 @@
 
 pub mod diff;
 mod redact;
+pub mod seal;
 mod temp;
 
 pub use temp::abandon_writes;

@@ -7,6 +7,8 @@
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation, which holds the whole object),
 //! `type`, `immutable`, and the `data:` / `stringData:` key lines themselves when nothing follows
 //! the colon. Everything else in the document is hidden: the data, and anything not understood.
+//! A SOPS-encrypted document (a top-level `sops:` key, as in a Helm chart's `secrets.yaml`) is
+//! treated the same whatever its kind: its ciphertext and its `sops:` block are never shown.
 
 /// Top-level keys of a Secret whose blocks are shown.
 const VISIBLE_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "type", "immutable"];
@@ -25,7 +27,10 @@ pub fn secret_lines(lines: &[&str]) -> Vec<bool> {
             .find(|&i| is_separator(lines[i]))
             .unwrap_or(lines.len());
         let doc = &lines[start..end];
-        if doc.iter().any(|l| mentions_secret_kind(l)) {
+        if doc
+            .iter()
+            .any(|l| mentions_secret_kind(l) || top_level_key(l).is_some_and(|(k, _)| k == "sops"))
+        {
             mark_document(doc, &mut hidden[start..end]);
         }
         start = end;
@@ -223,6 +228,13 @@ mod tests {
         assert_eq!(hidden_text(list), "kind: List\nXXX\nXXX\nXXX\nXXX\n");
         let after_separator = "--- {kind: Secret, data: {k: v}}\n";
         assert_eq!(hidden_text(after_separator), "XXX\n");
+    }
+
+    #[test]
+    fn a_sops_file_of_any_kind_is_hidden() {
+        let text =
+            "# h\nsecrets:\n  app-env:\n    K: ENC[AES256_GCM,data:x]\nsops:\n  mac: ENC[y]\n";
+        assert_eq!(hidden_text(text), "# h\nXXX\nXXX\nXXX\nXXX\nXXX\n");
     }
 
     #[test]

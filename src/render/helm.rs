@@ -8,13 +8,15 @@
 //! own values; every other byte is the object's, with `{{` escaped so that content survives.
 //! Names are the compose names, never prefixed with the release, so that `DB_HOST: db` resolves.
 //! Secret material is never in `values.yaml`: Secrets read `files/` (git-ignored) with
-//! `.Files.Get`.
+//! `.Files.Get`; with `--env-secrets sops` they read `secrets`, a values file committed
+//! encrypted with SOPS (`secrets.yaml`, for helm-secrets); with `external-secrets` each Secret
+//! is an ExternalSecret whose store and remote key patterns are values (`externalSecrets`).
 
 use super::{Tree, HEADER_PREFIX};
 use crate::compose::Project;
 use crate::error::{Error, Report, Result};
 use crate::names;
-use crate::translate::{ExtraFile, Object, SecretGenerator};
+use crate::translate::{Delivered, ExtraFile, Object, SecretGenerator};
 use serde_json::{json, Map, Value as J};
 use std::collections::BTreeMap;
 
@@ -255,9 +257,18 @@ pub fn chart(
     objects: &[Object],
     generators: &[SecretGenerator],
     extra: &[ExtraFile],
+    secrets: &Delivered,
     opts: &HelmOptions,
     report: &mut Report,
 ) -> Result<(Tree, Chart)> {
+    for k in [VALUES_SECRETS, VALUES_EXTERNAL] {
+        if let Some(svc) = project.services.get(k) {
+            return Err(Error::invalid(
+                &svc.loc,
+                format!("services.{k}: a service named `{k}` would share its values with the chart's `{k}` (Secrets); rename the service for --helm"),
+            ));
+        }
+    }
     let source = super::header_source(project);
     let header = super::header(&source).replace("`ferry convert`", "`ferry convert --helm`");
     let chart = names::dns_label(&project.name);
@@ -364,6 +375,12 @@ pub fn chart(
         };
         templates.insert(path.clone(), made.clone());
         match o.kind.as_str() {
+            "ExternalSecret" => external_secret_values(
+                &mut value,
+                project,
+                secrets.namespace.as_deref().unwrap_or_default(),
+                &mut marks,
+            ),
             "Secret" => {
                 // A Secret object (sensitive environment written in the compose file): its
                 // values go to files/, like every other secret.
@@ -668,12 +685,84 @@ pub fn chart(
         tree.files
             .insert(path, wrap(&header, condition.as_deref(), &text));
     }
+    // Secrets encrypted with SOPS: templates that read `secrets` from the encrypted values file.
+    let mut sealed_values = Map::new();
+    let mut unknown = Vec::new();
+    let mut unknown_at = Vec::new();
+    for s in &secrets.sealed {
+        let data = s.plain.doc.get("data").and_then(J::as_object);
+        let owner = s.service.clone();
+        let mut entries = Map::new();
+        let mut text = secret_head(&chart, &s.name, owner.as_deref());
+        for (k, v) in data.into_iter().flatten() {
+            let b64 = v.as_str().unwrap_or_default();
+            let unknown_here = s.plain.unknown.iter().any(|p| p.last() == Some(k));
+            if b64.is_empty() && !unknown_here {
+                text.push_str(&format!("  {}: \"\"\n", crate::yaml::emit::scalar(k)));
+                continue;
+            }
+            text.push_str(&format!(
+                "  {}: {{{{ required {} (dig {} {} \"\" ($.Values.{VALUES_SECRETS} | default dict)) | quote }}}}\n",
+                crate::yaml::emit::scalar(k),
+                go_str(&format!(
+                    "the value of Secret {}'s key {k} is missing: install with the decrypted {SEALED_VALUES} (`helm secrets install … -f {SEALED_VALUES}`)",
+                    s.name
+                )),
+                go_str(&s.name),
+                go_str(k),
+            ));
+            entries.insert(k.clone(), J::String(b64.to_string()));
+            if unknown_here {
+                unknown.push(vec![VALUES_SECRETS.to_string(), s.name.clone(), k.clone()]);
+            }
+        }
+        unknown_at.extend(s.unknown_at.iter().cloned());
+        sealed_values.insert(s.name.clone(), J::Object(entries));
+        let condition = owner.as_ref().map(|o| format!("{}.enabled", values_of(o)));
+        tree.files.insert(
+            format!("templates/{}-secret.yaml", s.name),
+            wrap(&header, condition.as_deref(), &text),
+        );
+    }
+    if !secrets.sealed.is_empty() {
+        let mut doc = Map::new();
+        doc.insert(VALUES_SECRETS.into(), J::Object(sealed_values));
+        tree.sealed.push(super::SealedFile {
+            path: SEALED_VALUES.into(),
+            header: header.clone(),
+            plain: crate::sops::Plain { doc, unknown },
+            encrypted_keys: &[VALUES_SECRETS],
+            recipients: secrets
+                .sealed
+                .first()
+                .map(|s| s.recipients.clone())
+                .unwrap_or_default(),
+            what: format!("the chart's {SEALED_VALUES}"),
+            unknown_at,
+            recipe: Vec::new(),
+            from_environment: false,
+        });
+    }
     // Values, their schema, the chart's description, helpers and notes.
     let mut values = Map::new();
     values.insert(
         "global".into(),
         json!({ "imageRegistry": "", "imagePullSecrets": [], "storageClass": "" }),
     );
+    let external = objects.iter().any(|o| o.kind == "ExternalSecret");
+    if external {
+        let st = &secrets.settings;
+        let (kind, name) = st.store.clone().unwrap_or_default();
+        values.insert(
+            VALUES_EXTERNAL.into(),
+            json!({
+                "secretStoreRef": { "kind": kind, "name": name },
+                "remoteKey": st.remote_key,
+                "remoteProperty": st.remote_property,
+                "refreshInterval": "1h",
+            }),
+        );
+    }
     for (k, mut s) in services {
         // The keys in one order for every service, as the comments of values.yaml explain them.
         let mut ordered = Map::new();
@@ -737,7 +826,7 @@ pub(crate) fn write_values(tree: &mut Tree, header: &str, source: &str, values: 
     );
     tree.files.insert(
         "values.schema.json".into(),
-        schema_json(source, values).into_bytes(),
+        schema_json(source, values, !tree.sealed.is_empty()).into_bytes(),
     );
 }
 
@@ -1006,18 +1095,90 @@ spec:
     )
 }
 
+/// The values key of SOPS-encrypted Secret values (`--env-secrets sops`).
+pub const VALUES_SECRETS: &str = "secrets";
+/// The values key of the ExternalSecrets' store and patterns (`--env-secrets external-secrets`).
+pub const VALUES_EXTERNAL: &str = "externalSecrets";
+/// The chart's SOPS-encrypted values file.
+pub const SEALED_VALUES: &str = "secrets.yaml";
+
+/// An ExternalSecret's store and remote keys as values: `externalSecrets.secretStoreRef`, and
+/// each remote key and property made from `externalSecrets.remoteKey` / `remoteProperty`.
+/// `{namespace}` is the namespace of the conversion (`--namespace`), as in the kustomize output,
+/// not the release's: the remote keys are where the values were loaded.
+fn external_secret_values(value: &mut J, project: &Project, namespace: &str, marks: &mut Marks) {
+    let secret = value
+        .pointer("/metadata/name")
+        .and_then(J::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(spec) = obj_mut(value, &["spec"]) else {
+        return;
+    };
+    let v = format!("$.Values.{VALUES_EXTERNAL}");
+    spec.insert(
+        "refreshInterval".into(),
+        marks.inline(format!("{{{{ {v}.refreshInterval | quote }}}}")),
+    );
+    spec.insert(
+        "secretStoreRef".into(),
+        json!({
+            "kind": marks.inline(format!("{{{{ {v}.secretStoreRef.kind | quote }}}}")),
+            "name": marks.inline(format!("{{{{ {v}.secretStoreRef.name | quote }}}}")),
+        }),
+    );
+    let fill = |pattern: &str, key: &str| {
+        format!(
+            "{v}.{pattern} | replace \"{{project}}\" {} | replace \"{{namespace}}\" {} | replace \"{{secret}}\" {} | replace \"{{key}}\" {}",
+            go_str(&project.name),
+            go_str(namespace),
+            go_str(&secret),
+            go_str(key)
+        )
+    };
+    for item in spec
+        .get_mut("data")
+        .and_then(J::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let key = item
+            .get("secretKey")
+            .and_then(J::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let (k, p) = (fill("remoteKey", &key), fill("remoteProperty", &key));
+        if let Some(m) = item.as_object_mut() {
+            m.insert(
+                "remoteRef".into(),
+                marks.block(move |indent, name| {
+                    let pad = " ".repeat(indent);
+                    format!(
+                        "{pad}{name}:\n{pad}  key: {{{{ {k} | quote }}}}\n{pad}  {{{{- with ({p}) }}}}\n{pad}  property: {{{{ . | quote }}}}\n{pad}  {{{{- end }}}}"
+                    )
+                }),
+            );
+        }
+    }
+}
+
+/// A Secret template's lines up to `data:`.
+fn secret_head(chart: &str, name: &str, service: Option<&str>) -> String {
+    let gname = service
+        .map(|s| go_str(&names::dns_label(s)))
+        .unwrap_or_else(|| "\"\"".into());
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ $.Release.Namespace | quote }}}}\n  labels:\n    {{{{- include \"{chart}.labels\" (dict \"ctx\" $ \"name\" {gname}) | nindent 4 }}}}\ntype: Opaque\ndata:\n"
+    )
+}
+
 fn secret_template(
     chart: &str,
     name: &str,
     files: &[(String, String)],
     service: Option<&str>,
 ) -> String {
-    let gname = service
-        .map(|s| go_str(&names::dns_label(s)))
-        .unwrap_or_else(|| "\"\"".into());
-    let mut out = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ $.Release.Namespace | quote }}}}\n  labels:\n    {{{{- include \"{chart}.labels\" (dict \"ctx\" $ \"name\" {gname}) | nindent 4 }}}}\ntype: Opaque\ndata:\n"
-    );
+    let mut out = secret_head(chart, name, service);
     // A missing file stops the install (`.Files.Get` alone cannot tell it from an empty value,
     // which a variable set to "" is).
     for (k, f) in files {
@@ -1233,7 +1394,7 @@ pub fn export(dir: &std::path::Path, force: bool) -> Result<Vec<std::path::PathB
 
 /// The JSON Schema of `values.yaml`: wrong types, unknown enum values and unknown keys fail at
 /// `helm install`, naming the key.
-fn schema_json(source: &str, values: &J) -> String {
+fn schema_json(source: &str, values: &J, sealed: bool) -> String {
     let mut props = Map::new();
     props.insert(
         "global".into(),
@@ -1247,8 +1408,42 @@ fn schema_json(source: &str, values: &J) -> String {
             },
         }),
     );
+    if sealed {
+        props.insert(
+            VALUES_SECRETS.into(),
+            json!({
+                "type": "object",
+                "description": "Secret values (base64) by Secret and key, from the SOPS-encrypted secrets.yaml",
+                "additionalProperties": { "type": "object", "additionalProperties": { "type": "string" } },
+            }),
+        );
+    }
     for (k, v) in values.as_object().into_iter().flatten() {
         if k == "global" {
+            continue;
+        }
+        if k == VALUES_EXTERNAL {
+            props.insert(
+                k.clone(),
+                json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "secretStoreRef": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["kind", "name"],
+                            "properties": {
+                                "kind": { "enum": ["SecretStore", "ClusterSecretStore"] },
+                                "name": { "type": "string", "minLength": 1 },
+                            },
+                        },
+                        "remoteKey": { "type": "string", "minLength": 1, "description": "the remote key of each value: {project}, {namespace}, {secret}, {key}" },
+                        "remoteProperty": { "type": "string", "description": "the property of the remote key, same placeholders; empty for none" },
+                        "refreshInterval": { "type": "string" },
+                    },
+                }),
+            );
             continue;
         }
         props.insert(k.clone(), service_schema(v));

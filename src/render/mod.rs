@@ -30,7 +30,53 @@ pub struct Tree {
     /// Secret objects that `--stdout` prints first, since it cannot leave the generators' files
     /// beside the stream (sensitive environment). Not part of the directory output.
     pub stream_secrets: Vec<u8>,
+    /// Files to be encrypted with SOPS (`--env-secrets sops`): not in `files` until
+    /// `output::seal` has encrypted them against what the output directory holds.
+    pub sealed: Vec<SealedFile>,
 }
+
+/// A file of the tree that holds a document to encrypt with SOPS.
+#[derive(Clone)]
+pub struct SealedFile {
+    /// Relative to the output directory.
+    pub path: String,
+    /// ferry's header line, the file's first.
+    pub header: String,
+    /// What is encrypted, and which values are not known on this machine.
+    pub plain: crate::sops::Plain,
+    /// Under which keys values are encrypted (`data`, `stringData` for a Secret).
+    pub encrypted_keys: &'static [&'static str],
+    /// The age recipients given (empty: the file's `.sops.yaml` creation rule).
+    pub recipients: Vec<String>,
+    /// What it is, for messages (`Secret/app-env`).
+    pub what: String,
+    /// Where each value not known here was set, by key.
+    pub unknown_at: Vec<(String, Option<crate::error::Location>)>,
+    /// For a Secret: what its values are made from (`SecretGenerator::recipe`), and whether
+    /// one comes from the environment. An environment's overlay decides by them.
+    pub recipe: Vec<String>,
+    pub from_environment: bool,
+}
+
+impl std::fmt::Debug for SealedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedFile")
+            .field("path", &self.path)
+            .field("plain", &self.plain)
+            .finish()
+    }
+}
+
+impl PartialEq for SealedFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+            && self.plain == other.plain
+            && self.recipients == other.recipients
+            && self.encrypted_keys == other.encrypted_keys
+    }
+}
+
+impl Eq for SealedFile {}
 
 impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,6 +84,7 @@ impl std::fmt::Debug for Tree {
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("apply_order", &self.apply_order)
             .field("sensitive", &self.sensitive)
+            .field("sealed", &self.sealed)
             .field(
                 "stream_secrets",
                 &format!("<{} bytes>", self.stream_secrets.len()),
@@ -309,7 +356,7 @@ pub fn render(
     for obj in objects {
         r.object(obj.clone())?;
     }
-    Ok(r.finish(project, kustomize, extra)?.0)
+    Ok(r.finish(project, kustomize, extra, &[])?.0)
 }
 
 /// [`render`] one object at a time: [`Renderer::object`] renders an object as translate makes
@@ -415,6 +462,7 @@ impl Renderer {
         project: &Project,
         kustomize: &Kustomize,
         extra: &[ExtraFile],
+        sealed: &[crate::translate::secretmode::Sealed],
     ) -> Result<(Tree, Vec<Made>)> {
         let Renderer {
             set,
@@ -483,7 +531,39 @@ impl Renderer {
             .filter(|p| seen.insert(p.clone()))
             .collect();
 
-        let resources: Vec<String> = tree.files.keys().cloned().collect();
+        // Secrets encrypted with SOPS are resources like the objects, and Secrets in the
+        // report's sense.
+        let mut made = made;
+        for s in sealed {
+            let path = format!("{}-secret.yaml", s.name);
+            if tree.files.contains_key(&path) || tree.sealed.iter().any(|f| f.path == path) {
+                return Err(Error::Usage(format!(
+                    "{path} is made both from {} and from another object; rename one of them",
+                    s.origin
+                )));
+            }
+            made.push(Made {
+                kind: "Secret".into(),
+                name: s.name.clone(),
+                api_version: "v1".into(),
+                service: s.service.clone(),
+            });
+            tree.sealed.push(SealedFile {
+                path,
+                header: header.clone(),
+                plain: s.plain.clone(),
+                encrypted_keys: crate::translate::secretmode::SECRET_DATA_KEYS,
+                recipients: s.recipients.clone(),
+                what: format!("Secret/{}", s.name),
+                unknown_at: s.unknown_at.clone(),
+                recipe: s.recipe.clone(),
+                from_environment: s.from_environment,
+            });
+        }
+        tree.sealed.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut resources: Vec<String> = tree.files.keys().cloned().collect();
+        resources.extend(tree.sealed.iter().map(|f| f.path.clone()));
+        resources.sort();
         let tname = set.builtin(KUSTOMIZATION);
         let tmpl = set
             .env

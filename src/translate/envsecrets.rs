@@ -13,22 +13,15 @@
 //!   kustomize `secretGenerator` reading files under the git-ignored `secrets/` directory, as for
 //!   compose `secrets:`, so that the value is never written into a committed file.
 
+use super::secretmode::{self, Delivery, SecretEntry, SecretSpec};
 use super::{labels, Ctx, ExtraFile, Object, SecretGenerator};
 use crate::compose::Service;
 use crate::error::Report;
 use crate::names;
 use indexmap::IndexMap;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-/// How sensitive environment is treated (`--env-secrets`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum EnvSecrets {
-    /// Sensitive variables are set from a Secret.
-    #[default]
-    Auto,
-    /// Every variable stays in the Deployment.
-    None,
-}
+pub use super::secretmode::EnvSecrets;
 
 /// Words that make a variable name sensitive wherever they stand.
 const SENSITIVE_WORDS: &[&str] = &[
@@ -140,6 +133,9 @@ pub struct Plan {
     pub name: String,
     /// Variable → (value, written in the compose file), in the order first defined.
     pub entries: IndexMap<String, (String, bool)>,
+    /// Variables whose value is made from a variable not set on this machine (no `.env`): its
+    /// value here is not the real one.
+    pub unknown: std::collections::BTreeSet<String>,
     /// Variable → what its value is made from, without the value unless the compose file
     /// itself holds it (see [`SecretGenerator::recipe`]).
     pub recipes: IndexMap<String, String>,
@@ -158,6 +154,15 @@ impl Plan {
         })
     }
 
+    /// What the values are made from, variable by variable (see
+    /// [`SecretGenerator::recipe`]).
+    fn recipe(&self) -> Vec<String> {
+        self.recipes
+            .iter()
+            .map(|(k, r)| format!("{k}: {r}"))
+            .collect()
+    }
+
     /// Every value was written in the compose file: the Secret may be committed.
     fn committed(&self) -> bool {
         self.entries.values().all(|(_, literal)| *literal)
@@ -173,9 +178,10 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
     let mut plan = Plan {
         name: names::derived(&svc.name, "env"),
         entries: IndexMap::new(),
+        unknown: Default::default(),
         recipes: IndexMap::new(),
     };
-    if ctx.opts.env_secrets == EnvSecrets::None {
+    if ctx.secret_settings().mode == EnvSecrets::None {
         return plan;
     }
     let x = &svc.ferry;
@@ -210,6 +216,14 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         if valid(&e.name) && secret(&e.name, &e.sources) {
             let literal = e.sources.is_empty();
             plan.entries.insert(e.name.clone(), (rewrite(v), literal));
+            if e.sources
+                .iter()
+                .any(|s| ctx.project.unset_variables.contains(s))
+            {
+                plan.unknown.insert(e.name.clone());
+            } else {
+                plan.unknown.remove(&e.name);
+            }
             // A value written in the compose file is its own recipe; one read from the
             // environment is known by where it is written and what it reads.
             let recipe = match literal {
@@ -220,6 +234,7 @@ pub fn plan(ctx: &Ctx<'_>, svc: &Service) -> Plan {
         } else {
             plan.entries.shift_remove(&e.name);
             plan.recipes.shift_remove(&e.name);
+            plan.unknown.remove(&e.name);
         }
     }
     plan
@@ -251,16 +266,28 @@ pub fn report_settings(svc: &Service, plan: &Plan, report: &mut Report) {
     }
 }
 
-/// The Secret of a service's sensitive variables: an object when every value is written in the
-/// compose file, else a secretGenerator over git-ignored files (and the files).
+/// Where a service's Secret comes from.
+#[derive(Debug)]
+pub enum EnvSecret {
+    /// Every value is written in the compose file: the Secret object, committed.
+    Object(Object),
+    /// A secretGenerator over git-ignored files, and the files.
+    Generator(SecretGenerator, Vec<ExtraFile>),
+    /// `--env-secrets sops` or `external-secrets`.
+    Delivered(Delivery),
+}
+
+/// The Secret of a service's sensitive variables: by default an object when every value is
+/// written in the compose file, else a secretGenerator over git-ignored files (and the files);
+/// with `sops` or `external-secrets`, delivered so (see `secretmode`).
 pub fn secret(
     ctx: &Ctx<'_>,
     svc: &Service,
     plan: &Plan,
     report: &mut Report,
-) -> (Option<Object>, Option<(SecretGenerator, Vec<ExtraFile>)>) {
+) -> crate::error::Result<Option<EnvSecret>> {
     if plan.entries.is_empty() {
-        return (None, None);
+        return Ok(None);
     }
     let vars: Vec<&str> = plan.entries.keys().map(String::as_str).collect();
     let loc = svc
@@ -274,24 +301,32 @@ pub fn secret(
     } else {
         format!("services.{}.env_file", svc.name)
     };
+    let spec = SecretSpec {
+        name: plan.name.clone(),
+        labels: labels(ctx.project, Some(&svc.name)),
+        service: Some(svc.name.clone()),
+        origin: key.clone(),
+        entries: plan
+            .entries
+            .iter()
+            .map(|(k, (v, _))| SecretEntry {
+                key: super::storage::data_key(k),
+                value: (!plan.unknown.contains(k)).then(|| v.clone().into_bytes()),
+                loc: svc
+                    .environment
+                    .iter()
+                    .find(|e| &e.name == k)
+                    .map(|e| e.loc.clone()),
+            })
+            .collect(),
+        recipe: plan.recipe(),
+        from_environment: !plan.committed(),
+    };
+    if ctx.secret_settings().delivers() {
+        return secretmode::deliver(ctx, &spec, loc.as_ref(), report)
+            .map(|d| Some(EnvSecret::Delivered(d)));
+    }
     if plan.committed() {
-        let mut data = Map::new();
-        for (k, (v, _)) in &plan.entries {
-            data.insert(
-                super::storage::data_key(k),
-                json!(base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    v.as_bytes()
-                )),
-            );
-        }
-        let mut md = Map::new();
-        md.insert("name".into(), json!(plan.name));
-        md.insert(
-            "labels".into(),
-            Value::Object(labels(ctx.project, Some(&svc.name))),
-        );
-        ctx.namespace_into(&mut md);
         report.converted(
             loc.as_ref(),
             key,
@@ -304,17 +339,11 @@ pub fn secret(
         let obj = Object {
             kind: "Secret".into(),
             name: plan.name.clone(),
-            value: std::sync::Arc::new(super::object([
-                ("apiVersion", json!("v1")),
-                ("kind", json!("Secret")),
-                ("metadata", Value::Object(md)),
-                ("type", json!("Opaque")),
-                ("data", Value::Object(data)),
-            ])),
+            value: std::sync::Arc::new(secretmode::secret_object(&spec, ctx.namespace())),
             service: Some(svc.name.clone()),
             origin: format!("services.{}.environment (sensitive)", svc.name),
         };
-        return (Some(obj), None);
+        return Ok(Some(EnvSecret::Object(obj)));
     }
     let mut files = Vec::new();
     let mut gen_files = Vec::new();
@@ -344,14 +373,10 @@ pub fn secret(
         files: gen_files,
         labels: labels(ctx.project, Some(&svc.name)),
         inline: true,
-        recipe: plan
-            .recipes
-            .iter()
-            .map(|(k, r)| format!("{k}: {r}"))
-            .collect(),
+        recipe: plan.recipe(),
         from_environment: true,
     };
-    (None, Some((generator, files)))
+    Ok(Some(EnvSecret::Generator(generator, files)))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod pod;
 mod probes;
 pub mod report;
 mod scheduling;
+pub mod secretmode;
 mod secrets;
 mod service;
 pub mod settings;
@@ -117,6 +118,35 @@ pub struct Translation {
     pub report: Report,
     pub kustomize: Kustomize,
     pub files: Vec<ExtraFile>,
+    pub secrets: Delivered,
+}
+
+/// Secrets delivered another way than ferry's default (`--env-secrets sops` or
+/// `external-secrets`).
+#[derive(Debug, Clone, Default)]
+pub struct Delivered {
+    /// Secrets to commit encrypted with SOPS, in the order made.
+    pub sealed: Vec<secretmode::Sealed>,
+    /// The remote keys the ExternalSecrets read, in the order made.
+    pub remote_keys: Vec<secretmode::RemoteKey>,
+    /// The resolved settings (store, patterns), for the Helm chart's values.
+    pub settings: secretmode::Settings,
+    /// The namespace of the conversion (`--namespace`), which `{namespace}` in remote key
+    /// patterns names.
+    pub namespace: Option<String>,
+}
+
+impl Delivered {
+    /// Keep a delivered Secret: an encrypted one here, an ExternalSecret among the objects.
+    pub fn add(&mut self, d: secretmode::Delivery, objects: &mut Vec<Object>) {
+        match d {
+            secretmode::Delivery::Sealed(s) => self.sealed.push(s),
+            secretmode::Delivery::External(obj, keys) => {
+                objects.push(obj);
+                self.remote_keys.extend(keys);
+            }
+        }
+    }
 }
 
 /// What [`translate_each`] returns: everything translate produces but the objects, which it
@@ -126,6 +156,7 @@ pub struct Translated {
     pub report: Report,
     pub kustomize: Kustomize,
     pub files: Vec<ExtraFile>,
+    pub secrets: Delivered,
 }
 
 /// What is left of an [`Object`] once it is rendered: enough for the report and overlays.
@@ -163,8 +194,13 @@ pub struct TranslateOptions {
     pub bind_mounts: BindMounts,
     /// `--namespace`.
     pub namespace: Option<String>,
-    /// `--env-secrets`.
-    pub env_secrets: envsecrets::EnvSecrets,
+    /// `--env-secrets` (default: top-level `x-ferry: {envSecrets}`, else `auto`).
+    pub env_secrets: Option<envsecrets::EnvSecrets>,
+    /// `--age-recipient`, `--secret-store`, `--remote-key`, `--remote-property`.
+    pub secrets: secretmode::SecretOptions,
+    /// The environment converted (`src/environments`), for `{environment}` in remote key
+    /// patterns; `None` for the base.
+    pub environment: Option<String>,
     /// `--expose`, `--gateway`, `--gateway-class`, `--domain`.
     pub expose: expose::ExposeOptions,
 }
@@ -240,6 +276,8 @@ pub struct Ctx<'a> {
     aliases: BTreeMap<String, String>,
     namespace: Option<String>,
     network_policies: bool,
+    /// Where Secrets come from (`--env-secrets` and the settings of its modes).
+    secret_settings: secretmode::Settings,
     /// For each top-level volume (by index), the pod owners that mount it; computed once.
     volume_users: std::cell::OnceCell<Vec<Vec<&'a str>>>,
     /// Names other services ask for that Kubernetes names differently (see `hosts`).
@@ -331,6 +369,16 @@ impl<'a> Ctx<'a> {
                 .map(str::to_string),
             _ => self.exposure.note(service, port, protocol),
         }
+    }
+
+    /// The namespace every object goes to, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// Where Secrets come from.
+    pub fn secret_settings(&self) -> &secretmode::Settings {
+        &self.secret_settings
     }
 
     /// Put the namespace (if any) into an object's metadata.
@@ -650,6 +698,7 @@ pub fn translate(project: &Project, opts: &TranslateOptions) -> Result<Translati
         report: t.report,
         kustomize: t.kustomize,
         files: t.files,
+        secrets: t.secrets,
     })
 }
 
@@ -744,9 +793,11 @@ pub fn translate_each(
             aliases.entry(names::dns_label(&a)).or_insert(owner.clone());
         }
     }
+    let secret_settings = secretmode::Settings::resolve(project, opts.env_secrets, &opts.secrets)?;
     let mut ctx = Ctx {
         project,
         opts,
+        secret_settings,
         settings: all_settings,
         plans,
         owners,
@@ -843,11 +894,13 @@ pub fn translate_each(
                 report.converted(Some(loc), format!("x-ferry.{k}"), what);
             }
         }
+        secretmode::report_settings(&ctx, &mut report);
         let _ = f;
     }
     let mut made = secrets::objects(&ctx, &mut report)?;
     let mut env_generators = Vec::new();
     let mut env_files = Vec::new();
+    let mut delivered = std::mem::take(&mut made.delivered);
     objects.extend(made.objects);
     objects.extend(storage::claims(&ctx, &mut report));
     objects.drain(..).for_each(&mut *sink);
@@ -905,11 +958,17 @@ pub fn translate_each(
         for m in std::iter::once(svc).chain(members.iter().copied()) {
             let env_plan = envsecrets::plan(&ctx, m);
             envsecrets::report_settings(m, &env_plan, &mut report);
-            let (obj, generator) = envsecrets::secret(&ctx, m, &env_plan, &mut report);
-            objects.extend(obj);
-            if let Some((g, files)) = generator {
-                env_generators.push(g);
-                env_files.extend(files);
+            match envsecrets::secret(&ctx, m, &env_plan, &mut report) {
+                Ok(None) => {}
+                Ok(Some(envsecrets::EnvSecret::Object(obj))) => objects.push(obj),
+                Ok(Some(envsecrets::EnvSecret::Generator(g, files))) => {
+                    env_generators.push(g);
+                    env_files.extend(files);
+                }
+                Ok(Some(envsecrets::EnvSecret::Delivered(d))) => {
+                    delivered.add(d, &mut objects);
+                }
+                Err(e) => errors.push(e),
             }
             let mut parts = pod::ContainerParts {
                 env_secrets: env_plan,
@@ -1023,6 +1082,8 @@ pub fn translate_each(
     }
     made.generators.extend(env_generators);
     made.files.extend(env_files);
+    delivered.settings = ctx.secret_settings.clone();
+    delivered.namespace = namespace.clone();
     Ok(Translated {
         report,
         kustomize: Kustomize {
@@ -1030,6 +1091,7 @@ pub fn translate_each(
             secret_generators: made.generators,
         },
         files: made.files,
+        secrets: delivered,
     })
 }
 

@@ -193,6 +193,10 @@ pub struct Summary {
     /// Entries about no key in particular (variables, unknown keys, …).
     pub other: Vec<Diagnostic>,
     pub counts: Counts,
+    /// With `--env-secrets external-secrets`: every remote key the secret store must hold (and
+    /// which Secret key each fills), never a value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote_keys: Vec<super::secretmode::RemoteKey>,
 }
 
 fn under(entry_key: &str, path: &str) -> bool {
@@ -268,7 +272,12 @@ fn item(key: &str, path: &str, location: Option<String>, entries: &[&Diagnostic]
 }
 
 /// Group the report's entries by service key and top-level item.
-pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Summary {
+pub fn build(
+    project: &Project,
+    report: &Report,
+    objects: &[super::Made],
+    remote_keys: &[super::secretmode::RemoteKey],
+) -> Summary {
     let mut taken = vec![false; report.entries.len()];
     // Entry indices sorted by key: the entries under a path are one contiguous run that a
     // binary search finds, so building the summary stays linear in the project's size.
@@ -477,6 +486,7 @@ pub fn build(project: &Project, report: &Report, objects: &[super::Made]) -> Sum
         top_level,
         other,
         counts,
+        remote_keys: remote_keys.to_vec(),
     }
 }
 
@@ -544,6 +554,20 @@ impl Summary {
             out.push_str("\nother\n");
             for d in &self.other {
                 out.push_str(&format!("  {d}\n"));
+            }
+        }
+        if !self.remote_keys.is_empty() {
+            out.push_str("\nremote keys the secret store must hold (ExternalSecrets)\n");
+            for r in &self.remote_keys {
+                let property = r
+                    .property
+                    .as_ref()
+                    .map(|p| format!(", property {p}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {}{property} → Secret/{} {}\n",
+                    r.key, r.secret, r.secret_key
+                ));
             }
         }
         let c = &self.counts;

@@ -24,6 +24,8 @@ pub struct Made {
     pub objects: Vec<Object>,
     pub generators: Vec<SecretGenerator>,
     pub files: Vec<ExtraFile>,
+    /// Secrets delivered by `--env-secrets sops` or `external-secrets`.
+    pub delivered: super::Delivered,
 }
 
 fn used_by(ctx: &Ctx<'_>, name: &str, secrets: bool) -> Vec<String> {
@@ -122,6 +124,30 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                 },
             };
             let data_k = data_key(key);
+            if secrets
+                && ctx.secret_settings().delivers()
+                && !matches!(def.source, FileSource::Missing)
+            {
+                // The value is what the pods read; where it comes from is the mode's. A file or
+                // variable missing on this machine is an unknown value (see `secretmode`).
+                let (recipe, from_environment) = recipe(def);
+                let spec = super::secretmode::SecretSpec {
+                    name: name.clone(),
+                    labels: labels(ctx.project, None),
+                    service: None,
+                    origin: k.clone(),
+                    entries: vec![super::secretmode::SecretEntry {
+                        key: data_k.clone(),
+                        value: content.ok(),
+                        loc: Some(def.loc.clone()),
+                    }],
+                    recipe: vec![recipe],
+                    from_environment,
+                };
+                let d = super::secretmode::deliver(ctx, &spec, Some(&def.loc), report)?;
+                made.delivered.add(d, &mut made.objects);
+                continue;
+            }
             let bytes = match content {
                 Ok(b) => b,
                 Err(why) => {
@@ -140,14 +166,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
             };
             if secrets {
                 let path = format!("{SECRETS_DIR}/{name}");
-                let (recipe, from_environment) = match &def.source {
-                    FileSource::File(f) => (format!("file {}", f.value), false),
-                    FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
-                    _ => (
-                        format!("{} = {}", def.loc, String::from_utf8_lossy(&bytes)),
-                        false,
-                    ),
-                };
+                let (recipe, from_environment) = recipe(def);
                 made.files.push(ExtraFile {
                     path: path.clone(),
                     bytes,
@@ -202,6 +221,16 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
         made.files.push(gitignore());
     }
     Ok(made)
+}
+
+/// What a top-level secret's value is made from, never the value (see
+/// [`SecretGenerator::recipe`]), and whether it comes from the environment.
+fn recipe(def: &FileObjectDef) -> (String, bool) {
+    match &def.source {
+        FileSource::File(f) => (format!("file {}", f.value), false),
+        FileSource::Environment(v, _) => (format!("environment {}", v.value), true),
+        _ => (format!("{}", def.loc), false),
+    }
 }
 
 /// The `.gitignore` that keeps the secrets directory out of git.
