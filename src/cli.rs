@@ -55,8 +55,8 @@ enum Command {
     /// Convert a compose project into Kubernetes manifests (a kustomize directory, or one
     /// YAML stream with --stdout).
     Convert(ConvertArgs),
-    /// Show, as a unified diff, what `ferry convert` would change in the output directory
-    /// (exit 0: nothing; exit 1: something would change).
+    /// Show what `ferry convert` would change in the output directory: what changes in the
+    /// cluster, then a unified diff (exit 0: nothing; exit 1: something would change).
     Diff(DiffArgs),
     /// Print a shell completion script to stdout.
     Completions(CompletionsArgs),
@@ -124,11 +124,16 @@ enum Color {
 /// How `diff` and `convert --check` show a difference.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// A unified diff on stdout.
+    /// What changes in the cluster, object by object and field by field, then the unified diff,
+    /// on stdout.
     #[default]
     Text,
-    /// One JSON object on stdout: files added, changed and removed, with line counts.
+    /// One JSON object on stdout: files added, changed and removed, with line counts, and each
+    /// object's changes by field path.
     Json,
+    /// Markdown on stdout for a pull-request comment or a CI job summary: a header with counts,
+    /// the changes as a table, and each file's diff in a collapsible section.
+    Markdown,
 }
 
 /// Which compose project to read; shared by every command that reads one.
@@ -219,7 +224,8 @@ struct ConvertArgs {
     )]
     fsync: bool,
 
-    /// With --check: show the difference as a unified diff (text) or as JSON.
+    /// With --check: show the difference as text (a summary of what changes in the cluster,
+    /// then a unified diff), JSON or Markdown.
     #[arg(
         long,
         value_enum,
@@ -551,7 +557,8 @@ struct DiffArgs {
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
 
-    /// Show the difference as a unified diff (text) or as JSON.
+    /// Show the difference as text (a summary of what changes in the cluster, then a unified
+    /// diff), JSON or Markdown.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
     format: Format,
 
@@ -686,12 +693,21 @@ fn write_stdout(
     }
 }
 
+/// The report on stderr: warnings and keys not converted itemised (those that say the same
+/// thing grouped), ignored keys in one line; with -v every entry, each with its source line.
 fn print_report(conv: &ferry::Conversion, ui: &Ui) {
+    let services: Vec<&str> = conv.project.services.keys().map(String::as_str).collect();
+    print_console(&conv.report, &services, ui);
+}
+
+fn print_console(report: &ferry::Report, services: &[&str], ui: &Ui) {
+    let console = ferry::console::console(report, services, ui.verbose);
     let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    for d in &conv.report.entries {
-        if d.severity != Severity::Converted {
-            let _ = err.write_all(ui.show.entry(d).as_bytes());
-        }
+    for item in &console.items {
+        let _ = err.write_all(ui.show.item(item).as_bytes());
+    }
+    if let Some(line) = console.ignored_line() {
+        let _ = writeln!(err, "{line}");
     }
     let _ = err.flush();
 }
@@ -951,9 +967,18 @@ fn check(conv: &mut ferry::Conversion, dir: &Path, format: Format, ui: &Ui) -> R
         print_report(conv, ui);
     }
     if !ui.quiet {
+        let review = ferry::review::review(&plan, &conv.tree);
         match format {
-            Format::Text => print_stdout(&ferry::output::diff::unified(&plan, ui.color))?,
-            Format::Json => print_stdout(&ferry::output::diff::json(&plan))?,
+            Format::Text => {
+                let mut text = ferry::review::text::summary(&review, ui.color);
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&ferry::output::diff::unified(&plan, ui.color));
+                print_stdout(&text)?
+            }
+            Format::Json => print_stdout(&ferry::output::diff::json(&plan, &review))?,
+            Format::Markdown => print_stdout(&ferry::review::markdown::markdown(&plan, &review))?,
         }
         let mut err = std::io::stderr().lock();
         for line in seal_notes(&sealed) {
@@ -1072,15 +1097,10 @@ fn completions(args: &CompletionsArgs) -> Result<i32, Error> {
 
 fn config(args: &ConfigArgs, ui: &Ui) -> Result<(), Error> {
     let load = load_options(&args.project, ui)?;
-    let (loaded, project, report) = ferry::compose::load_all(&load)?;
-    let mut err = std::io::stderr().lock();
-    for d in report
-        .entries
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-    {
-        let _ = err.write_all(ui.show.entry(d).as_bytes());
-    }
+    let (loaded, project, mut report) = ferry::compose::load_all(&load)?;
+    report.entries.retain(|d| d.severity == Severity::Warning);
+    let services: Vec<&str> = project.services.keys().map(String::as_str).collect();
+    print_console(&report, &services, ui);
     let text =
         ferry::yaml::emit::to_document(&ferry::compose::config::canonical(&loaded, &project));
     let mut out = std::io::stdout().lock();

@@ -6,6 +6,7 @@
 
 mod beside;
 pub mod compose;
+pub mod console;
 pub mod environments;
 pub mod error;
 pub mod names;
@@ -13,6 +14,7 @@ pub mod output;
 pub mod patch;
 pub mod paths;
 pub mod render;
+pub mod review;
 pub mod sops;
 pub mod sources;
 pub mod translate;

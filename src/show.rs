@@ -348,6 +348,33 @@ impl Show {
     /// A report entry in the compact form: its plain line, then the source line with a caret
     /// (and a help line for a "did you mean"); ends with a line break.
     pub fn entry(&self, d: &Diagnostic) -> String {
+        self.entry_with_note(d, None)
+    }
+
+    /// An item of the console's view of a report (see [`ferry::console`]): an entry, or a
+    /// group of entries that say the same thing, shown as its first entry with a note that
+    /// lists the others, each with its place.
+    pub fn item(&self, item: &ferry::console::Item<'_>) -> String {
+        match item {
+            ferry::console::Item::One(d) => self.entry(d),
+            ferry::console::Item::Group { first, others } => {
+                let mut note = format!(
+                    "the same at {} more {}:",
+                    others.len(),
+                    if others.len() == 1 { "place" } else { "places" }
+                );
+                for (d, label) in others {
+                    match &d.location {
+                        Some(at) => note.push_str(&format!("\n{at}: {label}")),
+                        None => note.push_str(&format!("\n{label}")),
+                    }
+                }
+                self.entry_with_note(first, Some(&note))
+            }
+        }
+    }
+
+    fn entry_with_note(&self, d: &Diagnostic, note: Option<&str>) -> String {
         let (message, help) = split_help(&d.message);
         // Compact: a "did you mean" goes under the caret.
         let label = help.map(|h| format!("help: {h}"));
@@ -356,7 +383,10 @@ impl Show {
             .as_ref()
             .and_then(|l| Some((l, self.place(l, label.as_deref(), true)?)))
         else {
-            return format!("{d}\n");
+            return match note {
+                Some(n) => format!("{d}\n  = note: {}\n", n.replace('\n', "\n          ")),
+                None => format!("{d}\n"),
+            };
         };
         let title = format!("{at}: {}: {}: {message}", d.severity.as_str(), d.key);
         let level = match d.severity {
@@ -364,10 +394,13 @@ impl Show {
             Severity::Warning | Severity::NotConverted => Level::WARNING,
         };
         let places = [place];
-        let group: Group<'_> = level
+        let mut group: Group<'_> = level
             .no_name()
             .primary_title(&title)
             .element(Self::snippet(&places, None));
+        if let Some(n) = note {
+            group = group.element(Level::NOTE.message(n));
+        }
         format!("{}\n", self.renderer().render(&[group]))
     }
 }

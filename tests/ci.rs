@@ -342,8 +342,11 @@ fn check_stale_exits_1_with_the_summary_and_diff_written() {
         .summary
         .contains("### ferry: the Kubernetes manifests are stale\n"));
     assert!(c.summary.contains("> ferry: 1 file in k8s would change"));
+    // ferry's text output: what changes in the cluster, then the diff.
     assert!(
-        c.summary.contains("```diff\n--- a/web-deployment.yaml\n"),
+        c.summary.contains(
+            "```diff\nDeployment/web  image  nginx:1.27 → nginx:1.28\n\n--- a/web-deployment.yaml\n"
+        ),
         "{}",
         c.summary
     );

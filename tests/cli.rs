@@ -785,6 +785,15 @@ fn strict_passes_when_only_ignored_keys_remain() {
     let r = run_in(dir.path(), &["convert", "--strict"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
+        r.stderr.contains(
+            "ignored: 1 key that needs nothing on Kubernetes (depends_on); --report lists it"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(dir.path(), &["convert", "--strict", "-v"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
         r.stderr.contains("ignored: services.web.depends_on"),
         "{}",
         r.stderr

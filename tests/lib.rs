@@ -6,6 +6,7 @@ mod as_compose;
 #[cfg(unix)]
 mod ci;
 mod cli;
+mod console;
 mod determinism;
 mod edge;
 mod environments;
@@ -20,3 +21,4 @@ mod review;
 mod safety;
 mod secrets;
 mod snippets;
+mod summary;

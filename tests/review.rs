@@ -25,6 +25,12 @@ fn converted(text: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The unified diff of `diff`'s text output, after the summary of what changes.
+fn diff_of(stdout: &str) -> &str {
+    let at = stdout.find("\n--- ").map_or(0, |i| i + 1);
+    &stdout[at..]
+}
+
 fn edit_compose(dir: &Path, text: &str) {
     std::fs::write(dir.join("compose.yaml"), text).unwrap();
 }
@@ -49,9 +55,14 @@ fn missing_output_directory_is_stale() {
     edit_compose(dir.path(), WEB_DB);
     let r = run(dir.path(), &["convert", "--check"]);
     assert_eq!(r.code, 1);
-    assert!(r
-        .stdout
-        .starts_with("--- /dev/null\n+++ b/db-deployment.yaml\n"));
+    // What changes in the cluster, then the diff.
+    assert!(
+        r.stdout
+            .starts_with("Deployment/db   new\nService/db      new\nDeployment/web  new\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(diff_of(&r.stdout).starts_with("--- /dev/null\n+++ b/db-deployment.yaml\n"));
     assert!(!dir.path().join("k8s").exists(), "--check wrote something");
 }
 
@@ -123,9 +134,14 @@ fn new_and_removed_service_give_added_and_stale_files() {
     assert!(k8s.join("cache-deployment.yaml").exists());
     let r = run(dir.path(), &["convert", "--check"]);
     assert_eq!(r.code, 1);
-    assert!(r
-        .stdout
-        .starts_with("--- a/db-deployment.yaml\n+++ /dev/null\n"));
+    // No kustomization reads the stale files: they are files, not objects of the cluster.
+    assert!(
+        r.stdout
+            .starts_with("db-deployment.yaml  removed\ndb-service.yaml     removed\n\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(diff_of(&r.stdout).starts_with("--- a/db-deployment.yaml\n+++ /dev/null\n"));
 
     // --prune removes exactly the stale file with ferry's header.
     let r = run(dir.path(), &["convert", "--prune"]);
@@ -258,8 +274,13 @@ fn stale_overlay_is_listed_and_pruned_with_its_directory() {
     // One overlay fewer: its file is stale, and --prune removes its directory too.
     let r = run(d, &["diff", "--overlay", "prod"]);
     assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with("staging: removed (4 objects)\n\n"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(
-        r.stdout.lines().take(2).collect::<Vec<_>>(),
+        diff_of(&r.stdout).lines().take(2).collect::<Vec<_>>(),
         ["--- a/overlays/staging/kustomization.yaml", "+++ /dev/null"]
     );
     assert_eq!(run(d, &["convert", "--overlay", "prod", "--prune"]).code, 0);
@@ -535,7 +556,58 @@ fn json_shape() {
     }
   ],
   "unchanged": 1,
-  "not_generated": []
+  "not_generated": [],
+  "objects": [
+    {
+      "environment": null,
+      "object": "Deployment/cache",
+      "kind": "Deployment",
+      "name": "cache",
+      "change": "added",
+      "fields": []
+    },
+    {
+      "environment": null,
+      "object": "Service/cache",
+      "kind": "Service",
+      "name": "cache",
+      "change": "added",
+      "fields": []
+    },
+    {
+      "environment": null,
+      "object": "Deployment/web",
+      "kind": "Deployment",
+      "name": "web",
+      "change": "changed",
+      "fields": [
+        {
+          "path": "spec.template.spec.containers[web].image",
+          "field": "image",
+          "change": "changed",
+          "old": "nginx:1.27",
+          "new": "nginx:1.28"
+        }
+      ]
+    },
+    {
+      "environment": null,
+      "object": "Deployment/db",
+      "kind": "Deployment",
+      "name": "db",
+      "change": "removed",
+      "fields": []
+    },
+    {
+      "environment": null,
+      "object": "Service/db",
+      "kind": "Service",
+      "name": "db",
+      "change": "removed",
+      "fields": []
+    }
+  ],
+  "environments": []
 }
 "#;
     for args in [
@@ -553,7 +625,7 @@ fn json_shape() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stdout,
-        "{\n  \"output\": \"k8s\",\n  \"up_to_date\": true,\n  \"added\": [],\n  \"changed\": [],\n  \"removed\": [],\n  \"unchanged\": 5,\n  \"not_generated\": []\n}\n"
+        "{\n  \"output\": \"k8s\",\n  \"up_to_date\": true,\n  \"added\": [],\n  \"changed\": [],\n  \"removed\": [],\n  \"unchanged\": 5,\n  \"not_generated\": [],\n  \"objects\": [],\n  \"environments\": []\n}\n"
     );
     // --format is for --check only.
     assert_eq!(run(dir.path(), &["convert", "--format", "json"]).code, 2);

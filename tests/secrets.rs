@@ -589,7 +589,10 @@ fn environments_have_their_own_encrypted_or_external_secrets() {
     let patch =
         std::fs::read_to_string(d.join("eso/overlays/prod/patches/db-env-externalsecret.yaml"))
             .unwrap();
-    assert!(patch.contains("key: shop/prod/db-env"), "{patch}");
+    assert!(
+        patch.contains("path: /spec/data/0/remoteRef/key\n  value: shop/prod/db-env"),
+        "{patch}"
+    );
     // Nothing committed in either mode holds a secret value.
     for out in ["k8s", "eso"] {
         for (path, bytes) in crate::support::read_tree(&d.join(out)) {

@@ -252,6 +252,9 @@ pub struct Written {
     pub files: Vec<String>,
     /// What its overlay does, object by object.
     pub changes: Vec<overlay::Change>,
+    /// What it changes, field by field, as the review summary says it
+    /// (`Deployment/web image example/web:1.4 → example/web:1.4.2`).
+    pub described: Vec<String>,
 }
 
 /// [`crate::convert`]: the base, and each environment as an overlay over it.
@@ -325,10 +328,12 @@ pub fn convert(
             text.into_bytes(),
         );
         merge_report(&mut base.report, conv.report, &env.name);
+        let described = in_words(&base.tree, &conv.tree, &made.changes);
         base.environments.push(Written {
             name: env.name.clone(),
             files: env_files_shown(&base.project, &conv.project),
             changes: made.changes,
+            described,
         });
     }
     let mut tree = under(BASE_DIR, std::mem::take(&mut base.tree));
@@ -357,11 +362,13 @@ fn report_written(envs: &[Environment], written: &[Written], report: &mut Report
             true => "its x-ferry overlays settings".to_string(),
             false => from.join(", "),
         };
-        let changes: Vec<String> = w.changes.iter().map(overlay::Change::to_string).collect();
-        let what = match changes.is_empty() {
-            true => "no change to the base".to_string(),
-            false => crate::names::some_of(&changes, 12),
-        };
+        const MAX: usize = 20;
+        let mut what = w.described[..w.described.len().min(MAX)].join("; ");
+        match w.described.len() {
+            0 => what = "no change to the base".into(),
+            n if n > MAX => what.push_str(&format!("; and {} more", n - MAX)),
+            _ => {}
+        }
         let key = match env.loc {
             Some(_) => format!("x-ferry.environments.{}", env.name),
             None => format!("--overlay {}", env.name),
@@ -372,6 +379,60 @@ fn report_written(envs: &[Environment], written: &[Written], report: &mut Report
             format!("overlays/{}/ from {from}: {what}", env.name),
         );
     }
+}
+
+/// What an environment changes, in the words of the review summary ([`crate::review`]): the
+/// objects of the two trees compared field by field, and the Secrets its overlay generates.
+fn in_words(base: &Tree, env: &Tree, changes: &[overlay::Change]) -> Vec<String> {
+    use crate::review::{compare, text};
+    let objects = |t: &Tree| -> Vec<compare::Object> {
+        let mut out = Vec::new();
+        for (path, bytes) in &t.files {
+            if t.sensitive.contains(path)
+                || !path.ends_with(".yaml")
+                || path == render::KUSTOMIZATION
+            {
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            let limits = crate::yaml::Limits::default();
+            let Ok(docs) = crate::yaml::parse_stream(&text, path.as_str().into(), &limits) else {
+                continue;
+            };
+            for (i, d) in docs.iter().filter(|d| !d.is_null()).enumerate() {
+                out.push(compare::Object::from_document(d.to_json(), path, i));
+            }
+        }
+        out
+    };
+    let mut out = Vec::new();
+    for o in compare::compare(None, &objects(base), &objects(env)).objects {
+        if o.fields.is_empty() {
+            let sign = match o.change {
+                compare::Change::Added => "+",
+                compare::Change::Removed => "−",
+                compare::Change::Changed => "~",
+            };
+            out.push(format!("{sign} {}", o.id));
+        }
+        for f in &o.fields {
+            let words: Vec<String> = text::describe(f)
+                .into_iter()
+                .map(|p| match p {
+                    text::Part::Word(w) | text::Part::Value(w) => w,
+                })
+                .collect();
+            out.push(format!("{} {} {}", o.id, f.field, words.join(" ")));
+        }
+    }
+    // Secrets kustomize generates or SOPS encrypts are not in the trees' files.
+    out.extend(
+        changes
+            .iter()
+            .filter(|c| matches!(c, overlay::Change::Generated(..)))
+            .map(overlay::Change::to_string),
+    );
+    out
 }
 
 /// What a conversion rendered, for the comparison.
@@ -436,6 +497,7 @@ fn with_values_files(
             name: env.name.clone(),
             files: env_files_shown(&base.project, &conv.project),
             changes: Vec::new(),
+            described: Vec::new(),
         });
     }
     base.report.sort();

@@ -3,6 +3,8 @@
 
 use super::redact::secret_lines;
 use super::{Entry, Plan, Status};
+use crate::review::compare::path_text;
+use crate::review::{Change, Review};
 use serde::Serialize;
 use similar::udiff::UnifiedHunkHeader;
 use similar::{ChangeTag, TextDiff};
@@ -201,10 +203,97 @@ struct JsonReport<'a> {
     removed: Vec<JsonFile<'a>>,
     unchanged: usize,
     not_generated: Vec<&'a str>,
+    /// The review summary: each object that changes, per environment.
+    objects: Vec<JsonObject<'a>>,
+    /// Environments the summary could not compare, or that are new or removed whole.
+    environments: Vec<JsonEnvironment<'a>>,
 }
 
-/// The plan as JSON for bots (see the README for the shape), pretty-printed, ending in a newline.
-pub fn json(plan: &Plan) -> String {
+/// One object of the review summary.
+#[derive(Debug, Serialize)]
+struct JsonObject<'a> {
+    /// `null` for the base, else the overlay.
+    environment: Option<&'a str>,
+    /// `Kind/name`, or the path of a file that holds no object.
+    object: String,
+    /// `null` for a file that holds no object.
+    kind: Option<&'a str>,
+    name: &'a str,
+    change: Change,
+    fields: Vec<JsonField<'a>>,
+}
+
+/// One field of an object of the review summary.
+#[derive(Debug, Serialize)]
+struct JsonField<'a> {
+    path: String,
+    field: &'a str,
+    change: Change,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    hidden: bool,
+}
+
+/// An environment the summary says something of as a whole.
+#[derive(Debug, Serialize)]
+struct JsonEnvironment<'a> {
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_compared: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change: Option<Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    objects: Option<usize>,
+}
+
+fn json_objects(review: &Review) -> (Vec<JsonObject<'_>>, Vec<JsonEnvironment<'_>>) {
+    let mut objects = Vec::new();
+    let mut environments = Vec::new();
+    for env in &review.environments {
+        let label = env.label.as_deref();
+        for o in &env.objects {
+            objects.push(JsonObject {
+                environment: label,
+                object: o.id.to_string(),
+                kind: (!o.id.is_file()).then_some(o.id.kind.as_str()),
+                name: &o.id.name,
+                change: o.change,
+                fields: o
+                    .fields
+                    .iter()
+                    .map(|f| JsonField {
+                        path: path_text(&f.path),
+                        field: &f.field,
+                        change: f.change,
+                        item: f.item.as_deref(),
+                        old: f.old.as_ref(),
+                        new: f.new.as_ref(),
+                        hidden: f.hidden,
+                    })
+                    .collect(),
+            });
+        }
+        if env.not_compared.is_some() || env.whole.is_some() {
+            environments.push(JsonEnvironment {
+                name: label,
+                not_compared: env.not_compared.as_deref(),
+                change: env.whole.map(|(c, _)| c),
+                objects: env.whole.map(|(_, n)| n),
+            });
+        }
+    }
+    (objects, environments)
+}
+
+/// The plan and its review summary as JSON for bots (see the README for the shape),
+/// pretty-printed, ending in a newline.
+pub fn json(plan: &Plan, review: &Review) -> String {
+    let (objects, environments) = json_objects(review);
     let mut report = JsonReport {
         output: plan.dir.display().to_string(),
         up_to_date: plan.is_up_to_date(),
@@ -213,6 +302,8 @@ pub fn json(plan: &Plan) -> String {
         removed: Vec::new(),
         unchanged: plan.count(Status::Unchanged),
         not_generated: plan.conflicts().map(|e| e.path.as_str()).collect(),
+        objects,
+        environments,
     };
     for entry in plan.changes() {
         let counts = file_diff(entry, false).counts;
