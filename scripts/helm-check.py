@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """helm-check.py: does `ferry convert --helm` make a chart that renders to the same objects?
 
-Usage: helm-check.py [--values-tests] [--pairs DIR] COMPOSE_FILE...
+Usage: helm-check.py [--values-tests] [--pairs DIR] [--ferry-args "FLAGS"] COMPOSE_FILE...
 
 For each compose file (converted in its own directory, as a user would):
   1. `ferry convert -o K` and `ferry convert --helm -o C` into temporary directories;
@@ -13,7 +13,12 @@ For each compose file (converted in its own directory, as a user would):
      `app.kubernetes.io/managed-by: Helm`, `metadata.namespace`) and what only kustomize adds (the
      content hash it appends to the names of generated Secrets, a Namespace object), the objects
      equal `kubectl kustomize K`, field for field;
-  5. the rendered objects pass validate-k8s (strict Kubernetes schema), when it is found.
+  5. the rendered objects pass validate-k8s (strict Kubernetes schema), when it is found; the
+     Gateway API objects (routes, a Gateway) pass validate-crs against ../shared/crds instead.
+The fixture's `args` file gives the flags of both conversions (--overlay, --expose, --gateway,
+--gateway-class, --domain, --namespace, ...; not --templates, which has no chart equivalent);
+--ferry-args "FLAGS" adds flags for every file (e.g. --ferry-args "--expose gateway
+--gateway-class eg" to check the routes' templates over a corpus).
 With --values-tests, also renders with non-default values and checks their effect, and checks that
 values.schema.json rejects a wrong type and a misspelt key (on the first file).
 Environments (x-ferry: {environments}, the args file's --overlay flags, or with --pairs DIR each
@@ -22,7 +27,9 @@ values-NAME.yaml gives the objects of `kubectl kustomize K/overlays/NAME`, excep
 conversion report says values cannot express (counted in the summary).
 
 Environment: FERRY (default target/release/ferry), KUBECTL (default kubectl), VALIDATE_K8S
-(default ../shared/tools/validate-k8s when present). FERRY_ARGS: more `convert` flags for both
+(default ../shared/tools/validate-k8s when present), VALIDATE_CRS and GATEWAY_CRDS (default
+../shared/tools/validate-crs and ../shared/crds/gateway-api-v1.6.1 when present: the Gateway API
+objects). FERRY_ARGS: more `convert` flags for both
 conversions (`--env-secrets sops --age-recipient …`, `--env-secrets external-secrets
 --secret-store …`); with SOPS files, both sides are decrypted with `sops -d` first (the identity in
 SOPS_AGE_KEY_FILE), as Flux decrypts the kustomization and helm-secrets the chart's secrets.yaml.
@@ -72,7 +79,14 @@ def sops_decrypt(path):
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
 VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
+VALIDATE_CRS = os.environ.get("VALIDATE_CRS", os.path.join(ROOT, "..", "shared", "tools", "validate-crs"))
+CRDS = os.environ.get("GATEWAY_CRDS", os.path.join(ROOT, "..", "shared", "crds", "gateway-api-v1.6.1"))
+GATEWAY_API = "gateway.networking.k8s.io/"
 HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/instance")
+# Flags of a fixture's args file that both conversions take, with whether each has a value.
+FLAGS = {"--overlay": True, "--overlay-env-file": True, "--expose": True, "--gateway": True, "--gateway-class": True,
+         "--domain": True, "--namespace": True, "--volume-size": True, "--bind-mounts": True,
+         "--network-policies": False}
 
 
 def run(cmd, cwd):
@@ -180,6 +194,23 @@ def diff(a, b, path=""):
     return None if a == b else "%s: %r != %r" % (path or "/", a, b)
 
 
+def fixture_flags(words):
+    """The flags of an args file that both conversions take (FLAGS), in order."""
+    out = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in FLAGS:
+            out.append(w)
+            if FLAGS[w] and i + 1 < len(words):
+                out.append(words[i + 1])
+                i += 1
+        elif w == "--templates":
+            i += 1
+        i += 1
+    return out
+
+
 UNEXPRESSED = []
 
 
@@ -189,15 +220,12 @@ def check_project(compose, problems, values_tests, extra_flags=()):
     with tempfile.TemporaryDirectory() as tmp:
         k = os.path.join(tmp, "k8s")
         c = os.path.join(tmp, "chart")
-        # The fixture's flags (fixtures/<case>/args: --overlay, --overlay-env-file): environments
-        # besides those the project declares.
-        flags = list(extra_flags)
+        # The fixture's flags (fixtures/<case>/args): environments besides those the project
+        # declares (--overlay, --overlay-env-file), and the flags that change both conversions
+        # alike (--expose, --gateway, --namespace, ...).
         args_file = os.path.join(d, "args")
-        if os.path.exists(args_file):
-            words = open(args_file).read().split()
-            for i, w in enumerate(words[:-1]):
-                if w in ("--overlay", "--overlay-env-file"):
-                    flags += [w, words[i + 1]]
+        words = open(args_file).read().split() if os.path.exists(args_file) else []
+        flags = fixture_flags(words) + list(extra_flags)
         run([FERRY, "convert", "-q", "-f", f, "-o", k] + flags + FERRY_ARGS, d)
         report = json.loads(run([FERRY, "convert", "--helm", "--report-format", "json", "-f", f, "-o", c] + flags + FERRY_ARGS, d))
         # What the cluster sees: Flux decrypts the kustomization's SOPS files; helm-secrets passes
@@ -243,11 +271,17 @@ def check_project(compose, problems, values_tests, extra_flags=()):
                     dd = diff(ov_want[kk], ov_have[kk])
                     if dd:
                         found.append("overlay %s: %s/%s: %s" % ((o,) + kk + (dd,)))
+        # A Gateway ferry writes into the namespace --gateway names stays there.
+        own_ns = {(x.get("kind"), x.get("metadata", {}).get("name")): x["metadata"]["namespace"]
+                  for x in docs(run([KUBECTL, "kustomize", base], base))
+                  if x.get("kind") == "Gateway" and x.get("metadata", {}).get("namespace")}
         releases = {}
         for release, ns in (("r1", "ns-one"), ("other", "ns-two")):
             objs = render(c, release, ns, secret_values)
             for o in objs:
                 got = o.get("metadata", {}).get("namespace")
+                if own_ns.get(key(o)) == got and "--namespace" not in flags:
+                    continue
                 if got != ns:
                     found.append("%s/%s: namespace %r, not the release's %r" % (key(o) + (got, ns)))
             releases[release] = by_key([strip_helm(o) for o in objs])
@@ -280,6 +314,12 @@ def check_project(compose, problems, values_tests, extra_flags=()):
                 r = subprocess.run([vcrs, crds, crs], capture_output=True, text=True)
                 if r.returncode != 0:
                     found.append("validate-crs: %s" % (r.stdout + r.stderr).strip()[:1500])
+            # Gateway API objects (routes, a Gateway) against the Gateway API's CRDs.
+            gw = [x for x in os.listdir(crs) if "gateway.networking.k8s.io" in open(os.path.join(crs, x)).read()]
+            if gw and os.path.exists(VALIDATE_CRS) and os.path.isdir(CRDS):
+                r = subprocess.run([VALIDATE_CRS, CRDS, crs], capture_output=True, text=True)
+                if r.returncode != 0:
+                    found.append("validate-crs (Gateway API): %s" % (r.stdout + r.stderr).strip()[:1500])
         if values_tests:
             found.extend(check_values(c))
         for p in found:
@@ -301,7 +341,8 @@ def check_values(chart):
     base = by_key(render(chart, "r1", "ns-one"))
     pick = lambda k: next((x for x in svcs if k in values[x]), None)
     s_img, s_rep, s_ing, s_per = svcs[0], pick("replicas"), pick("ingress"), pick("persistence")
-    used = {s_img, s_rep, s_ing, s_per}
+    s_gw = next((x for x in svcs if any("hostnames" in r for r in values[x].get("gateway", {}).get("routes", {}).values())), None)
+    used = {s_img, s_rep, s_ing, s_per, s_gw}
     s_off = next((x for x in svcs if x not in used), None)
     over = {}
     over.setdefault(s_img, {})["image"] = {"tag": "9.9.9"}
@@ -313,9 +354,15 @@ def check_values(chart):
     claim = next(iter(values[s_per]["persistence"]), None) if s_per else None
     if claim:
         over.setdefault(s_per, {})["persistence"] = {claim: {"size": "7Gi"}}
+    route = None
+    if s_gw:
+        route = next(n for n, r in values[s_gw]["gateway"]["routes"].items() if "hostnames" in r)
+        over.setdefault(s_gw, {})["gateway"] = {"routes": {route: {"hostnames": ["y.example.com"]}}}
     if s_off:
         over[s_off] = {"enabled": False}
     got = by_key(render(chart, "r1", "ns-one", over))
+    if route and not any(kk[0] in ("HTTPRoute", "GRPCRoute") and kk[1] == route and o["spec"].get("hostnames") == ["y.example.com"] for kk, o in got.items()):
+        found.append("values: %s.gateway.routes.%s.hostnames did not change the route's host names" % (s_gw, route))
 
     def workload(svc):
         return next((o for kk, o in got.items() if kk[0] in ("Deployment", "StatefulSet", "DaemonSet") and o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == label_name(svc)), None)
@@ -343,7 +390,11 @@ def check_values(chart):
     # The schema refuses a wrong type and a misspelt key, naming the key.
     c = helm.Chart.load(chart)
     target = s_rep or s_img
-    for bad, word in (({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")):
+    bads = [({target: {"replicas": "three"}}, "replicas"), ({target: {"replica": 2}}, "replica")]
+    if route:
+        bads.append(({s_gw: {"gateway": {"routes": {route: {"hostnames": ["Not A Host"]}}}}}, "hostnames"))
+        bads.append(({s_gw: {"gateway": {"routes": {route: {"parentRef": []}}}}}, "parentRef"))
+    for bad, word in bads:
         try:
             c.validate_schema(bad)
             found.append("schema: accepted %s" % json.dumps(bad))
@@ -369,6 +420,7 @@ def pairs(corpus):
 def main(argv):
     values_tests = False
     files = []
+    extra = []
     args = list(argv)
     while args:
         a = args.pop(0)
@@ -376,6 +428,8 @@ def main(argv):
             values_tests = True
         elif a == "--pairs":
             files += pairs(args.pop(0))
+        elif a == "--ferry-args":
+            extra = args.pop(0).split()
         else:
             files.append((a, []))
     if not files:
@@ -385,7 +439,7 @@ def main(argv):
     passed = 0
     for i, (f, flags) in enumerate(files):
         try:
-            if check_project(f, problems, values_tests and i == 0, flags):
+            if check_project(f, problems, values_tests and i == 0, flags + extra):
                 passed += 1
         except Exception as e:  # a failed conversion or render is a finding, not a crash
             problems.append("%s: %s" % (f, e))

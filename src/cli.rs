@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use ferry::compose::xferry::Expose;
 use ferry::compose::LoadOptions;
 use ferry::error::Severity;
 use ferry::output::diff::ColorChoice;
@@ -397,6 +398,32 @@ struct TranslateArgs {
     /// kustomization.yaml.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     namespace: Option<String>,
+
+    /// How published ports are reached from outside the cluster. `ingress` (default): an
+    /// Ingress where `x-ferry: {ingress}` or kompose.service.expose asks for one, other
+    /// published ports stay ClusterIP Service ports; `gateway`: a Gateway API route
+    /// (HTTPRoute, GRPCRoute, TCPRoute, UDPRoute) for every published port, attached to the
+    /// Gateway --gateway names (or that --gateway-class writes); `none`: Services only. A
+    /// service's `x-ferry: {expose}` wins; default: top-level `x-ferry: {expose}`.
+    #[arg(long, value_name = "MODE", value_enum)]
+    expose: Option<ExposeArg>,
+
+    /// The Gateway the routes attach to, [NAMESPACE/]NAME (default: top-level
+    /// `x-ferry: {gateway}`; with --gateway-class, one named after the project).
+    #[arg(long, value_name = "[NAMESPACE/]NAME", value_parser = parse_gateway)]
+    gateway: Option<ferry::compose::xferry::GatewayRef>,
+
+    /// Also write the Gateway, of this GatewayClass: a listener per published port and
+    /// protocol, and an HTTPS listener per TLS host of the ingress settings (default:
+    /// top-level `x-ferry: {gatewayClass}`).
+    #[arg(long, value_name = "CLASS", value_parser = parse_gateway_class)]
+    gateway_class: Option<String>,
+
+    /// Host name of each HTTP and gRPC route the ingress settings give none, e.g.
+    /// `{service}.example.com` (placeholders `{service}`, `{project}`; default: top-level
+    /// `x-ferry: {domain}`).
+    #[arg(long, value_name = "PATTERN", value_parser = parse_domain)]
+    domain: Option<String>,
 }
 
 impl TranslateArgs {
@@ -423,9 +450,44 @@ impl TranslateArgs {
                 remote_key: self.remote_key.clone(),
                 remote_property: self.remote_property.clone(),
             },
+            expose: ferry::translate::expose::ExposeOptions {
+                expose: self.expose.map(|e| match e {
+                    ExposeArg::None => Expose::None,
+                    ExposeArg::Ingress => Expose::Ingress,
+                    ExposeArg::Gateway => Expose::Gateway,
+                }),
+                gateway: self.gateway.clone(),
+                gateway_class: self.gateway_class.clone(),
+                domain: self.domain.clone(),
+            },
             environment: None,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExposeArg {
+    None,
+    Ingress,
+    Gateway,
+}
+
+fn parse_gateway(s: &str) -> Result<ferry::compose::xferry::GatewayRef, String> {
+    ferry::compose::xferry::GatewayRef::parse(s)
+}
+
+fn parse_gateway_class(s: &str) -> Result<String, String> {
+    if ferry::compose::xferry::dns_subdomain(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a valid GatewayClass name (lower case letters, digits, `-` and `.`)"
+        ))
+    }
+}
+
+fn parse_domain(s: &str) -> Result<String, String> {
+    ferry::compose::xferry::domain_pattern(s)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

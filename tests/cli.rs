@@ -860,7 +860,7 @@ fn unknown_x_ferry_key_is_an_error_with_a_suggestion() {
 fn ingress_without_a_chosen_port_is_an_error() {
     fails_with(
         "services:\n  web:\n    image: nginx\n    ports: ['80:80', '443:443']\n    x-ferry:\n      ingress: {host: a.example.com}\n",
-        "the service has several ports (80, 443); choose the one the Ingress sends traffic to",
+        "the service has several ports (80, 443); choose the one the Ingress or route sends traffic to",
     );
 }
 

@@ -27,7 +27,8 @@ fn render_options(dir: &std::path::Path) -> RenderOptions {
             ),
             "--templates" => opts.templates_dir = it.next().map(|v| dir.join(v)),
             "--namespace" | "--volume-size" | "--bind-mounts" | "--env-secrets"
-            | "--age-recipient" | "--secret-store" | "--remote-key" | "--remote-property" => {
+            | "--age-recipient" | "--secret-store" | "--remote-key" | "--remote-property"
+            | "--expose" | "--gateway" | "--gateway-class" | "--domain" => {
                 it.next();
             }
             "--network-policies" => {}
@@ -54,6 +55,19 @@ fn translate_options(dir: &std::path::Path) -> TranslateOptions {
                         panic!("{}/args: --env-secrets {name:?}", dir.display())
                     }));
             }
+            "--expose" => {
+                let v = it.next().map(String::as_str).unwrap_or_default();
+                opts.expose.expose = Some(
+                    ferry::compose::xferry::Expose::parse(v)
+                        .unwrap_or_else(|| panic!("{}/args: --expose {v}", dir.display())),
+                );
+            }
+            "--gateway" => {
+                let v = it.next().map(String::as_str).unwrap_or_default();
+                opts.expose.gateway = Some(ferry::compose::xferry::GatewayRef::parse(v).unwrap());
+            }
+            "--gateway-class" => opts.expose.gateway_class = it.next().cloned(),
+            "--domain" => opts.expose.domain = it.next().cloned(),
             "--age-recipient" => opts.secrets.age_recipients.extend(it.next().cloned()),
             "--secret-store" => opts.secrets.secret_store = it.next().cloned(),
             "--remote-key" => opts.secrets.remote_key = it.next().cloned(),
@@ -281,6 +295,11 @@ fixtures! {
     volumes_from => "volumes-from",
     build_no_image => "build-no-image",
     dotenv_forms => "dotenv-forms",
+    expose_choices => "expose-choices",
+    gateway_existing => "gateway-existing",
+    gateway_overlays => "gateway-overlays",
+    gateway_same_port => "gateway-same-port",
+    gateway_written => "gateway-written",
     extends_files => "extends-files",
     include => "include",
     include_env_scope => "include-env-scope",

@@ -58,6 +58,22 @@ fn every_fixture_chart_renders_to_the_kustomize_objects() {
         )),
         "{text}"
     );
+    // The routes' values: a host name set in values reaches the route; the schema refuses a
+    // host name the Gateway API would and a misspelt key.
+    let out = std::process::Command::new("python3")
+        .arg(root().join("scripts/helm-check.py"))
+        .arg("--values-tests")
+        .arg(root().join("fixtures/gateway-written/compose.yaml"))
+        .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("helm-check: 1 charts, 1 passed, 0 failed"),
+        "{text}"
+    );
 }
 
 /// `--helm` with `--env-secrets sops` (the Secret templates read the chart's SOPS-encrypted

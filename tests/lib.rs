@@ -11,6 +11,7 @@ mod determinism;
 mod edge;
 mod environments;
 mod fixtures;
+mod gateway;
 mod generated;
 mod helm;
 #[cfg(unix)]

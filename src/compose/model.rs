@@ -181,6 +181,9 @@ pub struct ProjectFerry {
     pub network_policies: Option<Located<bool>>,
     /// `chartVersion`: the version of the Helm chart (`--chart-version` wins).
     pub chart_version: Option<Located<String>>,
+    /// `expose`, `gateway`, `gatewayClass`, `domain`: how published ports are reached from
+    /// outside (`--expose`, `--gateway`, `--gateway-class`, `--domain` win).
+    pub exposure: crate::compose::xferry::ExposeDefaults,
     /// Where Secrets come from (issue 24): `envSecrets` (auto, none, sops, external-secrets),
     /// `ageRecipients`, `secretStore`, `remoteKey`, `remoteProperty`; the flags of the same
     /// names win.

@@ -68,6 +68,169 @@ impl ServiceType {
     }
 }
 
+/// How a service's published ports are reached from outside the cluster (`--expose`, and
+/// `expose` in `x-ferry` at the top level and on a service).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Expose {
+    /// Services only, whatever the ingress settings say.
+    None,
+    /// An Ingress where the ingress settings (or Kompose's expose labels) ask for one.
+    #[default]
+    Ingress,
+    /// A Gateway API route for every published port.
+    Gateway,
+}
+
+impl Expose {
+    pub const ALL: &'static [&'static str] = &["none", "ingress", "gateway"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "none" => Expose::None,
+            "ingress" => Expose::Ingress,
+            "gateway" => Expose::Gateway,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expose::None => "none",
+            Expose::Ingress => "ingress",
+            Expose::Gateway => "gateway",
+        }
+    }
+}
+
+/// A Gateway named by `--gateway` or `x-ferry: {gateway: …}`: `[NAMESPACE/]NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayRef {
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl GatewayRef {
+    /// `NAME` or `NAMESPACE/NAME`: the namespace a DNS label, the name a DNS subdomain (the
+    /// names Kubernetes gives a Namespace and a Gateway).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (namespace, name) = match s.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, s),
+        };
+        if let Some(ns) = namespace {
+            if crate::names::dns_label(ns) != ns {
+                return Err(format!(
+                    "`{ns}` is not a valid namespace name (lower case letters, digits and `-`, starting with a letter, at most 63 characters)"
+                ));
+            }
+        }
+        if !dns_subdomain(name) {
+            return Err(format!(
+                "`{name}` is not a valid Gateway name (lower case letters, digits, `-` and `.`, at most 253 characters)"
+            ));
+        }
+        Ok(GatewayRef {
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for GatewayRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{ns}/{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// An RFC 1123 subdomain: what Kubernetes accepts as the name of most objects.
+pub fn dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+/// A host name as an Ingress rule and a Gateway API route accept it: lower case DNS labels of
+/// at most 63 characters separated by dots, at most 253 in all, optionally starting with `*.`
+/// (a wildcard); not an IP address.
+pub fn valid_host(s: &str) -> Result<(), String> {
+    let rest = s.strip_prefix("*.").unwrap_or(s);
+    let ok = s.len() <= 253
+        && !rest.is_empty()
+        && rest.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    if !ok {
+        return Err(format!(
+            "`{s}` is not a valid host name (lower case letters, digits and `-` in labels of at most 63 characters, separated by `.`, optionally starting with `*.`)"
+        ));
+    }
+    if rest.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(format!(
+            "`{s}` is an IP address; an Ingress or a route takes a host name"
+        ));
+    }
+    Ok(())
+}
+
+/// The placeholders of a `--domain` pattern.
+pub const DOMAIN_PLACEHOLDERS: &[&str] = &["{service}", "{project}"];
+
+/// A `--domain` pattern (`{service}.example.com`): its placeholders known, and a valid host name
+/// once they are filled in.
+pub fn domain_pattern(s: &str) -> Result<String, String> {
+    let mut rest = s.to_string();
+    for p in DOMAIN_PLACEHOLDERS {
+        rest = rest.replace(p, "x");
+    }
+    if let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        let end = tail.find('}').map_or(tail.len(), |j| j + 1);
+        return Err(format!(
+            "unknown placeholder `{}` in the domain pattern; known: {}",
+            &tail[..end],
+            DOMAIN_PLACEHOLDERS.join(", ")
+        ));
+    }
+    if rest.starts_with('*') {
+        return Err("a domain pattern gives each service one host name: no `*`".into());
+    }
+    valid_host(&rest)?;
+    Ok(s.to_string())
+}
+
+/// The host name a domain pattern gives a service.
+pub fn domain_for(pattern: &str, service: &str, project: &str) -> String {
+    pattern
+        .replace("{service}", &crate::names::dns_label(service))
+        .replace("{project}", &crate::names::dns_label(project))
+}
+
+/// The top-level keys that choose how published ports are reached (`x-ferry: {expose, gateway,
+/// gatewayClass, domain}`); the command-line flags of the same names win.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExposeDefaults {
+    pub expose: Option<Located<Expose>>,
+    pub gateway: Option<Located<GatewayRef>>,
+    /// The GatewayClass of the Gateway ferry writes.
+    pub gateway_class: Option<Located<String>>,
+    /// A host-name pattern for HTTP routes the settings give no host (`{service}.example.com`).
+    pub domain: Option<Located<String>>,
+}
+
 /// `x-ferry: {service: …}`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceSettings {
@@ -160,6 +323,9 @@ pub struct ServiceFerry {
     pub plain_env: Vec<Located<String>>,
     /// `group`: services of one group run as containers of one pod (`kompose.service.group`).
     pub group: Option<Located<String>>,
+    /// `expose`: how this service's published ports are reached from outside (wins over
+    /// `--expose`).
+    pub expose: Option<Located<Expose>>,
 }
 
 /// The modes of `--bind-mounts` and `x-ferry: {bindMounts: …}`.
@@ -187,6 +353,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "plainEnv",
     "group",
     "overlays",
+    "expose",
 ];
 const SERVICE_SETTINGS_KEYS: &[&str] = &[
     "type",
@@ -214,6 +381,10 @@ pub const PROJECT_KEYS: &[&str] = &[
     "storageClass",
     "networkPolicies",
     "chartVersion",
+    "expose",
+    "gateway",
+    "gatewayClass",
+    "domain",
     "envSecrets",
     "ageRecipients",
     "secretStore",
@@ -447,6 +618,7 @@ pub fn read_service(r: &mut Reader<'_>, node: &Node, path: &str) -> ServiceFerry
                         .map(|m| m.to_string())
                 })
             }
+            "expose" => f.expose = expose(r, n, &p),
             // Read when the overlays are rendered (`render::overlay`), which checks them.
             "overlays" => {}
             k => unknown(r, &e.key_loc, path, k, SERVICE_KEYS),
@@ -493,7 +665,15 @@ fn read_ingress(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<IngressSe
         let p = format!("{path}.{k}");
         let n = &e.value;
         match k.as_str() {
-            "host" => ing.host = r.string(n, &p),
+            "host" => {
+                ing.host = r.string(n, &p).filter(|h| match valid_host(h) {
+                    Ok(()) => true,
+                    Err(m) => {
+                        r.msg(&n.loc, &p, m);
+                        false
+                    }
+                })
+            }
             "path" => {
                 if let Some(s) = r.string(n, &p) {
                     if s.starts_with('/') {
@@ -740,6 +920,9 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
                     ok
                 })
             }
+            "expose" | "gateway" | "gatewayClass" | "domain" => {
+                read_expose_default(r, k, n, &p, &mut f.exposure)
+            }
             "envSecrets" | "ageRecipients" | "secretStore" | "remoteKey" | "remoteProperty" => {
                 read_secret_setting(r, k, n, &p, &mut f.secrets)
             }
@@ -748,6 +931,44 @@ pub fn read_project(r: &mut Reader<'_>, node: &Node, path: &str) -> ProjectFerry
         }
     }
     f
+}
+
+fn expose(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Located<Expose>> {
+    one_of(r, node, path, Expose::ALL, Expose::parse)
+}
+
+/// One of the top-level keys of [`ExposeDefaults`].
+fn read_expose_default(
+    r: &mut Reader<'_>,
+    key: &str,
+    node: &Node,
+    path: &str,
+    d: &mut ExposeDefaults,
+) {
+    if key == "expose" {
+        d.expose = expose(r, node, path);
+        return;
+    }
+    let Some(s) = r.located_string(node, path) else {
+        return;
+    };
+    let checked = match key {
+        "gateway" => GatewayRef::parse(&s.value).map(|g| d.gateway = Some(Located::new(g, s.loc))),
+        "gatewayClass" => match dns_subdomain(&s.value) {
+            true => {
+                d.gateway_class = Some(s);
+                Ok(())
+            }
+            false => Err(format!(
+                "`{}` is not a valid GatewayClass name (lower case letters, digits, `-` and `.`)",
+                s.value
+            )),
+        },
+        _ => domain_pattern(&s.value).map(|p| d.domain = Some(Located::new(p, s.loc))),
+    };
+    if let Err(m) = checked {
+        r.msg(&node.loc, path, m);
+    }
 }
 
 /// The values `--env-secrets` and `x-ferry: {envSecrets}` take.
@@ -937,6 +1158,44 @@ mod tests {
         assert_eq!(
             memory_target("512Mi"),
             Some(MemoryTarget::Quantity("512Mi".into()))
+        );
+    }
+
+    #[test]
+    fn gateway_names_hosts_and_domains() {
+        assert_eq!(
+            GatewayRef::parse("infra/shared").unwrap(),
+            GatewayRef {
+                namespace: Some("infra".into()),
+                name: "shared".into()
+            }
+        );
+        assert_eq!(GatewayRef::parse("edge.main").unwrap().namespace, None);
+        for bad in ["Infra/x", "a/b/c", "", "x_y", "ns/"] {
+            assert!(GatewayRef::parse(bad).is_err(), "{bad}");
+        }
+        for ok in ["example.com", "*.example.com", "a-b.c1.example"] {
+            assert!(valid_host(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Example.com",
+            "a..b",
+            "-a.com",
+            "10.0.0.1",
+            "a.*.com",
+            "*",
+            "a_b.com",
+        ] {
+            assert!(valid_host(bad).is_err(), "{bad}");
+        }
+        assert!(domain_pattern("{service}.example.com").is_ok());
+        assert!(domain_pattern("{service}-{project}.example.com").is_ok());
+        assert!(domain_pattern("{svc}.example.com").is_err());
+        assert!(domain_pattern("*.example.com").is_err());
+        assert!(domain_pattern("{service}.Example.com").is_err());
+        assert_eq!(
+            domain_for("{service}.{project}.example.com", "Web_App", "Shop"),
+            "web-app.shop.example.com"
         );
     }
 

@@ -294,6 +294,12 @@ pub fn chart(
             .filter(|o| o.kind == "Ingress" && o.service.as_deref() == Some(svc))
             .count()
     };
+    // The namespaces routes name their Gateway in (`--gateway NAMESPACE/NAME`).
+    let gateway_namespaces: Vec<J> = objects
+        .iter()
+        .filter(|o| ROUTE_KINDS.contains(&o.kind.as_str()))
+        .filter_map(|o| o.value.pointer("/spec/parentRefs/0/namespace").cloned())
+        .collect();
     for o in objects {
         if o.kind == "Namespace" {
             report.ignored(
@@ -305,12 +311,19 @@ pub fn chart(
         }
         let mut value = o.value.as_ref().clone();
         let mut marks = Marks::default();
-        // Every object in the release's namespace, with Helm's labels.
+        // Every object in the release's namespace, with Helm's labels; a Gateway ferry writes
+        // into the namespace `--gateway` names stays there.
+        let own_namespace = o.kind == "Gateway"
+            && value
+                .pointer("/metadata/namespace")
+                .is_some_and(|ns| gateway_namespaces.contains(ns));
         if let Some(md) = value.get_mut("metadata").and_then(J::as_object_mut) {
-            md.insert(
-                "namespace".into(),
-                marks.inline("{{ $.Release.Namespace | quote }}".into()),
-            );
+            if !own_namespace {
+                md.insert(
+                    "namespace".into(),
+                    marks.inline("{{ $.Release.Namespace | quote }}".into()),
+                );
+            }
             // Labels other than ferry's own (compose labels, network labels) stay as they are.
             let mut own = Map::new();
             for (k, v) in md
@@ -519,6 +532,31 @@ pub fn chart(
                         }
                     }
                     continue;
+                }
+            }
+            k if ROUTE_KINDS.contains(&k) => {
+                if let Some(s) = svc_name.as_deref() {
+                    let i = idx(s, &services).expect("a service of the project");
+                    let vs = values_of(s);
+                    let route = route_values(&mut value, &o.name, &vs, &mut marks);
+                    let gateway = services[i]
+                        .1
+                        .values
+                        .entry("gateway")
+                        .or_insert_with(|| json!({ "enabled": true, "routes": {} }));
+                    if let Some(routes) = gateway.get_mut("routes").and_then(J::as_object_mut) {
+                        routes.insert(o.name.clone(), route.clone());
+                    }
+                    if let (true, Some(h)) = (
+                        o.kind == "HTTPRoute",
+                        route.pointer("/hostnames/0").and_then(J::as_str),
+                    ) {
+                        notes.push(format!(
+                            "{{{{- if and {vs}.enabled {vs}.gateway.enabled }}}}\n  {s}: http://{h}/ ({} {})\n{{{{- end }}}}",
+                            o.kind, o.name
+                        ));
+                    }
+                    condition = Some(format!("and {vs}.enabled {vs}.gateway.enabled"));
                 }
             }
             "PersistentVolumeClaim" => {
@@ -973,6 +1011,45 @@ fn workload(
     }
 }
 
+/// The Gateway API routes ferry makes; their values are `<service>.gateway`.
+const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute"];
+
+/// A route's values-controlled fields: its parentRefs and (HTTP and gRPC) host names, from
+/// `<service>.gateway.routes.<name>`. Returns the route's defaults.
+fn route_values(value: &mut J, name: &str, vs: &str, marks: &mut Marks) -> J {
+    let rv = format!("(index {vs}.gateway.routes {})", go_str(name));
+    let by_host = matches!(
+        value.get("kind").and_then(J::as_str),
+        Some("HTTPRoute" | "GRPCRoute")
+    );
+    let Some(spec) = obj_mut(value, &["spec"]) else {
+        return json!({});
+    };
+    let mut defaults = Map::new();
+    defaults.insert(
+        "parentRefs".into(),
+        spec.get("parentRefs").cloned().unwrap_or(json!([])),
+    );
+    // The keys in the route's own order: parentRefs, hostnames, rules.
+    let rules = spec.remove("rules");
+    spec.remove("parentRefs");
+    spec.insert("parentRefs".into(), marks.yaml(format!("{rv}.parentRefs")));
+    if by_host {
+        defaults.insert(
+            "hostnames".into(),
+            spec.remove("hostnames").unwrap_or(json!([])),
+        );
+        spec.insert(
+            "hostnames".into(),
+            marks.with_yaml(format!("{rv}.hostnames")),
+        );
+    }
+    if let Some(r) = rules {
+        spec.insert("rules".into(), r);
+    }
+    J::Object(defaults)
+}
+
 fn ingress_template(chart: &str, service: &str) -> String {
     let vs = values_of(service);
     let name = names::dns_label(service);
@@ -1129,6 +1206,7 @@ const VALUE_KEYS: &[(&str, &str)] = &[
     ("extraEnv", "more variables, as Kubernetes env entries (name, value or valueFrom)"),
     ("service", "the Service's type (ClusterIP, NodePort, LoadBalancer) and ports"),
     ("ingress", "an Ingress to the Service: enabled, className, annotations, hosts (host, paths: path, pathType, port), tls"),
+    ("gateway", "the Gateway API routes of the service (--expose gateway): enabled, and per route by name its parentRefs (the Gateway and listener it attaches to) and hostnames (HTTP and gRPC routes)"),
     ("persistence", "per claim: enabled (false: an emptyDir), size, storageClass, accessModes, existingClaim (use it, make none)"),
     ("nodeSelector", "node labels the pods must run on"),
     ("tolerations", "taints the pods tolerate"),
@@ -1446,6 +1524,7 @@ fn service_schema(v: &J) -> J {
                     "tls": { "type": "array" },
                 },
             }),
+            "gateway" => gateway_schema(v),
             "persistence" => {
                 let mut claims = Map::new();
                 for (c, _) in v
@@ -1484,6 +1563,58 @@ fn service_schema(v: &J) -> J {
         p.insert(k.clone(), s);
     }
     json!({ "type": "object", "additionalProperties": false, "properties": p })
+}
+
+/// The schema of `<service>.gateway`: the Gateway API's own rules for parentRefs and host
+/// names (patterns, lengths, counts), so that a wrong value fails at `helm install`.
+fn gateway_schema(v: &J) -> J {
+    const NAME: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    const HOST: &str =
+        "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    let parent = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "group": { "type": "string", "maxLength": 253 },
+            "kind": { "type": "string", "minLength": 1, "maxLength": 63 },
+            "name": { "type": "string", "minLength": 1, "maxLength": 253 },
+            "namespace": { "type": "string", "minLength": 1, "maxLength": 63, "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+            "sectionName": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": NAME },
+            "port": { "type": "integer", "minimum": 1, "maximum": 65535 },
+        },
+    });
+    let mut routes = Map::new();
+    for (name, r) in v
+        .pointer("/gateway/routes")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let mut props = Map::new();
+        props.insert(
+            "parentRefs".into(),
+            json!({ "type": "array", "minItems": 1, "maxItems": 32, "items": parent }),
+        );
+        if r.get("hostnames").is_some() {
+            props.insert(
+                "hostnames".into(),
+                json!({ "type": "array", "maxItems": 16, "items": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": HOST } }),
+            );
+        }
+        routes.insert(
+            name.clone(),
+            json!({ "type": "object", "additionalProperties": false, "properties": props }),
+        );
+    }
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "enabled": { "type": "boolean" },
+            "routes": { "type": "object", "additionalProperties": false, "properties": routes },
+        },
+    })
 }
 
 #[cfg(test)]

@@ -1,101 +1,30 @@
-//! Ingress (networking.k8s.io/v1) from `x-ferry: {ingress: …}` or Kompose's
-//! `kompose.service.expose` labels. The backend port is chosen explicitly: the `port` given,
-//! else the service's only published port, else its only port; anything else is an error that
-//! asks for `port`.
+//! Ingress (networking.k8s.io/v1) under `expose: ingress`, from the rules `expose` made of the
+//! ingress settings (`x-ferry: {ingress: …}` or Kompose's `kompose.service.expose` labels):
+//! one Ingress per group of rules with the same class and annotations, one rule per host.
 
-use super::service::entries;
 use super::{labels, Ctx, Object};
-use crate::compose::xferry::{IngressSettings, Tls};
+use crate::compose::xferry::Expose;
 use crate::compose::Service;
-use crate::error::{Error, Report};
+use crate::error::Report;
 use crate::names;
 use serde_json::{json, Map, Value};
 
-fn backend_port(svc: &Service, ing: &IngressSettings) -> Result<u16, String> {
-    let ports = entries(svc);
-    if let Some(p) = &ing.port {
-        return if ports
-            .iter()
-            .any(|e| e.port == p.value && e.protocol == "TCP")
-        {
-            Ok(p.value)
-        } else {
-            Err(format!(
-                "port {} is not a TCP port of the service (its ports: {})",
-                p.value,
-                ports
-                    .iter()
-                    .map(|e| e.port.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        };
-    }
-    let tcp: Vec<&super::service::Entry> = ports.iter().filter(|e| e.protocol == "TCP").collect();
-    let published: Vec<u16> = tcp.iter().filter(|e| e.published).map(|e| e.port).collect();
-    match (published.as_slice(), tcp.as_slice()) {
-        ([one], _) => Ok(*one),
-        ([], [only]) => Ok(only.port),
-        ([], []) => Err("the service has no TCP port for an Ingress to send traffic to; add `ports`".into()),
-        _ => Err(format!(
-            "the service has several ports ({}); choose the one the Ingress sends traffic to with `x-ferry: {{ingress: {{port: …}}}}`",
-            if published.is_empty() { tcp.iter().map(|e| e.port.to_string()).collect::<Vec<_>>() } else { published.iter().map(u16::to_string).collect() }.join(", ")
-        )),
-    }
-}
-
-pub fn ingresses(
-    ctx: &Ctx<'_>,
-    svc: &Service,
-    report: &mut Report,
-    errors: &mut Vec<Error>,
-) -> Vec<Object> {
-    let settings = ctx.settings(&svc.name);
-    if settings.ingress.is_empty() {
+pub fn ingresses(ctx: &Ctx<'_>, svc: &Service, report: &mut Report) -> Vec<Object> {
+    let Some(plan) = ctx.exposure().service(&svc.name) else {
+        return Vec::new();
+    };
+    if plan.mode != Expose::Ingress {
         return Vec::new();
     }
+    let settings = ctx.settings(&svc.name);
     let svc_name = names::dns_label(&svc.name);
-    // One Ingress per (class, annotations) group, in the order they are written.
-    type Group<'a> = (
-        Option<String>,
-        Vec<(String, String)>,
-        Vec<&'a IngressSettings>,
-    );
-    let mut groups: Vec<Group<'_>> = Vec::new();
-    for ing in &settings.ingress {
-        let ann: Vec<(String, String)> = ing
-            .annotations
-            .iter()
-            .map(|kv| (kv.key.clone(), kv.value.clone()))
-            .collect();
-        match groups
-            .iter_mut()
-            .find(|(c, a, _)| *c == ing.class_name && *a == ann)
-        {
-            Some((_, _, items)) => items.push(ing),
-            None => groups.push((ing.class_name.clone(), ann, vec![ing])),
-        }
-    }
     let mut out = Vec::new();
-    for (i, (class, ann, items)) in groups.into_iter().enumerate() {
-        let name = if i == 0 {
-            svc_name.clone()
-        } else {
-            names::derived(&svc.name, &(i + 1).to_string())
-        };
+    for group in &plan.ingresses {
+        let name = &group.name;
         let mut rules: Vec<Value> = Vec::new();
         let mut tls: Vec<(Option<String>, Vec<String>)> = Vec::new();
-        for ing in items {
-            let port = match backend_port(svc, ing) {
-                Ok(p) => p,
-                Err(why) => {
-                    errors.push(Error::invalid(
-                        &ing.loc,
-                        format!("{}: {why}", settings.ingress_key),
-                    ));
-                    continue;
-                }
-            };
+        for rule in group.rules.iter().map(|&i| &plan.http[i]) {
+            let (ing, port) = (&rule.settings, rule.port);
             let path = json!({
                 "path": ing.path,
                 "pathType": ing.path_type,
@@ -121,11 +50,8 @@ pub fn ingresses(
                     rules.push(Value::Object(r));
                 }
             }
-            if let Some(t) = &ing.tls {
-                let secret = match t {
-                    Tls::Default => None,
-                    Tls::Secret(s) => Some(s.clone()),
-                };
+            if let Some(secret) = super::expose::tls_of(ing) {
+                let secret = secret.map(str::to_string);
                 let hosts: Vec<String> = ing.host.iter().cloned().collect();
                 match tls.iter_mut().find(|(s, _)| *s == secret) {
                     Some((_, hs)) => {
@@ -153,7 +79,7 @@ pub fn ingresses(
             continue;
         }
         let mut spec = Map::new();
-        if let Some(c) = class {
+        if let Some(c) = &group.class {
             spec.insert("ingressClassName".into(), json!(c));
         }
         if !tls.is_empty() {
@@ -179,8 +105,12 @@ pub fn ingresses(
             "labels".into(),
             Value::Object(labels(ctx.project, Some(&svc.name))),
         );
-        if !ann.is_empty() {
-            let a: Map<String, Value> = ann.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        if !group.annotations.is_empty() {
+            let a: Map<String, Value> = group
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
             md.insert("annotations".into(), Value::Object(a));
         }
         ctx.namespace_into(&mut md);

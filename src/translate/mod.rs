@@ -4,7 +4,8 @@
 //! - `settings`: `x-ferry` and Kompose's `kompose.*` labels, resolved per service;
 //! - `workload`: the kind (Deployment, StatefulSet, DaemonSet, Job, CronJob) and rollouts;
 //! - `pod`, `probes`, `scheduling`: the pod template;
-//! - `service`, `ingress`: how the service is reached;
+//! - `service`: how the service is reached inside the cluster; `expose`, `ingress`, `gateway`:
+//!   from outside (an Ingress or Gateway API routes);
 //! - `storage`: volumes and bind mounts; `config`: env files; `secrets`: secrets and configs;
 //! - `network`: NetworkPolicies; `autoscale`: HorizontalPodAutoscalers;
 //! - `report`: the reasons for keys ferry does not convert, and the grouped report.
@@ -12,6 +13,8 @@
 mod autoscale;
 mod config;
 pub mod envsecrets;
+pub mod expose;
+mod gateway;
 mod hosts;
 mod ingress;
 mod models;
@@ -199,6 +202,8 @@ pub struct TranslateOptions {
     /// The environment converted (`src/environments`), for `{environment}` in remote key
     /// patterns; `None` for the base.
     pub environment: Option<String>,
+    /// `--expose`, `--gateway`, `--gateway-class`, `--domain`.
+    pub expose: expose::ExposeOptions,
 }
 
 /// `app.kubernetes.io/*` labels for a service's objects.
@@ -288,6 +293,10 @@ pub struct Ctx<'a> {
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,
     >,
+    /// How each service's published ports are reached from outside; planned once.
+    exposure: expose::Plan,
+    /// The Gateway API routes and the Gateway (`expose: gateway`); planned once.
+    gateway: gateway::Plan,
 }
 
 impl<'a> Ctx<'a> {
@@ -308,6 +317,19 @@ impl<'a> Ctx<'a> {
             .get(owner)
             .or_else(|| self.project.services.get(service))
             .expect("pod owners are services")
+    }
+
+    /// Whether `service` answers on a Service of its own name: a pod's owner does, and so
+    /// does a member of a group; a service sharing another's network (`network_mode:
+    /// service:…`) answers through that pod's.
+    pub fn has_own_service(&self, service: &str) -> bool {
+        let owner = self.pod_owner(service);
+        owner.name == service
+            || self
+                .project
+                .services
+                .get(service)
+                .is_some_and(|s| s.network_mode.is_none())
     }
 
     /// The links, in every service, whose target runs in `owner`'s pod, with the linking
@@ -344,6 +366,25 @@ impl<'a> Ctx<'a> {
 
     pub fn network_policies(&self) -> bool {
         self.network_policies
+    }
+
+    pub fn exposure(&self) -> &expose::Plan {
+        &self.exposure
+    }
+
+    pub fn gateway(&self) -> &gateway::Plan {
+        &self.gateway
+    }
+
+    /// What became of a published Service port outside the cluster, for the report.
+    pub fn published_note(&self, service: &str, protocol: &str, port: u16) -> Option<String> {
+        match self.exposure.service(service)?.mode {
+            crate::compose::xferry::Expose::Gateway => self
+                .gateway
+                .note(service, protocol, port)
+                .map(str::to_string),
+            _ => self.exposure.note(service, port, protocol),
+        }
     }
 
     /// The namespace every object goes to, if any.
@@ -762,7 +803,7 @@ pub fn translate_each(
         }
     }
     let secret_settings = secretmode::Settings::resolve(project, opts.env_secrets, &opts.secrets)?;
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         project,
         opts,
         secret_settings,
@@ -785,7 +826,29 @@ pub fn translate_each(
                 .network_policies
                 .as_ref()
                 .is_some_and(|n| n.value),
+        exposure: expose::Plan::default(),
+        gateway: gateway::Plan::default(),
     };
+    ctx.exposure = expose::plan(
+        project,
+        &ctx.settings,
+        |s| ctx.has_own_service(s),
+        &opts.expose,
+        &mut report,
+        &mut errors,
+    );
+    ctx.gateway = gateway::plan(
+        project,
+        &ctx.exposure,
+        namespace.as_deref(),
+        &mut report,
+        &mut errors,
+    );
+    gateway::report_unused(&ctx.exposure, &mut report);
+    if let Some(e) = Error::from_many(std::mem::take(&mut errors)) {
+        return Err(e);
+    }
+    let ctx = ctx;
     // Pod owner → the services that run in its pod (computed once, not per service).
     let mut members_of: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
     for s in project.services.values() {
@@ -997,11 +1060,13 @@ pub fn translate_each(
             &mut report,
             &mut errors,
         ));
-        // The services grouped into the pod have Services of their own, so Ingresses too.
-        for m in
-            std::iter::once(svc).chain(members.iter().copied().filter(|m| m.network_mode.is_none()))
-        {
-            objects.extend(ingress::ingresses(&ctx, m, &mut report, &mut errors));
+        // The services grouped into the pod have Services of their own, so Ingresses and
+        // routes too.
+        for m in std::iter::once(svc).chain(members.iter().copied()) {
+            if ctx.has_own_service(&m.name) {
+                objects.extend(ingress::ingresses(&ctx, m, &mut report));
+                objects.extend(gateway::routes(&ctx, m));
+            }
         }
         objects.extend(hpa);
     }
@@ -1022,6 +1087,7 @@ pub fn translate_each(
         }
     }
     objects.drain(..).for_each(&mut *sink);
+    gateway::gateway(&ctx).into_iter().for_each(&mut *sink);
     network::report_top_level(&ctx, &mut report);
     network::policies(&ctx).into_iter().for_each(&mut *sink);
     if let Some(e) = Error::from_many(errors) {

@@ -23,6 +23,20 @@ pub(crate) struct Entry {
     /// The compose port was published (`ports:`, not `expose:`) and this is its published
     /// number.
     pub published: bool,
+    /// Published on an address other hosts reach (not only on a loopback address such as
+    /// `127.0.0.1:8080:80`, which under compose stays on the docker host).
+    pub public: bool,
+}
+
+/// A published port bound to a loopback address only reaches the docker host itself.
+fn loopback(host_ip: Option<&str>) -> bool {
+    host_ip.is_some_and(|ip| {
+        let ip = ip.trim_start_matches('[').trim_end_matches(']');
+        ip == "localhost"
+            || ip
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|a| a.is_loopback())
+    })
 }
 
 /// A port name: the compose name when given (made a valid label), else `<proto>-<port>`.
@@ -58,11 +72,13 @@ fn port_plan(svc: &Service) -> (Vec<Entry>, Vec<(&Port, u16)>) {
         .collect();
     let add = |entries: &mut Vec<Entry>, p: &Port, port: u16, name: String, published: bool| {
         let proto = p.protocol.as_k8s();
+        let public = published && !loopback(p.host_ip.as_deref());
         if let Some(e) = entries
             .iter_mut()
             .find(|e| e.port == port && e.protocol == proto)
         {
             e.published |= published;
+            e.public |= public;
             return;
         }
         let mut name = name;
@@ -78,6 +94,7 @@ fn port_plan(svc: &Service) -> (Vec<Entry>, Vec<(&Port, u16)>) {
             protocol: proto,
             app_protocol: p.app_protocol.clone(),
             published,
+            public,
         });
     };
     for (is_port, p) in all() {
@@ -250,11 +267,22 @@ fn own_service(
             }
             _ => String::new(),
         };
+        // What became of it outside the cluster (`expose`), for a published port.
+        let outside = Some(p.published.unwrap_or(p.target))
+            .filter(|n| {
+                k == "ports"
+                    && entries
+                        .iter()
+                        .any(|e| e.port == *n && e.protocol == p.protocol.as_k8s() && e.published)
+            })
+            .and_then(|n| ctx.published_note(&svc.name, p.protocol.as_k8s(), n))
+            .map(|n| format!("; {n}"))
+            .unwrap_or_default();
         report.converted(
             Some(&p.loc),
             key(svc, k),
             format!(
-                "containerPort {}; Service/{name} port {}{published}",
+                "containerPort {}; Service/{name} port {}{published}{outside}",
                 p.target, p.target
             ),
         );
@@ -290,15 +318,6 @@ fn own_service(
     let opted_out = settings.service.enabled.as_ref().is_some_and(|e| !e.value);
     let wanted =
         !opted_out && (has_ports || referenced || long_running || settings.service.type_.is_some());
-    if let (true, Some(first)) = (opted_out, settings.ingress.first()) {
-        errors.push(Error::invalid(
-            &first.loc,
-            format!(
-                "services.{}: an Ingress needs the service's Service, which `x-ferry: {{service: {{enabled: false}}}}` turns off",
-                svc.name
-            ),
-        ));
-    }
     // Type settings.
     let mut node_port_on = None;
     if let Some(np) = &settings.service.node_port {

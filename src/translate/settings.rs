@@ -352,8 +352,18 @@ pub fn resolve(svc: &Service, report: &mut Report) -> Result<Settings, Vec<Error
                 Some(i) => (&host[..i], &host[i..]),
                 None => (host, "/"),
             };
+            let any_host = host == "true" || host.is_empty();
+            if !any_host && !host.eq_ignore_ascii_case("false") {
+                if let Err(why) = xferry::valid_host(host) {
+                    l.errors.push(Error::invalid(
+                        &kv.loc,
+                        format!("services.{}.labels.kompose.service.expose: {why}", svc.name),
+                    ));
+                    continue;
+                }
+            }
             s.ingress.push(IngressSettings {
-                host: (host != "true" && !host.is_empty()).then(|| host.to_string()),
+                host: (!any_host).then(|| host.to_string()),
                 path: path.to_string(),
                 path_type: "Prefix".into(),
                 port: None,
@@ -385,13 +395,9 @@ pub fn resolve(svc: &Service, report: &mut Report) -> Result<Settings, Vec<Error
                     label_key(svc, dep),
                     "`x-ferry: {ingress: …}` is set too and wins over this label",
                 );
-            } else {
-                report.converted(
-                    Some(&kv.loc),
-                    label_key(svc, dep),
-                    format!("Ingress/{}", crate::names::dns_label(&svc.name)),
-                );
             }
+            // Otherwise `expose` reports it, with what it became (an Ingress's TLS or class, a
+            // Gateway listener's certificate, or nothing under `none`).
         }
     }
 

@@ -222,8 +222,32 @@ fn validate_document(doc: &Value) -> Vec<Problem> {
         }
         ("policy/v1", "PodDisruptionBudget") => check_typed::<policy::PodDisruptionBudget>(doc),
         (KUSTOMIZE_API_VERSION, "Kustomization") => return check_kustomization(doc),
+        (GATEWAY_API_VERSION, k) if GATEWAY_API_KINDS.contains(&k) => {
+            return check_gateway_api(doc)
+        }
         _ => return vec![unsupported(api_version, kind)],
     };
+    problems.extend(semantic_checks(kind, doc));
+    problems
+}
+
+/// The Gateway API (custom resources): k8s-openapi has no types for them. Here only their
+/// frame is checked (apiVersion, metadata, a spec); `tests/gateway.rs` validates them against
+/// the CRDs' schemas and evaluates their CEL rules (`scripts/gateway-check.py`).
+const GATEWAY_API_VERSION: &str = "gateway.networking.k8s.io/v1";
+const GATEWAY_API_KINDS: &[&str] = &["Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute"];
+
+fn check_gateway_api(doc: &Value) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for k in doc.as_object().into_iter().flat_map(|m| m.keys()) {
+        if !["apiVersion", "kind", "metadata", "spec"].contains(&k.as_str()) {
+            problems.push(Problem::new(k, "unknown field"));
+        }
+    }
+    if !doc.get("spec").is_some_and(Value::is_object) {
+        problems.push(Problem::new("spec", "missing field `spec`"));
+    }
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
     problems.extend(semantic_checks(kind, doc));
     problems
 }
