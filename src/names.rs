@@ -46,6 +46,30 @@ fn dns_label_checked(name: &str) -> String {
     truncate(&out, name, MAX_LABEL)
 }
 
+/// An RFC 1123 label with no limit on its length: lower case letters, digits and `-`,
+/// starting and ending with a letter or digit.
+fn is_label_text(l: &str) -> bool {
+    l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && l.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// An RFC 1123 subdomain as Kubernetes checks it (`IsDNS1123Subdomain`): what it accepts as the
+/// name of most objects and as the prefix of a label key. Labels separated by dots, at most
+/// 253 characters in all (Kubernetes sets no limit on one label here).
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_label_text)
+}
+
+/// A DNS host name: RFC 1123 labels of at most 63 characters separated by dots, at most 253
+/// characters in all.
+pub fn is_host_name(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.')
+            .all(|l| l.len() <= MAX_LABEL && is_label_text(l))
+}
+
 /// An environment's name, which becomes a directory (`overlays/<name>/`) and a Helm values file
 /// (`values-<name>.yaml`): lower case letters, digits and `-`, not starting with `-`, at most 63
 /// characters.
@@ -104,6 +128,19 @@ pub fn fnv1a(s: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subdomains_and_host_names_follow_kubernetes() {
+        for ok in ["a", "web", "shop.example.com", "1a.b-c", &"a".repeat(64)] {
+            assert!(super::is_dns_subdomain(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "A", "a..b", "a_b", ".a", &"a".repeat(254)] {
+            assert!(!super::is_dns_subdomain(bad), "{bad}");
+        }
+        assert!(super::is_host_name(&"a".repeat(63)));
+        assert!(!super::is_host_name(&"a".repeat(64)));
+        assert!(!super::is_host_name("a..b"));
+    }
+
     use super::*;
 
     fn is_rfc1035(s: &str) -> bool {

@@ -2,7 +2,7 @@
 //! `kubectl kustomize`, they give the plain conversion of the environment's files, field for
 //! field: `scripts/overlay-check.py`), and the command line declares, selects and checks them.
 
-use crate::support::{project, read_tree, root, run, Run};
+use crate::support::{outcome, project, read_tree, root, run, script, Run};
 use std::path::Path;
 
 fn read(dir: &Path, rel: &str) -> String {
@@ -49,15 +49,8 @@ fn every_fixture_overlay_is_exact() {
     }
     files.sort();
     assert!(files.len() >= 2, "{files:?}");
-    let out = std::process::Command::new("python3")
-        .arg(root().join("scripts/overlay-check.py"))
-        .args(&files)
-        .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
+    let (ok, text) = outcome(script("overlay-check.py").args(&files));
+    assert!(ok, "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
 }
 

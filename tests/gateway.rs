@@ -6,7 +6,7 @@
 //! kubernetes-validate, kubectl, and ../shared: without them that test says so and passes,
 //! unless FERRY_REQUIRE_GATEWAY is set (CI sets it, and installs the packages).
 
-use crate::support::{read_tree, root, run};
+use crate::support::{outcome, read_tree, root, run, script};
 use std::path::Path;
 
 fn project(text: &str) -> tempfile::TempDir {
@@ -347,15 +347,8 @@ fn every_choice_converts_to_valid_output() {
     .map(|f| root().join("fixtures").join(f).join("compose.yaml"))
     .map(|p| p.display().to_string())
     .collect();
-    let out = std::process::Command::new("python3")
-        .arg(root().join("scripts/expose-check.py"))
-        .args(&files)
-        .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
+    let (ok, text) = outcome(script("expose-check.py").args(&files));
+    assert!(ok, "{text}");
     let n = files.len();
     assert!(
         text.contains(&format!(

@@ -4,7 +4,7 @@
 //! `pip install helm-python-sdk`: without it the test says so and passes, unless
 //! FERRY_REQUIRE_HELM is set (CI sets it, and installs the package).
 
-use crate::support::root;
+use crate::support::{outcome, root, script};
 
 fn helm_engine() -> bool {
     std::process::Command::new("python3")
@@ -41,16 +41,8 @@ fn every_fixture_chart_renders_to_the_kustomize_objects() {
             .display()
             .to_string(),
     );
-    let out = std::process::Command::new("python3")
-        .arg(root().join("scripts/helm-check.py"))
-        .arg("--values-tests")
-        .args(&files)
-        .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
+    let (ok, text) = outcome(script("helm-check.py").arg("--values-tests").args(&files));
+    assert!(ok, "{text}");
     assert!(
         text.contains(&format!(
             "helm-check: {0} charts, {0} passed, 0 failed",
@@ -60,16 +52,12 @@ fn every_fixture_chart_renders_to_the_kustomize_objects() {
     );
     // The routes' values: a host name set in values reaches the route; the schema refuses a
     // host name the Gateway API would and a misspelt key.
-    let out = std::process::Command::new("python3")
-        .arg(root().join("scripts/helm-check.py"))
-        .arg("--values-tests")
-        .arg(root().join("fixtures/gateway-written/compose.yaml"))
-        .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
+    let (ok, text) = outcome(
+        script("helm-check.py")
+            .arg("--values-tests")
+            .arg(root().join("fixtures/gateway-written/compose.yaml")),
+    );
+    assert!(ok, "{text}");
     assert!(
         text.contains("helm-check: 1 charts, 1 passed, 0 failed"),
         "{text}"
@@ -101,18 +89,14 @@ fn charts_in_the_secret_modes_render_to_the_kustomize_objects() {
         "--env-secrets sops --age-recipient age1uty9mnvaf3cl9pm0n255x0wnw7rpsl090d5uyah6tru0xs29ffcqnun4vs",
         "--env-secrets external-secrets --secret-store ClusterSecretStore/vault --remote-key {project}/{namespace}/{secret} --namespace shop",
     ] {
-        let out = std::process::Command::new("python3")
-            .arg(root().join("scripts/helm-check.py"))
-            .arg(root().join("fixtures/secrets-sops/compose.yaml"))
-            .arg(root().join("fixtures/env-secrets/compose.yaml"))
-            .env("FERRY", env!("CARGO_BIN_EXE_ferry"))
-            .env("FERRY_ARGS", args)
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{args}: {text}");
+        let (ok, text) = outcome(
+            script("helm-check.py")
+                .arg(root().join("fixtures/secrets-sops/compose.yaml"))
+                .arg(root().join("fixtures/env-secrets/compose.yaml"))
+                .env("FERRY_ARGS", args)
+                .env("SOPS_AGE_KEY_FILE", &key),
+        );
+        assert!(ok, "{args}: {text}");
         assert!(text.contains("helm-check: 2 charts, 2 passed, 0 failed"), "{text}");
     }
 }

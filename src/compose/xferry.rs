@@ -147,15 +147,7 @@ impl std::fmt::Display for GatewayRef {
 
 /// An RFC 1123 subdomain: what Kubernetes accepts as the name of most objects.
 pub fn dns_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|l| {
-            !l.is_empty()
-                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+    crate::names::is_dns_subdomain(s)
 }
 
 /// A host name as an Ingress rule and a Gateway API route accept it: lower case DNS labels of
@@ -163,16 +155,7 @@ pub fn dns_subdomain(s: &str) -> bool {
 /// (a wildcard); not an IP address.
 pub fn valid_host(s: &str) -> Result<(), String> {
     let rest = s.strip_prefix("*.").unwrap_or(s);
-    let ok = s.len() <= 253
-        && !rest.is_empty()
-        && rest.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        });
+    let ok = s.len() <= 253 && crate::names::is_host_name(rest);
     if !ok {
         return Err(format!(
             "`{s}` is not a valid host name (lower case letters, digits and `-` in labels of at most 63 characters, separated by `.`, optionally starting with `*.`)"
@@ -1035,16 +1018,7 @@ pub fn secret_store(v: &str) -> Result<String, String> {
         }
         None => v,
     };
-    let subdomain = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        });
-    if subdomain {
+    if crate::names::is_dns_subdomain(name) {
         Ok(v.to_string())
     } else {
         Err(format!(

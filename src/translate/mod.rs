@@ -243,19 +243,7 @@ fn name_part_ok(s: &str) -> bool {
 /// A label or annotation key: `[prefix/]name` (prefix a DNS subdomain).
 pub(crate) fn valid_qualified_name(k: &str) -> bool {
     match k.split_once('/') {
-        Some((prefix, name)) => {
-            !prefix.is_empty()
-                && prefix.len() <= 253
-                && prefix.split('.').all(|l| {
-                    !l.is_empty()
-                        && l.len() <= 63
-                        && l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                        && l.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                        && l.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                })
-                && name_part_ok(name)
-        }
+        Some((prefix, name)) => crate::names::is_dns_subdomain(prefix) && name_part_ok(name),
         None => name_part_ok(k),
     }
 }

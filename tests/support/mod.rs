@@ -53,6 +53,22 @@ pub fn run(dir: &Path, args: &[&str]) -> Run {
     run_env(dir, args, &[])
 }
 
+/// `python3 scripts/NAME`, with this test build of ferry as `FERRY`.
+pub fn script(name: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(root().join("scripts").join(name))
+        .env("FERRY", env!("CARGO_BIN_EXE_ferry"));
+    cmd
+}
+
+/// Run a command: whether it succeeded, and its standard output followed by its standard error.
+pub fn outcome(cmd: &mut std::process::Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 /// Every file under `dir`, as (relative path, bytes), sorted.
 pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
