@@ -1010,17 +1010,7 @@ fn check_summary(plan: &Plan) -> Vec<String> {
         )];
     }
     let changes: Vec<_> = plan.changes().collect();
-    let mut counts = Vec::new();
-    for (status, word) in [
-        (Status::Added, "added"),
-        (Status::Changed, "changed"),
-        (Status::Removed, "removed"),
-    ] {
-        let n = plan.count(status);
-        if n > 0 {
-            counts.push(format!("{n} {word}"));
-        }
-    }
+    let counts = plan.counts_in_words();
     let paths: Vec<&str> = changes.iter().map(|e| e.path.as_str()).collect();
     let stale = changes
         .iter()

@@ -141,15 +141,7 @@ fn may_hold_a_secret(line: &str) -> bool {
         }
         rest = &from[end..];
     }
-    line.match_indices("://").any(|(i, _)| {
-        let authority = line[i + 3..]
-            .split(['/', ' ', '"', '\'', '?', '#'])
-            .next()
-            .unwrap_or("");
-        authority
-            .rsplit_once('@')
-            .is_some_and(|(user, _)| user.contains(':'))
-    })
+    ferry::translate::envsecrets::has_url_password(line)
 }
 
 /// The places of one file as one snippet (the lines between them may show), or each on its own

@@ -105,6 +105,22 @@ impl Plan {
         self.entries.iter().filter(|e| e.status == status).count()
     }
 
+    /// The files added, changed and removed, in words (`2 added`, `1 changed`); counts of
+    /// zero left out.
+    pub fn counts_in_words(&self) -> Vec<String> {
+        [
+            (Status::Added, "added"),
+            (Status::Changed, "changed"),
+            (Status::Removed, "removed"),
+        ]
+        .into_iter()
+        .filter_map(|(status, word)| {
+            let n = self.count(status);
+            (n > 0).then(|| format!("{n} {word}"))
+        })
+        .collect()
+    }
+
     /// True when `convert --prune` would change nothing.
     pub fn is_up_to_date(&self) -> bool {
         self.changes().next().is_none()

@@ -570,15 +570,7 @@ fn sensitive_variable(path: &[Step]) -> bool {
 /// A string holding a URL with a user and password (`postgres://app:pw@db/app`).
 fn url_with_password(v: &J) -> bool {
     match v {
-        J::String(s) => s.match_indices("://").any(|(i, _)| {
-            let authority = s[i + 3..]
-                .split(['/', ' ', '"', '\'', '?', '#'])
-                .next()
-                .unwrap_or("");
-            authority
-                .rsplit_once('@')
-                .is_some_and(|(user, _)| user.contains(':'))
-        }),
+        J::String(s) => crate::translate::envsecrets::has_url_password(s),
         _ => false,
     }
 }

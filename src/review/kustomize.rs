@@ -798,14 +798,7 @@ mod tests {
         }
         fn objects(&self, path: &str) -> Result<Vec<Object>, String> {
             let text = self.0.get(path).ok_or("missing")?;
-            let docs = crate::yaml::parse_stream(text, path.into(), &Default::default())
-                .map_err(|e| e.to_string())?;
-            Ok(docs
-                .iter()
-                .filter(|d| !d.is_null())
-                .enumerate()
-                .map(|(i, d)| Object::from_document(d.to_json(), path, i))
-                .collect())
+            crate::review::parse(path, text.as_bytes())
         }
     }
 

@@ -127,17 +127,7 @@ pub fn markdown(plan: &Plan, review: &Review) -> String {
 
 fn header(plan: &Plan, review: &Review, dir: &str, out: &mut String) {
     let changes = plan.changes().count();
-    let mut files = Vec::new();
-    for (status, word) in [
-        (Status::Added, "added"),
-        (Status::Changed, "changed"),
-        (Status::Removed, "removed"),
-    ] {
-        let n = plan.count(status);
-        if n > 0 {
-            files.push(format!("{n} {word}"));
-        }
-    }
+    let files = plan.counts_in_words();
     let c = review.counts();
     let mut objects = Vec::new();
     for (n, word) in [

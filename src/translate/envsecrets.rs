@@ -108,6 +108,19 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Whether `text` holds a URL with a user and password (`postgres://app:pw@db/app`).
+pub fn has_url_password(text: &str) -> bool {
+    text.match_indices("://").any(|(i, _)| {
+        let authority = text[i + 3..]
+            .split(['/', ' ', '"', '\'', '?', '#'])
+            .next()
+            .unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+    })
+}
+
 /// Whether a variable name says it holds a secret: a sensitive word anywhere (PASSWORD, SECRET,
 /// TOKEN, AUTH, …) or KEY as the last word (`SECRET_KEY`, `STRIPE_KEY`, not `KEYCLOAK_URL` or
 /// `KEY_FILE_PATH`), unless the last word describes the secret instead (`PASSWORD_FILE`,

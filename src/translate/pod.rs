@@ -37,6 +37,33 @@ impl PodParts {
         self.used.insert(name.clone());
         name
     }
+
+    /// The name of the pod volume made for `source` (its `x-ferry-source` marker), so that a
+    /// source mounted twice is one volume. When there is none yet, one is made: named after
+    /// `base()` (unique in the pod), with the volume source `source_fields` gives
+    /// (`{"configMap": …}`).
+    pub fn volume_for(
+        &mut self,
+        source: &str,
+        base: impl FnOnce() -> String,
+        source_fields: impl FnOnce() -> Map<String, Value>,
+    ) -> String {
+        let existing = self
+            .volumes
+            .iter()
+            .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(source))
+            .and_then(|v| v.get("name").and_then(Value::as_str));
+        if let Some(name) = existing {
+            return name.to_string();
+        }
+        let name = self.unique(&base());
+        let mut volume = Map::new();
+        volume.insert("name".into(), json!(name));
+        volume.extend(source_fields());
+        volume.insert("x-ferry-source".into(), json!(source));
+        self.volumes.push(Value::Object(volume));
+        name
+    }
 }
 
 /// What the modules contribute to one container.

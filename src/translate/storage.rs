@@ -783,31 +783,28 @@ fn image_volume(
 ) {
     let policy = super::pod::image_pull_policy(one.from, ctx.settings(&one.from.name));
     let marker = format!("image:{reference}:{}", policy.unwrap_or_default());
-    let existing = pod
-        .volumes
-        .iter()
-        .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
-        .and_then(|v| v.get("name").and_then(Value::as_str))
-        .map(str::to_string);
-    let name = existing.unwrap_or_else(|| {
-        // `ghcr.io/acme/models:v1` → `image-models`.
-        let repo = reference
-            .rsplit('/')
-            .next()
-            .unwrap_or(reference)
-            .split(['@', ':'])
-            .next()
-            .unwrap_or_default();
-        let name = pod.unique(&names::derived("image", repo));
-        let mut source = Map::new();
-        source.insert("reference".into(), json!(reference));
-        if let Some(p) = policy {
-            source.insert("pullPolicy".into(), json!(p));
-        }
-        pod.volumes
-            .push(json!({ "name": name, "image": source, "x-ferry-source": marker }));
-        name
-    });
+    let name = pod.volume_for(
+        &marker,
+        || {
+            // `ghcr.io/acme/models:v1` → `image-models`.
+            let repo = reference
+                .rsplit('/')
+                .next()
+                .unwrap_or(reference)
+                .split(['@', ':'])
+                .next()
+                .unwrap_or_default();
+            names::derived("image", repo)
+        },
+        || {
+            let mut source = Map::new();
+            source.insert("reference".into(), json!(reference));
+            if let Some(p) = policy {
+                source.insert("pullPolicy".into(), json!(p));
+            }
+            Map::from_iter([("image".to_string(), Value::Object(source))])
+        },
+    );
     parts
         .mounts
         .push(mount_entry(&name, &m.target, m.subpath.as_deref(), true));
@@ -1568,22 +1565,16 @@ fn bind(
             let Some(c) = bind_claims(ctx).iter().find(|c| c.key == key) else {
                 return Ok(None);
             };
-            let marker = format!("bind:{key}");
-            let existing = pod
-                .volumes
-                .iter()
-                .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
-                .and_then(|v| v.get("name").and_then(Value::as_str))
-                .map(str::to_string);
-            let name = existing.unwrap_or_else(|| {
-                let n = pod.unique(&c.name);
-                pod.volumes.push(json!({
-                    "name": n,
-                    "persistentVolumeClaim": { "claimName": c.name },
-                    "x-ferry-source": marker,
-                }));
-                n
-            });
+            let name = pod.volume_for(
+                &format!("bind:{key}"),
+                || c.name.clone(),
+                || {
+                    Map::from_iter([(
+                        "persistentVolumeClaim".to_string(),
+                        json!({ "claimName": c.name }),
+                    )])
+                },
+            );
             pod.uses_claim = true;
             parts
                 .mounts
@@ -1697,24 +1688,18 @@ fn bind(
         items.push(json!({ "key": k, "path": rel }));
     }
     // One pod volume per ConfigMap, however many times it is mounted.
-    let marker = format!("configmap:{name}");
-    let existing = pod
-        .volumes
-        .iter()
-        .find(|v| v.get("x-ferry-source").and_then(Value::as_str) == Some(&marker))
-        .and_then(|v| v.get("name").and_then(Value::as_str))
-        .map(str::to_string);
-    let vol = existing.unwrap_or_else(|| {
-        let vol = pod.unique(&name);
-        let cm = if dir {
-            json!({ "name": name, "items": items })
-        } else {
-            json!({ "name": name })
-        };
-        pod.volumes
-            .push(json!({ "name": vol, "configMap": cm, "x-ferry-source": marker }));
-        vol
-    });
+    let vol = pod.volume_for(
+        &format!("configmap:{name}"),
+        || name.clone(),
+        || {
+            let cm = if dir {
+                json!({ "name": name, "items": items })
+            } else {
+                json!({ "name": name })
+            };
+            Map::from_iter([("configMap".to_string(), cm)])
+        },
+    );
     let sub_path = if dir {
         None
     } else {
