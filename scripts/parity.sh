@@ -32,7 +32,9 @@ while IFS= read -r f; do
   n=$((n + 1))
   dir="$(dirname "$f")"
   o="$out/$n"
-  if ! (cd "$dir" && "$ferry" convert -q -f "$(basename "$f")" -o "$o" ${mode_args[@]+"${mode_args[@]}"} 2>"$o.err"); then
+  # The JSON report names what the external-secrets delivery must create.
+  if ! (cd "$dir" && "$ferry" convert -q -f "$(basename "$f")" -o "$o" ${mode_args[@]+"${mode_args[@]}"} \
+    --report-format json >"$o.report.json" 2>"$o.err"); then
     failed=$((failed + 1))
     echo "${f#"$corpus"/}: convert failed: $(head -n 1 "$o.err")"
     continue
@@ -41,8 +43,7 @@ while IFS= read -r f; do
   case "$mode" in
     sops) python3 "$deliver" sops "$o" >"$o.err" 2>&1 || delivered=0 ;;
     external-secrets)
-      (cd "$dir" && "$ferry" convert -q -f "$(basename "$f")" -o "$o.default" 2>/dev/null \
-        && "$ferry" convert -q -f "$(basename "$f")" -o "$o.unused" "${mode_args[@]}" --report-format json >"$o.report.json" 2>/dev/null) \
+      (cd "$dir" && "$ferry" convert -q -f "$(basename "$f")" -o "$o.default" 2>/dev/null) \
         && python3 "$deliver" external-secrets "$o" "$o.report.json" "$o.default" >"$o.err" 2>&1 || delivered=0 ;;
   esac
   if [ "$delivered" = 0 ]; then
