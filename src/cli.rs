@@ -5,6 +5,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use ferry::compose::xferry::Expose;
 use ferry::compose::LoadOptions;
 use ferry::error::Severity;
+use ferry::names::plural;
 use ferry::output::diff::ColorChoice;
 use ferry::output::{OnDisk, Plan, Status, WriteOptions};
 use ferry::render::RenderOptions;
@@ -477,13 +478,7 @@ fn parse_gateway(s: &str) -> Result<ferry::compose::xferry::GatewayRef, String> 
 }
 
 fn parse_gateway_class(s: &str) -> Result<String, String> {
-    if ferry::compose::xferry::dns_subdomain(s) {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "`{s}` is not a valid GatewayClass name (lower case letters, digits, `-` and `.`)"
-        ))
-    }
+    ferry::compose::xferry::gateway_class(s)
 }
 
 fn parse_domain(s: &str) -> Result<String, String> {
@@ -634,10 +629,6 @@ fn exit_code(e: &Error) -> i32 {
     } else {
         EXIT_CONVERSION
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The global options, as the commands need them.
@@ -1012,14 +1003,7 @@ fn check_summary(plan: &Plan) -> Vec<String> {
     let changes: Vec<_> = plan.changes().collect();
     let counts = plan.counts_in_words();
     let paths: Vec<&str> = changes.iter().map(|e| e.path.as_str()).collect();
-    let stale = changes
-        .iter()
-        .any(|e| e.status == Status::Removed && e.on_disk != OnDisk::Leftover);
-    let command = if stale {
-        "ferry convert --prune"
-    } else {
-        "ferry convert"
-    };
+    let command = plan.update_command();
     let mut lines = vec![format!(
         "ferry: {} in {dir} would change ({}): {}; run `{command}` to update {}",
         plural(changes.len(), "file", "files"),

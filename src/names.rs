@@ -82,6 +82,11 @@ pub fn is_environment_name(name: &str) -> bool {
         && !name.starts_with('-')
 }
 
+/// `n` and the word that goes with it: `1 file`, `2 files`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `a, b, c`, or the first `max` names and how many more (`a, b and 3 more`): a list that grows
 /// with the project stays one readable line.
 pub fn some_of<S: AsRef<str>>(names: &[S], max: usize) -> String {

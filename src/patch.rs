@@ -92,7 +92,7 @@ pub fn apply(doc: &mut J, ops: &J) -> Result<(), String> {
 }
 
 /// A key as one JSON pointer token: `~` is `~0`, `/` is `~1` (RFC 6901).
-fn token(key: &str) -> String {
+pub(crate) fn token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

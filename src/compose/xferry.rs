@@ -150,6 +150,17 @@ pub fn dns_subdomain(s: &str) -> bool {
     crate::names::is_dns_subdomain(s)
 }
 
+/// A GatewayClass name (`--gateway-class`, `x-ferry: {gatewayClass}`): a DNS subdomain.
+pub fn gateway_class(s: &str) -> Result<String, String> {
+    if dns_subdomain(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a valid GatewayClass name (lower case letters, digits, `-` and `.`)"
+        ))
+    }
+}
+
 /// A host name as an Ingress rule and a Gateway API route accept it: lower case DNS labels of
 /// at most 63 characters separated by dots, at most 253 in all, optionally starting with `*.`
 /// (a wildcard); not an IP address.
@@ -937,16 +948,9 @@ fn read_expose_default(
     };
     let checked = match key {
         "gateway" => GatewayRef::parse(&s.value).map(|g| d.gateway = Some(Located::new(g, s.loc))),
-        "gatewayClass" => match dns_subdomain(&s.value) {
-            true => {
-                d.gateway_class = Some(s);
-                Ok(())
-            }
-            false => Err(format!(
-                "`{}` is not a valid GatewayClass name (lower case letters, digits, `-` and `.`)",
-                s.value
-            )),
-        },
+        "gatewayClass" => {
+            gateway_class(&s.value).map(|c| d.gateway_class = Some(Located::new(c, s.loc)))
+        }
         _ => domain_pattern(&s.value).map(|p| d.domain = Some(Located::new(p, s.loc))),
     };
     if let Err(m) = checked {

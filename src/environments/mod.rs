@@ -250,8 +250,6 @@ pub struct Written {
     pub name: String,
     /// The compose files it merges over the base files, as the headers name them.
     pub files: Vec<String>,
-    /// What its overlay does, object by object.
-    pub changes: Vec<overlay::Change>,
     /// What it changes, field by field, as the review summary says it
     /// (`Deployment/web image example/web:1.4 → example/web:1.4.2`).
     pub described: Vec<String>,
@@ -299,13 +297,14 @@ pub fn convert(
         return with_values_files(base, &envs, load, opts, render_opts);
     }
     let mut overlays = Tree::default();
+    let templates = render::templates::load(render_opts.templates_dir.as_deref())?;
     for env in &envs {
         let load_env = load_options(load, &base.project, env);
         let conv = crate::convert_one(&load_env, opts, render_opts, Some(&env.name))?;
         let header = render::header(&render::header_source(&conv.project));
         let made = overlay::difference(side(&base), side(&conv), env.own_env, &header)?;
         let text = render::overlay::kustomization(
-            render_opts.templates_dir.as_deref(),
+            &templates,
             &header,
             &env.name,
             &conv.project.name,
@@ -332,7 +331,6 @@ pub fn convert(
         base.environments.push(Written {
             name: env.name.clone(),
             files: env_files_shown(&base.project, &conv.project),
-            changes: made.changes,
             described,
         });
     }
@@ -454,13 +452,17 @@ fn with_values_files(
 ) -> Result<Conversion> {
     let mut converted = Vec::new();
     for env in envs {
-        let conv = crate::convert_one(
+        let mut conv = crate::convert_one(
             &load_options(load, &base.project, env),
             opts,
             render_opts,
             Some(&env.name),
         )?;
-        merge_report(&mut base.report, conv.report.clone(), &env.name);
+        merge_report(
+            &mut base.report,
+            std::mem::take(&mut conv.report),
+            &env.name,
+        );
         if env.own_env && !base.tree.sealed.is_empty() {
             // `--env-secrets sops`: the chart's one encrypted file holds the base's values.
             base.report.not_converted(
@@ -496,7 +498,6 @@ fn with_values_files(
         base.environments.push(Written {
             name: env.name.clone(),
             files: env_files_shown(&base.project, &conv.project),
-            changes: Vec::new(),
             described: Vec::new(),
         });
     }

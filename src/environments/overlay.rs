@@ -474,7 +474,7 @@ fn sealed(base: Side<'_>, env: Side<'_>, own_env: bool, out: &mut Overlay) -> (V
                 let gone: Vec<J> = sealed_keys(b)
                     .into_iter()
                     .filter(|k| !sealed_keys(f).contains(k))
-                    .map(|k| json!({ "op": "remove", "path": format!("/data/{}", k.replace('~', "~0").replace('/', "~1")) }))
+                    .map(|k| json!({ "op": "remove", "path": format!("/data/{}", crate::patch::token(k)) }))
                     .collect();
                 if !gone.is_empty() {
                     let id = secret_id(name, env.namespace);

@@ -3,6 +3,7 @@
 
 use super::redact::secret_lines;
 use super::{Entry, Plan, Status};
+use crate::names::plural;
 use crate::review::compare::path_text;
 use crate::review::{Change, Review};
 use serde::Serialize;
@@ -179,10 +180,6 @@ pub fn file_diff(entry: &Entry, color: bool) -> FileDiff {
 /// The whole plan as one unified diff, files in path order. Empty when up to date.
 pub fn unified(plan: &Plan, color: bool) -> String {
     plan.changes().map(|e| file_diff(e, color).text).collect()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One file in the JSON report.

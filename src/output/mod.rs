@@ -20,7 +20,7 @@
 //!   link itself), not to remove.
 
 pub mod diff;
-mod redact;
+pub(crate) mod redact;
 pub mod seal;
 mod temp;
 
@@ -119,6 +119,19 @@ impl Plan {
             (n > 0).then(|| format!("{n} {word}"))
         })
         .collect()
+    }
+
+    /// The command that brings the directory up to date: `ferry convert --prune` when a file
+    /// ferry no longer writes is still there, else `ferry convert`.
+    pub fn update_command(&self) -> &'static str {
+        let stale = self
+            .changes()
+            .any(|e| e.status == Status::Removed && e.on_disk != OnDisk::Leftover);
+        if stale {
+            "ferry convert --prune"
+        } else {
+            "ferry convert"
+        }
     }
 
     /// True when `convert --prune` would change nothing.

@@ -11,11 +11,11 @@
 //! treated the same whatever its kind: its ciphertext and its `sops:` block are never shown.
 
 /// Top-level keys of a Secret whose blocks are shown.
-const VISIBLE_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "type", "immutable"];
+pub(crate) const VISIBLE_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "type", "immutable"];
 /// Top-level keys whose key line is shown when it has no inline value; their blocks never are.
 const DATA_KEYS: &[&str] = &["data", "stringData"];
 /// An annotation that repeats the whole object, data included.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// For each line, whether it must be hidden.
 pub fn secret_lines(lines: &[&str]) -> Vec<bool> {

@@ -13,12 +13,8 @@ use std::path::Path;
 /// What sealing did, file by file (paths relative to the output directory).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Sealed {
-    /// Kept: their values were compared with an identity.
-    pub kept: Vec<String>,
     /// Kept: no identity opened them, so only keys, clear values and recipients were compared.
     pub kept_unopened: Vec<String>,
-    /// Encrypted anew.
-    pub written: Vec<String>,
     /// Not made: a value is not known here and the file on disk does not hold it. With
     /// `allow_unknown` each stays in the tree as a placeholder that differs from the disk.
     pub unknown: Vec<(String, String)>,
@@ -54,22 +50,10 @@ pub fn seal(
             &now,
         );
         match (outcome, bytes) {
-            (
-                Outcome::Kept {
-                    values_compared: true,
-                },
-                Some(b),
-            ) => {
-                out.kept.push(f.path.clone());
-                tree.files.insert(f.path, b);
-            }
-            (
-                Outcome::Kept {
-                    values_compared: false,
-                },
-                Some(b),
-            ) => {
-                out.kept_unopened.push(f.path.clone());
+            (Outcome::Kept { values_compared }, Some(b)) => {
+                if !values_compared {
+                    out.kept_unopened.push(f.path.clone());
+                }
                 tree.files.insert(f.path, b);
             }
             (Outcome::Unknown(path), _) => {
@@ -101,7 +85,6 @@ pub fn seal(
                 }
             }
             (_, Some(b)) => {
-                out.written.push(f.path.clone());
                 tree.files.insert(f.path, b);
             }
             (_, None) => unreachable!("a file is made unless a value is unknown"),

@@ -631,16 +631,16 @@ pub fn chart(
                 &mut marks,
             );
         }
+        let text = marks.emit(&value);
+        tree.files
+            .insert(path.clone(), wrap(&header, condition.as_deref(), &text));
         templates.insert(
-            path.clone(),
+            path,
             Template {
-                shape: Some(value.clone()),
+                shape: Some(value),
                 ..made
             },
         );
-        let text = marks.emit(&value);
-        tree.files
-            .insert(path, wrap(&header, condition.as_deref(), &text));
     }
     // Secrets made from files by kustomize: the chart reads the same files from files/.
     for g in generators {

@@ -5,18 +5,16 @@
 use super::templates;
 use crate::error::Result;
 use serde_json::{Map, Value as J};
-use std::path::Path;
 
 /// The overlay's kustomization file: `kustomization` holds its fields in order (`resources`
-/// first, with `../../base`).
+/// first, with `../../base`). `set` is the template set the conversion renders with.
 pub fn kustomization(
-    templates_dir: Option<&Path>,
+    set: &templates::TemplateSet,
     header: &str,
     overlay: &str,
     project: &str,
     kustomization: &Map<String, J>,
 ) -> Result<String> {
-    let set = templates::load(templates_dir)?;
     let tname = set.builtin("overlay.yaml");
     let tmpl = set
         .env

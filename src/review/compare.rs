@@ -12,6 +12,8 @@
 //! value of a variable with a sensitive name, and a URL with a password are *hidden*: the change
 //! says that the field changed, never what it holds ([`FieldChange::hidden`]).
 
+// A Secret shows the same top-level keys here as in diffs.
+use crate::output::redact::{LAST_APPLIED, VISIBLE_KEYS as SECRET_VISIBLE_KEYS};
 use serde_json::{Map, Value as J};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -302,11 +304,6 @@ struct Context<'a> {
     single_container: Option<String>,
 }
 
-/// Top-level keys of a Secret whose values are shown (as in diffs, `output::redact`).
-const SECRET_VISIBLE_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "type", "immutable"];
-/// An annotation that repeats the whole object, data included.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 fn compare_object(id: &ObjectId, old: &J, new: &J) -> Vec<FieldChange> {
     let secret = id.kind == "Secret" || mentions_secret(old) || mentions_secret(new);
     let single_container = match (only_container(&id.kind, old), only_container(&id.kind, new)) {
@@ -462,27 +459,38 @@ fn keyed<'a>(path: &[Step], items: &'a [J]) -> Option<Vec<(String, &'a J)>> {
     Some(out)
 }
 
-/// The name of an item of the list `field`, for the lists Kubernetes merges by a key (its
-/// `patchMergeKey`): containers, env, volumes and the like by `name`, volume mounts by
-/// `mountPath`, ports by number and protocol (`9000/TCP`), `envFrom` by its source
-/// (`ConfigMap/web-env`), host aliases by address, Ingress paths by path.
-pub fn item_key(field: &str, item: &J) -> Option<String> {
-    let s = |k: &str| item.get(k).and_then(J::as_str).map(str::to_string);
+/// The one field that names every item of the list `field`, for the lists Kubernetes merges by
+/// a field of their items (their `patchMergeKey`): containers, env, volumes and the like by
+/// `name`, volume mounts by `mountPath`, devices by `devicePath`, host aliases by `ip`.
+pub(crate) fn named_by(field: &str) -> Option<&'static str> {
     match field {
         "containers"
         | "initContainers"
         | "ephemeralContainers"
         | "env"
         | "volumes"
-        | "imagePullSecrets"
-        | "volumeClaimTemplates" => match item.get("metadata") {
-            Some(m) if field == "volumeClaimTemplates" => {
-                m.get("name")?.as_str().map(str::to_string)
-            }
-            _ => s("name"),
+        | "imagePullSecrets" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        "volumeDevices" => Some("devicePath"),
+        "hostAliases" => Some("ip"),
+        _ => None,
+    }
+}
+
+/// The name of an item of the list `field`, for the lists Kubernetes merges by a key (its
+/// `patchMergeKey`): containers, env, volumes and the like by `name`, volume mounts by
+/// `mountPath`, ports by number and protocol (`9000/TCP`), `envFrom` by its source
+/// (`ConfigMap/web-env`), host aliases by address, Ingress paths by path.
+pub fn item_key(field: &str, item: &J) -> Option<String> {
+    let s = |k: &str| item.get(k).and_then(J::as_str).map(str::to_string);
+    if let Some(key) = named_by(field) {
+        return s(key);
+    }
+    match field {
+        "volumeClaimTemplates" => match item.get("metadata") {
+            Some(m) => m.get("name")?.as_str().map(str::to_string),
+            None => s("name"),
         },
-        "volumeMounts" => s("mountPath"),
-        "volumeDevices" => s("devicePath"),
         "ports" => {
             let port = item
                 .get("containerPort")
@@ -504,7 +512,6 @@ pub fn item_key(field: &str, item: &J) -> Option<String> {
                 format!("{source} ({prefix}*)")
             })
         }
-        "hostAliases" => s("ip"),
         "paths" => s("path"),
         "items" => s("key"),
         _ => None,

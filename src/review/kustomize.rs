@@ -37,8 +37,7 @@ pub enum Content<'a> {
     Unknown,
 }
 
-/// The kustomization file's name.
-const KUSTOMIZATION: &str = "kustomization.yaml";
+use crate::render::KUSTOMIZATION;
 
 /// How deep `resources` may nest (an overlay over a base is 2).
 const MAX_DEPTH: usize = 8;
@@ -580,19 +579,13 @@ fn matching<'a>(
 /// The key by which Kubernetes merges the items of the list `field` (its `patchMergeKey`);
 /// other lists are replaced whole.
 fn merge_key(field: &str, kind: &str, parent: Option<&str>) -> Option<&'static str> {
+    if let Some(key) = super::compare::named_by(field) {
+        return Some(key);
+    }
     match field {
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets" => Some("name"),
-        "volumeMounts" => Some("mountPath"),
-        "volumeDevices" => Some("devicePath"),
-        "hostAliases" => Some("ip"),
         "topologySpreadConstraints" => Some("topologyKey"),
         "ports" if kind == "Service" && parent == Some("spec") => Some("port"),
-        "ports" if parent != Some("spec") || kind != "Service" => Some("containerPort"),
+        "ports" => Some("containerPort"),
         _ => None,
     }
 }

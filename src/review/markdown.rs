@@ -17,6 +17,7 @@
 
 use super::text::{clean, describe, environment_notes, environments, object_word, Part};
 use super::Review;
+use crate::names::plural;
 use crate::output::diff::file_diff;
 use crate::output::{Entry, OnDisk, Plan, Status};
 use std::fmt::Write as _;
@@ -100,10 +101,6 @@ fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The whole review as Markdown, ending with a line break.
 pub fn markdown(plan: &Plan, review: &Review) -> String {
     let mut out = String::new();
@@ -161,14 +158,7 @@ fn header(plan: &Plan, review: &Review, dir: &str, out: &mut String) {
         plural(changes, "file", "files"),
         files.join(", ")
     );
-    let stale = plan
-        .changes()
-        .any(|e| e.status == Status::Removed && e.on_disk != OnDisk::Leftover);
-    let command = if stale {
-        "ferry convert --prune"
-    } else {
-        "ferry convert"
-    };
+    let command = plan.update_command();
     let _ = writeln!(out, "Run `{command}` and commit the result.\n");
 }
 

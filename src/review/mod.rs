@@ -204,13 +204,14 @@ impl<'a> Sides<'a> {
             .keys()
             .chain(self.new.keys())
             .filter_map(|p| {
-                p.strip_prefix("overlays/")?
+                p.strip_prefix(crate::output::OVERLAYS_DIR)?
+                    .strip_prefix('/')?
                     .strip_suffix(&format!("/{KUSTOMIZATION}"))
                     .filter(|name| !name.contains('/'))
             })
             .collect();
         for name in overlays {
-            let dir = format!("overlays/{name}");
+            let dir = format!("{}/{name}", crate::output::OVERLAYS_DIR);
             let at = |files: &BTreeMap<&str, Content<'_>>| {
                 files
                     .contains_key(format!("{dir}/{KUSTOMIZATION}").as_str())

@@ -187,18 +187,14 @@ pub fn describe(f: &FieldChange) -> Vec<Part> {
             (None, None) => vec![Part::Value(value(o)), word("→"), Part::Value(value(n))],
             (a, b) => vec![word(&format!(
                 "changed ({} → {})",
-                plural(a.unwrap_or(1)),
-                plural(b.unwrap_or(1))
+                crate::names::plural(a.unwrap_or(1), "line", "lines"),
+                crate::names::plural(b.unwrap_or(1), "line", "lines")
             ))],
         },
         (Change::Added, _, Some(n)) => vec![word("+"), Part::Value(value(n))],
         (Change::Removed, Some(o), _) => vec![word("−"), Part::Value(value(o))],
         _ => vec![word("changed")],
     }
-}
-
-fn plural(n: usize) -> String {
-    format!("{n} {}", if n == 1 { "line" } else { "lines" })
 }
 
 /// What a row says of an object with no field: `new`, `removed`, `changed`.
