@@ -298,11 +298,18 @@ pub fn convert(
     }
     let mut overlays = Tree::default();
     let templates = render::templates::load(render_opts.templates_dir.as_deref())?;
+    let base_objects = overlay::objects(&base.tree)?;
     for env in &envs {
         let load_env = load_options(load, &base.project, env);
         let conv = crate::convert_one(&load_env, opts, render_opts, Some(&env.name))?;
         let header = render::header(&render::header_source(&conv.project));
-        let made = overlay::difference(side(&base), side(&conv), env.own_env, &header)?;
+        let env_objects = overlay::objects(&conv.tree)?;
+        let made = overlay::difference(
+            side(&base, &base_objects),
+            side(&conv, &env_objects),
+            env.own_env,
+            &header,
+        )?;
         let text = render::overlay::kustomization(
             &templates,
             &header,
@@ -327,7 +334,7 @@ pub fn convert(
             text.into_bytes(),
         );
         merge_report(&mut base.report, conv.report, &env.name);
-        let described = in_words(&base.tree, &conv.tree, &made.changes);
+        let described = in_words(&base_objects, &env_objects, &made.changes);
         base.environments.push(Written {
             name: env.name.clone(),
             files: env_files_shown(&base.project, &conv.project),
@@ -381,27 +388,20 @@ fn report_written(envs: &[Environment], written: &[Written], report: &mut Report
 
 /// What an environment changes, in the words of the review summary ([`crate::review`]): the
 /// objects of the two trees compared field by field, and the Secrets its overlay generates.
-fn in_words(base: &Tree, env: &Tree, changes: &[overlay::Change]) -> Vec<String> {
+fn in_words(
+    base: &overlay::Objects,
+    env: &overlay::Objects,
+    changes: &[overlay::Change],
+) -> Vec<String> {
     use crate::review::{compare, text};
-    let objects = |t: &Tree| -> Vec<compare::Object> {
-        let mut out = Vec::new();
-        for (path, bytes) in &t.files {
-            if t.sensitive.contains(path)
-                || !path.ends_with(".yaml")
-                || path == render::KUSTOMIZATION
-            {
-                continue;
-            }
-            let text = String::from_utf8_lossy(bytes);
-            let limits = crate::yaml::Limits::default();
-            let Ok(docs) = crate::yaml::parse_stream(&text, path.as_str().into(), &limits) else {
-                continue;
-            };
-            for (i, d) in docs.iter().filter(|d| !d.is_null()).enumerate() {
-                out.push(compare::Object::from_document(d.to_json(), path, i));
-            }
-        }
-        out
+    // In the order of their files, as the review lists them.
+    let objects = |objects: &overlay::Objects| -> Vec<compare::Object> {
+        let mut listed: Vec<&overlay::Object> = objects.values().collect();
+        listed.sort_by(|a, b| a.path.cmp(&b.path));
+        listed
+            .into_iter()
+            .map(|o| compare::Object::from_document(o.value.clone(), &o.path, 0))
+            .collect()
     };
     let mut out = Vec::new();
     for o in compare::compare(None, &objects(base), &objects(env)).objects {
@@ -434,9 +434,10 @@ fn in_words(base: &Tree, env: &Tree, changes: &[overlay::Change]) -> Vec<String>
 }
 
 /// What a conversion rendered, for the comparison.
-fn side(c: &Conversion) -> overlay::Side<'_> {
+fn side<'a>(c: &'a Conversion, objects: &'a overlay::Objects) -> overlay::Side<'a> {
     overlay::Side {
         tree: &c.tree,
+        objects,
         generators: &c.secret_generators,
         namespace: c.namespace.as_deref(),
     }

@@ -29,6 +29,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy)]
 pub struct Side<'a> {
     pub tree: &'a Tree,
+    /// The tree's objects, parsed once ([`objects`]).
+    pub objects: &'a Objects,
     pub generators: &'a [SecretGenerator],
     /// The kustomization's `namespace`.
     pub namespace: Option<&'a str>,
@@ -77,20 +79,23 @@ impl std::fmt::Display for Change {
 
 /// Where an object is, and what it is.
 #[derive(Debug, Clone)]
-struct Object {
+pub struct Object {
     /// The file that holds it.
-    path: String,
-    value: J,
+    pub path: String,
+    pub value: J,
 }
 
 /// kind, namespace, name.
-type Id = (String, String, String);
+pub type Id = (String, String, String);
+
+/// A tree's objects by kind, namespace and name.
+pub type Objects = BTreeMap<Id, Object>;
 
 /// The objects of both sides, and the Secrets the overlay's own generators make (which the
 /// objects' comparison leaves alone).
-struct Compared {
-    base: BTreeMap<Id, Object>,
-    env: BTreeMap<Id, Object>,
+struct Compared<'a> {
+    base: &'a Objects,
+    env: &'a Objects,
     secrets: BTreeSet<Id>,
 }
 
@@ -104,7 +109,7 @@ fn id(v: &J) -> Option<Id> {
 }
 
 /// Every object a tree renders: each YAML file but the kustomization and secret material.
-fn objects(tree: &Tree) -> Result<BTreeMap<Id, Object>> {
+pub fn objects(tree: &Tree) -> Result<Objects> {
     let mut out = BTreeMap::new();
     for (path, bytes) in &tree.files {
         if tree.sensitive.contains(path)
@@ -144,8 +149,8 @@ pub fn difference(base: Side<'_>, env: Side<'_>, own_env: bool, header: &str) ->
         )));
     }
     let mut objects = Compared {
-        base: objects(base.tree)?,
-        env: objects(env.tree)?,
+        base: base.objects,
+        env: env.objects,
         secrets: BTreeSet::new(),
     };
     let mut out = Overlay::default();
@@ -224,13 +229,13 @@ pub fn own_secret(base: Option<&SecretGenerator>, env: &SecretGenerator, own_env
 fn generators(
     base: Side<'_>,
     env: Side<'_>,
-    objects: &mut Compared,
+    objects: &mut Compared<'_>,
     own_env: bool,
     out: &mut Overlay,
 ) -> Vec<J> {
     let mut entries = Vec::new();
     let handled = &mut objects.secrets;
-    let (base_objects, env_objects) = (&objects.base, &objects.env);
+    let (base_objects, env_objects) = (objects.base, objects.env);
     for g in env.generators {
         let in_base = base.generators.iter().find(|b| b.name == g.name);
         if !own_secret(in_base, g, own_env) {
@@ -311,8 +316,8 @@ fn generator_entry(
 
 /// Objects only the environment has, as it rendered them: a whole file when every object in it
 /// is new, else each object in a file of its own. Returns the overlay's new resources.
-fn added(env: Side<'_>, objects: &Compared, header: &str, out: &mut Overlay) -> Vec<J> {
-    let env_objects = &objects.env;
+fn added(env: Side<'_>, objects: &Compared<'_>, header: &str, out: &mut Overlay) -> Vec<J> {
+    let env_objects = objects.env;
     let new = |id: &Id| !objects.base.contains_key(id) && !objects.secrets.contains(id);
     let mut by_file: BTreeMap<&str, Vec<&Id>> = BTreeMap::new();
     for (id, o) in env_objects.iter().filter(|(id, _)| new(id)) {
@@ -342,9 +347,9 @@ fn added(env: Side<'_>, objects: &Compared, header: &str, out: &mut Overlay) -> 
 }
 
 /// Objects both have that differ: a JSON patch each, in `patches/`.
-fn patched(objects: &Compared, header: &str, out: &mut Overlay) -> Vec<J> {
+fn patched(objects: &Compared<'_>, header: &str, out: &mut Overlay) -> Vec<J> {
     let mut patches = Vec::new();
-    for (id, o) in &objects.env {
+    for (id, o) in objects.env {
         let Some(b) = objects
             .base
             .get(id)
@@ -401,10 +406,10 @@ fn regex_escape(s: &str) -> String {
 
 /// Objects the environment does not have, and Secrets the base generates that it does not:
 /// deleted by the overlay.
-fn deleted(base: Side<'_>, env: Side<'_>, objects: &Compared, out: &mut Overlay) -> Vec<J> {
-    let env_objects = &objects.env;
+fn deleted(base: Side<'_>, env: Side<'_>, objects: &Compared<'_>, out: &mut Overlay) -> Vec<J> {
+    let env_objects = objects.env;
     let mut patches = Vec::new();
-    for (id, b) in &objects.base {
+    for (id, b) in objects.base {
         if !env_objects.contains_key(id) && !objects.secrets.contains(id) {
             patches.push(delete_patch(id, &b.value, out));
         }
