@@ -116,6 +116,18 @@ pub fn derived(base: &str, suffix: &str) -> String {
     truncate(&label, &joined, MAX_LABEL)
 }
 
+/// `first` when `taken` does not hold it, else the first of `<base>-2`, `<base>-3`, … that it
+/// does not hold.
+pub fn unique(first: String, base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = first;
+    let mut n = 2;
+    while taken(&name) {
+        name = derived(base, &n.to_string());
+        n += 1;
+    }
+    name
+}
+
 /// A label value (at most 63 characters of `[A-Za-z0-9._-]`, starting and ending alphanumeric).
 pub fn label_value(s: &str) -> String {
     dns_label(s)

@@ -124,7 +124,7 @@ impl GatewayRef {
                 ));
             }
         }
-        if !dns_subdomain(name) {
+        if !crate::names::is_dns_subdomain(name) {
             return Err(format!(
                 "`{name}` is not a valid Gateway name (lower case letters, digits, `-` and `.`, at most 253 characters)"
             ));
@@ -145,14 +145,9 @@ impl std::fmt::Display for GatewayRef {
     }
 }
 
-/// An RFC 1123 subdomain: what Kubernetes accepts as the name of most objects.
-pub fn dns_subdomain(s: &str) -> bool {
-    crate::names::is_dns_subdomain(s)
-}
-
 /// A GatewayClass name (`--gateway-class`, `x-ferry: {gatewayClass}`): a DNS subdomain.
 pub fn gateway_class(s: &str) -> Result<String, String> {
-    if dns_subdomain(s) {
+    if crate::names::is_dns_subdomain(s) {
         Ok(s.to_string())
     } else {
         Err(format!(

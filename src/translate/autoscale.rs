@@ -1,12 +1,12 @@
 //! HorizontalPodAutoscaler (autoscaling/v2) from `x-ferry: {autoscale: …}` or Kompose's
 //! `kompose.hpa.*` labels.
 
-use super::{labels, Ctx, Object};
+use super::{Ctx, Object};
 use crate::compose::xferry::{MemoryTarget, WorkloadKind};
 use crate::compose::Service;
 use crate::error::{Error, Report};
 use crate::names;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// CPU utilization when neither CPU nor memory is given.
 pub const DEFAULT_CPU_PERCENT: u32 = 80;
@@ -85,13 +85,7 @@ pub fn hpa(
         }
         None => {}
     }
-    let mut md = Map::new();
-    md.insert("name".into(), json!(name));
-    md.insert(
-        "labels".into(),
-        Value::Object(labels(ctx.project, Some(&svc.name))),
-    );
-    ctx.namespace_into(&mut md);
+    let md = ctx.metadata(&name, Some(&svc.name));
     report.converted(
         Some(&a.loc),
         k.clone(),

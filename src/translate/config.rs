@@ -1,7 +1,7 @@
 //! `env_file` → a ConfigMap consumed with `envFrom`.
 
 use super::pod::{escape_dollars, ContainerParts};
-use super::{metadata, Ctx, Object};
+use super::{Ctx, Object};
 use crate::compose::Service;
 use crate::error::Report;
 use crate::names;
@@ -21,7 +21,6 @@ pub fn env_configmap(
     pod: &mut ContainerParts,
     report: &mut Report,
 ) -> Option<Object> {
-    let project = ctx.project;
     if svc.env_files.is_empty() {
         return None;
     }
@@ -112,10 +111,7 @@ pub fn env_configmap(
             format!("ConfigMap/{name}, consumed with envFrom{secret_part}"),
         );
     }
-    let mut md = metadata(project, &name, Some(&svc.name));
-    if let Some(m) = md.as_object_mut() {
-        ctx.namespace_into(m);
-    }
+    let md = ctx.metadata(&name, Some(&svc.name));
     Some(Object {
         kind: "ConfigMap".into(),
         name: name.clone(),

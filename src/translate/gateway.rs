@@ -130,6 +130,13 @@ pub struct Route {
     pub loc: Location,
 }
 
+impl Route {
+    /// `HTTPRoute/web`, as messages name it.
+    fn id(&self) -> String {
+        format!("{}/{}", self.kind.kind(), self.name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listener {
     pub name: String,
@@ -517,12 +524,7 @@ fn name_routes(routes: &mut IndexMap<String, Vec<Route>>) {
                     false => with_port,
                 }
             };
-            let mut name = base.clone();
-            let mut n = 2;
-            while taken.contains(&name) {
-                name = names::derived(&base, &n.to_string());
-                n += 1;
-            }
+            let name = names::unique(base.clone(), &base, |n| taken.contains(n));
             taken.insert(name.clone());
             r.name = name;
         }
@@ -552,8 +554,7 @@ fn hosts_overlap(a: &[String], b: &[String]) -> bool {
 
 /// The route (by kind and name) that makes `port` unusable for `r`, if any.
 fn blocked_by<'a>(r: &Route, uses: &'a [(u16, Use)], port: u16) -> Option<Option<&'a str>> {
-    for (p, u) in uses.iter().filter(|(p, _)| *p == port) {
-        let _ = p;
+    for (_, u) in uses.iter().filter(|(p, _)| *p == port) {
         let hit = match (r.kind, u) {
             (RouteKind::Udp, Use::Udp(n)) => Some(Some(n.as_str())),
             (RouteKind::Udp, _) => None,
@@ -574,7 +575,7 @@ fn blocked_by<'a>(r: &Route, uses: &'a [(u16, Use)], port: u16) -> Option<Option
 }
 
 fn use_of(r: &Route) -> Use {
-    let who = format!("{}/{}", r.kind.kind(), r.name);
+    let who = r.id();
     match r.kind {
         RouteKind::Http | RouteKind::Grpc => Use::Http(r.hostnames.clone(), who),
         RouteKind::Tcp => Use::Tcp(who),
@@ -629,9 +630,8 @@ fn place(
                 Some(&r.loc),
                 r.key.clone(),
                 format!(
-                    "{}/{}: {what}, matching the same requests on the Gateway, so only one of them gets the traffic; give them host names (`--domain`, `x-ferry: {{ingress: {{host: …}}}}`)",
-                    r.kind.kind(),
-                    r.name
+                    "{}: {what}, matching the same requests on the Gateway, so only one of them gets the traffic; give them host names (`--domain`, `x-ferry: {{ingress: {{host: …}}}}`)",
+                    r.id()
                 ),
             );
             uses.push((at, use_of(r)));
@@ -645,9 +645,8 @@ fn place(
                     Some(&r.loc),
                     r.key.clone(),
                     format!(
-                        "{}/{}: port {} at the Gateway is taken ({what}); a Gateway listener serves one such port once, so this route is reached on port {q}",
-                        r.kind.kind(),
-                        r.name,
+                        "{}: port {} at the Gateway is taken ({what}); a Gateway listener serves one such port once, so this route is reached on port {q}",
+                        r.id(),
                         r.port
                     ),
                 );
@@ -656,12 +655,7 @@ fn place(
             }
             None => errors.push(Error::invalid(
                 &r.loc,
-                format!(
-                    "{}/{}: no free port at the Gateway above {}",
-                    r.kind.kind(),
-                    r.name,
-                    r.port
-                ),
+                format!("{}: no free port at the Gateway above {}", r.id(), r.port),
             )),
         }
     }
@@ -705,12 +699,9 @@ fn listeners(routes: &IndexMap<String, Vec<Route>>, report: &mut Report) -> Vec<
                         Some(h) => names::derived("https", &h.replace('*', "wildcard")),
                         None => "https".into(),
                     };
-                    let mut name = base.clone();
-                    let mut n = 2;
-                    while out.iter().any(|l| l.name == name) {
-                        name = names::derived(&base, &n.to_string());
-                        n += 1;
-                    }
+                    let name = names::unique(base.clone(), &base, |n| {
+                        out.iter().any(|l| l.name == n)
+                    });
                     out.push(Listener {
                         name,
                         port: 443,
@@ -899,7 +890,7 @@ fn report_routes(routes: &IndexMap<String, Vec<Route>>, plan: &mut Plan, report:
                 (false, true) => format!("{gw}'s HTTP and HTTPS listeners"),
                 (false, false) => format!("{gw}'s listener on port {}", r.port),
             };
-            let what = format!("{}/{}{hosts} on {at}", r.kind.kind(), r.name);
+            let what = format!("{}{hosts} on {at}", r.id());
             for (proto, port) in &r.serves {
                 let note = format!("outside: {what}");
                 match plan.notes.get_mut(&(svc.clone(), *proto, *port)) {
@@ -919,9 +910,8 @@ fn report_routes(routes: &IndexMap<String, Vec<Route>>, plan: &mut Plan, report:
                         Some(&r.loc),
                         r.key.clone(),
                         format!(
-                            "{}/{}: {}{} → Service/{} port {}{}",
-                            r.kind.kind(),
-                            r.name,
+                            "{}: {}{} → Service/{} port {}{}",
+                            r.id(),
                             r.hostnames.first().map_or("any host", String::as_str),
                             if paths.is_empty() {
                                 String::new()
@@ -993,20 +983,14 @@ fn route_object(ctx: &Ctx<'_>, plan: &Plan, svc: &Service, r: &Route) -> Object 
         spec.insert("hostnames".into(), json!(r.hostnames));
     }
     spec.insert("rules".into(), Value::Array(rules));
-    let mut md = Map::new();
-    md.insert("name".into(), json!(r.name));
-    md.insert(
-        "labels".into(),
-        Value::Object(labels(ctx.project, Some(&svc.name))),
-    );
-    ctx.namespace_into(&mut md);
+    let md = ctx.metadata(&r.name, Some(&svc.name));
     Object {
         kind: r.kind.kind().into(),
         name: r.name.clone(),
         value: std::sync::Arc::new(object([
             ("apiVersion", json!(API_VERSION)),
             ("kind", json!(r.kind.kind())),
-            ("metadata", Value::Object(md)),
+            ("metadata", md),
             ("spec", Value::Object(spec)),
         ])),
         service: Some(svc.name.clone()),

@@ -227,10 +227,6 @@ pub(crate) fn selector(project: &Project, service: &str) -> Map<String, Value> {
     m
 }
 
-pub(crate) fn metadata(project: &Project, name: &str, service: Option<&str>) -> Value {
-    json!({ "name": name, "labels": labels(project, service) })
-}
-
 fn name_part_ok(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
@@ -386,6 +382,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// Put the namespace (if any) into an object's metadata.
+    /// An object's `metadata`: its name, the labels of the project (and service), and the
+    /// namespace when there is one.
+    pub fn metadata(&self, name: &str, service: Option<&str>) -> Value {
+        let mut md = Map::new();
+        md.insert("name".into(), json!(name));
+        md.insert(
+            "labels".into(),
+            Value::Object(labels(self.project, service)),
+        );
+        self.namespace_into(&mut md);
+        Value::Object(md)
+    }
+
     pub fn namespace_into(&self, md: &mut Map<String, Value>) {
         if let Some(ns) = &self.namespace {
             md.insert("namespace".into(), json!(ns));
@@ -1049,12 +1058,10 @@ pub fn translate_each(
             &mut errors,
         ));
         // The services grouped into the pod have Services of their own, so Ingresses and
-        // routes too.
+        // routes too (the exposure plan holds every service with a Service of its own).
         for m in std::iter::once(svc).chain(members.iter().copied()) {
-            if ctx.has_own_service(&m.name) {
-                objects.extend(ingress::ingresses(&ctx, m, &mut report));
-                objects.extend(gateway::routes(&ctx, m));
-            }
+            objects.extend(ingress::ingresses(&ctx, m, &mut report));
+            objects.extend(gateway::routes(&ctx, m));
         }
         objects.extend(hpa);
     }

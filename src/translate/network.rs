@@ -4,7 +4,7 @@
 //! open, and nothing else changes.
 
 use super::pod::key;
-use super::{labels, Ctx, Object};
+use super::{Ctx, Object};
 use crate::compose::{NetworkDef, Service};
 use crate::error::{Report, Severity};
 use crate::names;
@@ -200,13 +200,7 @@ pub fn policies(ctx: &Ctx<'_>) -> Vec<Object> {
             }
         }
     }
-    let meta = |name: &str, svc: Option<&str>| {
-        let mut md = Map::new();
-        md.insert("name".into(), json!(name));
-        md.insert("labels".into(), Value::Object(labels(ctx.project, svc)));
-        ctx.namespace_into(&mut md);
-        Value::Object(md)
-    };
+    let meta = |name: &str, svc: Option<&str>| ctx.metadata(name, svc);
     for n in nets {
         let label = network_label(&n);
         let name = policy_name(&n);

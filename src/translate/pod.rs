@@ -28,12 +28,7 @@ pub struct PodParts {
 impl PodParts {
     /// A pod volume name not used yet in this pod.
     pub fn unique(&mut self, base: &str) -> String {
-        let mut name = names::dns_label(base);
-        let mut i = 2;
-        while self.used.contains(&name) {
-            name = names::derived(base, &i.to_string());
-            i += 1;
-        }
+        let name = names::unique(names::dns_label(base), base, |n| self.used.contains(n));
         self.used.insert(name.clone());
         name
     }
@@ -994,12 +989,10 @@ pub fn init_containers(
 ) {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut name_for = |base: &str| {
-        let mut name = names::dns_label(base);
-        let mut i = 2;
-        while used.contains(&name) || name == names::dns_label(&svc.name) {
-            name = names::derived(base, &i.to_string());
-            i += 1;
-        }
+        let own = names::dns_label(&svc.name);
+        let name = names::unique(names::dns_label(base), base, |n| {
+            used.contains(n) || n == own
+        });
         used.insert(name.clone());
         name
     };

@@ -8,7 +8,7 @@
 
 use super::pod::{ContainerParts, PodParts};
 use super::storage::data_key;
-use super::{labels, metadata, Ctx, ExtraFile, Object, SecretGenerator};
+use super::{labels, Ctx, ExtraFile, Object, SecretGenerator};
 use crate::compose::{FileObjectDef, FileRef, FileSource, Service};
 use crate::error::{Error, Report, Result};
 use crate::names;
@@ -194,11 +194,7 @@ pub fn objects(ctx: &Ctx<'_>, report: &mut Report) -> Result<Made> {
                 let mut cm = Map::new();
                 cm.insert("apiVersion".into(), json!("v1"));
                 cm.insert("kind".into(), json!("ConfigMap"));
-                let mut md = metadata(ctx.project, &name, None);
-                if let Some(m) = md.as_object_mut() {
-                    ctx.namespace_into(m);
-                }
-                cm.insert("metadata".into(), md);
+                cm.insert("metadata".into(), ctx.metadata(&name, None));
                 match String::from_utf8(bytes) {
                     Ok(text) => cm.insert("data".into(), json!({ data_k.clone(): text })),
                     Err(e) => cm.insert(

@@ -7,7 +7,7 @@
 //! volumes at the same paths.
 
 use super::pod::{ContainerParts, PodParts};
-use super::{metadata, Ctx, Object};
+use super::{Ctx, Object};
 use crate::compose::xferry::WorkloadKind;
 use crate::compose::{Mount, MountKind, Service, VolumeDef};
 use crate::error::{Error, Report, Result};
@@ -385,10 +385,7 @@ pub fn claims(ctx: &Ctx<'_>, report: &mut Report) -> Vec<Object> {
 
 /// A PersistentVolumeClaim object (of a named volume or of bind mounts of one source).
 fn claim_object(ctx: &Ctx<'_>, name: &str, spec: &ClaimSpec, origin: String) -> Object {
-    let mut md = metadata(ctx.project, name, None);
-    if let Some(m) = md.as_object_mut() {
-        ctx.namespace_into(m);
-    }
+    let md = ctx.metadata(name, None);
     Object {
         kind: "PersistentVolumeClaim".into(),
         name: name.to_string(),
@@ -1510,12 +1507,7 @@ fn names_apart(
             depth += 1;
             name = named(depth);
         }
-        let base = name.clone();
-        let mut n = 2;
-        while taken.contains(&name) {
-            name = names::derived(&base, &n.to_string());
-            n += 1;
-        }
+        let name = names::unique(name.clone(), &name, |n| taken.contains(n));
         taken.insert(name.clone());
         out.push(name);
     }
@@ -1534,7 +1526,6 @@ fn bind(
     parts: &mut ContainerParts,
     report: &mut Report,
 ) -> Result<Option<Object>> {
-    let project = ctx.project;
     let svc = one.from;
     let key_path = one.key.clone();
     let (source, files, dir) = match planned(ctx, svc, src) {
@@ -1740,11 +1731,7 @@ fn bind(
     let mut cm = Map::new();
     cm.insert("apiVersion".into(), json!("v1"));
     cm.insert("kind".into(), json!("ConfigMap"));
-    let mut md = metadata(project, &name, Some(&svc.name));
-    if let Some(mm) = md.as_object_mut() {
-        ctx.namespace_into(mm);
-    }
-    cm.insert("metadata".into(), md);
+    cm.insert("metadata".into(), ctx.metadata(&name, Some(&svc.name)));
     if !data.is_empty() {
         cm.insert("data".into(), Value::Object(data));
     }
