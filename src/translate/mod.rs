@@ -272,7 +272,7 @@ pub struct Ctx<'a> {
     /// The claims made for bind mounts; computed once.
     bind_claims: std::cell::OnceCell<Vec<storage::BindClaim<'a>>>,
     /// The names of the ConfigMaps made for bind mounts, by (service, source); computed once.
-    bind_configmaps: std::cell::OnceCell<BTreeMap<(String, String), String>>,
+    bind_configmaps: std::cell::OnceCell<BTreeMap<(String, String), storage::BindConfigMap>>,
     /// Pod owner → the links that name it, as (linking service, link); computed once.
     links_to: std::cell::OnceCell<
         std::collections::HashMap<&'a str, Vec<(&'a Service, &'a crate::compose::model::Link)>>,

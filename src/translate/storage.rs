@@ -1411,12 +1411,12 @@ fn copied_sources(ctx: &Ctx<'_>, svc: &Service) -> Vec<(String, usize)> {
     out
 }
 
-/// The index of the first mount by which `svc` copies `source` into a ConfigMap.
-fn first_copy_of(ctx: &Ctx<'_>, svc: &Service, source: &str) -> Option<usize> {
-    copied_sources(ctx, svc)
-        .into_iter()
-        .find(|(k, _)| k == source)
-        .map(|(_, i)| i)
+/// The ConfigMap made for one source that a service copies.
+#[derive(Debug, Clone)]
+pub(crate) struct BindConfigMap {
+    pub name: String,
+    /// The index (in the service's `volumes`) of the first mount of the source, which makes it.
+    pub first_mount: usize,
 }
 
 /// The parts of a source path that can name a ConfigMap (`..` is `parent`; the project
@@ -1442,7 +1442,9 @@ fn path_parts(key: &str) -> Vec<&str> {
 /// `grafana-b-cluster-yml`); a name another object already has does the same, then takes a
 /// number. One source mounted twice is one ConfigMap. So names depend only on the project, never
 /// on the user renaming files.
-pub(crate) fn bind_configmaps<'c>(ctx: &'c Ctx<'_>) -> &'c BTreeMap<(String, String), String> {
+pub(crate) fn bind_configmaps<'c>(
+    ctx: &'c Ctx<'_>,
+) -> &'c BTreeMap<(String, String), BindConfigMap> {
     ctx.bind_configmaps.get_or_init(|| {
         let project = ctx.project;
         // Other ConfigMaps: top-level configs and env files.
@@ -1461,15 +1463,14 @@ pub(crate) fn bind_configmaps<'c>(ctx: &'c Ctx<'_>) -> &'c BTreeMap<(String, Str
         );
         let mut out = BTreeMap::new();
         for svc in project.services.values() {
-            let sources: Vec<String> = copied_sources(ctx, svc)
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
-            for (source, name) in sources
-                .iter()
-                .zip(names_apart(&svc.name, &sources, &mut taken))
-            {
-                out.insert((svc.name.clone(), source.clone()), name);
+            let copied = copied_sources(ctx, svc);
+            let sources: Vec<String> = copied.iter().map(|(k, _)| k.clone()).collect();
+            let names = names_apart(&svc.name, &sources, &mut taken);
+            for ((source, first_mount), name) in copied.into_iter().zip(names) {
+                out.insert(
+                    (svc.name.clone(), source),
+                    BindConfigMap { name, first_mount },
+                );
             }
         }
         out
@@ -1645,13 +1646,12 @@ fn bind(
             return Ok(None);
         }
     };
-    let name = bind_configmaps(ctx)
-        .get(&(svc.name.clone(), source.clone()))
-        .cloned()
-        .unwrap_or_else(|| names::derived(&svc.name, &source));
     // The first mount of this source by its service makes the ConfigMap; a second mount of the
     // same file (at another path) mounts the same one.
-    let makes = !one.shared && first_copy_of(ctx, svc, &source) == Some(one.index);
+    let (name, makes) = match bind_configmaps(ctx).get(&(svc.name.clone(), source.clone())) {
+        Some(made) => (made.name.clone(), !one.shared && made.first_mount == one.index),
+        None => (names::derived(&svc.name, &source), false),
+    };
     let mut data = Map::new();
     let mut binary = Map::new();
     let mut items = Vec::new();
