@@ -40,7 +40,6 @@ VALIDATE_K8S = os.environ.get("VALIDATE_K8S", os.path.join(SHARED, "tools", "val
 VALIDATE_CRS = os.environ.get("VALIDATE_CRS", os.path.join(SHARED, "tools", "validate-crs"))
 CRDS = os.environ.get("GATEWAY_CRDS", os.path.join(SHARED, "crds", "gateway-api-v1.6.1"))
 GATEWAY_CHECK = os.path.join(ROOT, "scripts", "gateway-check.py")
-GATEWAY_API = "gateway.networking.k8s.io/"
 EXPOSE_FLAGS = ("--expose", "--gateway", "--gateway-class", "--domain")
 CORE_GROUPS = ("apps", "batch", "networking.k8s.io", "autoscaling", "policy", "rbac.authorization.k8s.io")
 MARKS = ("outside: ", "inside the cluster only: ", "no route: ")

@@ -49,6 +49,8 @@ import tempfile
 
 import yaml  # PyYAML, a dependency of kubernetes-validate
 
+from json_compare import first_difference, replace_strings
+
 try:
     import helm_python as helm
 except ImportError:
@@ -81,7 +83,6 @@ KUBECTL = os.environ.get("KUBECTL", "kubectl")
 VALIDATE = os.environ.get("VALIDATE_K8S", os.path.join(ROOT, "..", "shared", "tools", "validate-k8s"))
 VALIDATE_CRS = os.environ.get("VALIDATE_CRS", os.path.join(ROOT, "..", "shared", "tools", "validate-crs"))
 CRDS = os.environ.get("GATEWAY_CRDS", os.path.join(ROOT, "..", "shared", "crds", "gateway-api-v1.6.1"))
-GATEWAY_API = "gateway.networking.k8s.io/"
 HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/instance")
 # Flags of a fixture's args file that both conversions take, with whether each has a value.
 FLAGS = {"--overlay": True, "--overlay-env-file": True, "--expose": True, "--gateway": True, "--gateway-class": True,
@@ -114,16 +115,6 @@ def strip_helm(o):
     if labels.get("app.kubernetes.io/managed-by") == "Helm":
         labels["app.kubernetes.io/managed-by"] = "ferry"
     return o
-
-
-def replace_strings(v, names):
-    if isinstance(v, dict):
-        return {k: replace_strings(x, names) for k, x in v.items()}
-    if isinstance(v, list):
-        return [replace_strings(x, names) for x in v]
-    if isinstance(v, str) and v in names:
-        return names[v]
-    return v
 
 
 def decoded_secrets(o):
@@ -173,25 +164,8 @@ def by_key(objs):
 
 def diff(a, b, path=""):
     """First difference between two JSON-like values, as a path and both sides."""
-    if type(a) != type(b):
-        return "%s: %r != %r" % (path or "/", a, b)
-    if isinstance(a, dict):
-        for k in sorted(set(a) | set(b)):
-            if k not in a or k not in b:
-                return "%s/%s: only in %s" % (path, k, "kustomize" if k in a else "helm")
-            d = diff(a[k], b[k], path + "/" + str(k))
-            if d:
-                return d
-        return None
-    if isinstance(a, list):
-        if len(a) != len(b):
-            return "%s: %d items != %d" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = diff(x, y, "%s[%d]" % (path, i))
-            if d:
-                return d
-        return None
-    return None if a == b else "%s: %r != %r" % (path or "/", a, b)
+    return first_difference(a, b, path, only_a="kustomize", only_b="helm", item="[%d]",
+                            lengths="%(path)s: %(a)d items != %(b)d")
 
 
 def fixture_flags(words):

@@ -36,6 +36,8 @@ import tempfile
 
 import yaml  # PyYAML
 
+from json_compare import first_difference, replace_strings
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "target", "release", "ferry")))
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
@@ -68,16 +70,6 @@ def generator_names(out_dir):
     return names
 
 
-def replace_strings(v, names):
-    if isinstance(v, dict):
-        return {k: replace_strings(x, names) for k, x in v.items()}
-    if isinstance(v, list):
-        return [replace_strings(x, names) for x in v]
-    if isinstance(v, str) and v in names:
-        return names[v]
-    return v
-
-
 def built(kustomization_dir, generators):
     """`kubectl kustomize DIR` as {(kind, namespace, name): object}, hash suffixes removed."""
     text = run([KUBECTL, "kustomize", kustomization_dir], ROOT)
@@ -96,30 +88,6 @@ def built(kustomization_dir, generators):
     return out
 
 
-def first_difference(a, b, path=""):
-    if type(a) is not type(b):
-        return "%s: %r != %r" % (path or "/", a, b)
-    if isinstance(a, dict):
-        for k in sorted(set(a) | set(b)):
-            if k not in a:
-                return "%s/%s: only in the plain conversion" % (path, k)
-            if k not in b:
-                return "%s/%s: only in the overlay" % (path, k)
-            d = first_difference(a[k], b[k], "%s/%s" % (path, k))
-            if d:
-                return d
-        return None
-    if isinstance(a, list):
-        if len(a) != len(b):
-            return "%s: %d items in the overlay, %d in the plain conversion" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = first_difference(x, y, "%s/%d" % (path, i))
-            if d:
-                return d
-        return None
-    return None if a == b else "%s: %r != %r" % (path or "/", a, b)
-
-
 def compare(label, got, want):
     problems = []
     for k in sorted(set(got) | set(want), key=str):
@@ -129,7 +97,8 @@ def compare(label, got, want):
         elif k not in got:
             problems.append("%s: %s is only in the plain conversion" % (label, name))
         else:
-            d = first_difference(got[k], want[k])
+            d = first_difference(got[k], want[k], only_a="the overlay",
+                                 only_b="the plain conversion")
             if d:
                 problems.append("%s: %s differs at %s" % (label, name, d))
     return problems

@@ -15,7 +15,7 @@
 // A Secret shows the same top-level keys here as in diffs.
 use crate::output::redact::{LAST_APPLIED, VISIBLE_KEYS as SECRET_VISIBLE_KEYS};
 use serde_json::{Map, Value as J};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// An object's identity: its kind and name. A YAML document that is not an object (a Helm
@@ -257,7 +257,7 @@ pub fn compare_all(envs: &[Environment]) -> Vec<EnvChanges> {
 /// object, then those removed.
 pub fn compare(label: Option<&str>, old: &[Object], new: &[Object]) -> EnvChanges {
     let old_by_id: HashMap<&ObjectId, &Object> = old.iter().map(|o| (&o.id, o)).collect();
-    let new_ids: HashMap<&ObjectId, ()> = new.iter().map(|o| (&o.id, ())).collect();
+    let new_ids: HashSet<&ObjectId> = new.iter().map(|o| &o.id).collect();
     let mut objects = Vec::new();
     for n in new {
         match old_by_id.get(&n.id) {
@@ -280,7 +280,7 @@ pub fn compare(label: Option<&str>, old: &[Object], new: &[Object]) -> EnvChange
         }
     }
     for o in old {
-        if !new_ids.contains_key(&o.id) {
+        if !new_ids.contains(&o.id) {
             objects.push(ObjectChange {
                 id: o.id.clone(),
                 change: Change::Removed,
@@ -412,8 +412,7 @@ fn diff(cx: &Context<'_>, path: &mut Path, old: &J, new: &J, out: &mut Vec<Field
             (Some(ka), Some(kb)) => {
                 let old_items: HashMap<&str, &J> =
                     ka.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-                let new_names: HashMap<&str, ()> =
-                    kb.iter().map(|(k, _)| (k.as_str(), ())).collect();
+                let new_names: HashSet<&str> = kb.iter().map(|(k, _)| k.as_str()).collect();
                 for (k, nv) in &kb {
                     path.push(Step::Item(k.clone()));
                     match old_items.get(k.as_str()) {
@@ -423,7 +422,7 @@ fn diff(cx: &Context<'_>, path: &mut Path, old: &J, new: &J, out: &mut Vec<Field
                     path.pop();
                 }
                 for (k, ov) in &ka {
-                    if !new_names.contains_key(k.as_str()) {
+                    if !new_names.contains(k.as_str()) {
                         path.push(Step::Item(k.clone()));
                         out.push(change(cx, path, Change::Removed, Some(ov), None));
                         path.pop();

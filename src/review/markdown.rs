@@ -126,31 +126,26 @@ fn header(plan: &Plan, review: &Review, dir: &str, out: &mut String) {
     let changes = plan.changes().count();
     let files = plan.counts_in_words();
     let c = review.counts();
-    let mut objects = Vec::new();
-    for (n, word) in [
+    let counts: Vec<(usize, &str)> = [
         (c.added, "new"),
         (c.changed, "changed"),
         (c.removed, "removed"),
-    ] {
-        if n > 0 {
-            objects.push(format!("{n} {word}"));
-        }
-    }
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .collect();
     let total = c.added + c.changed + c.removed;
-    let objects = if objects.is_empty() {
-        "no object changes".to_string()
-    } else if objects.len() == 1 {
-        format!(
-            "{} {}",
-            plural(total, "object", "objects"),
-            &objects[0][objects[0].find(' ').unwrap_or(0) + 1..]
-        )
-    } else {
-        format!(
-            "{} ({})",
-            plural(total, "object", "objects"),
-            objects.join(", ")
-        )
+    let objects = match counts.as_slice() {
+        [] => "no object changes".to_string(),
+        [(_, word)] => format!("{} {word}", plural(total, "object", "objects")),
+        _ => {
+            let each: Vec<String> = counts.iter().map(|(n, w)| format!("{n} {w}")).collect();
+            format!(
+                "{} ({})",
+                plural(total, "object", "objects"),
+                each.join(", ")
+            )
+        }
     };
     let _ = writeln!(
         out,

@@ -1649,7 +1649,10 @@ fn bind(
     // The first mount of this source by its service makes the ConfigMap; a second mount of the
     // same file (at another path) mounts the same one.
     let (name, makes) = match bind_configmaps(ctx).get(&(svc.name.clone(), source.clone())) {
-        Some(made) => (made.name.clone(), !one.shared && made.first_mount == one.index),
+        Some(made) => (
+            made.name.clone(),
+            !one.shared && made.first_mount == one.index,
+        ),
         None => (names::derived(&svc.name, &source), false),
     };
     let mut data = Map::new();
